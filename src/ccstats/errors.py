@@ -1,0 +1,65 @@
+"""Errors a client can cause, in the shape of the API's envelope (api.md, "Envelope and errors")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ccstats.events import EventError
+
+
+@dataclass(frozen=True, slots=True)
+class ApiError:
+    """``{"code": "error.<name>", "message": "...", "param": "<name or null>"}``."""
+
+    code: str
+    message: str
+    param: str | None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "param": self.param}
+
+    def __str__(self) -> str:
+        return f"{self.param}: {self.message}" if self.param else self.message
+
+
+def required(param: str, message: str) -> ApiError:
+    return ApiError("error.required", message, param)
+
+
+def wrong_format(param: str, message: str) -> ApiError:
+    return ApiError("error.wrong_format", message, param)
+
+
+def bad_arguments(param: str, message: str) -> ApiError:
+    return ApiError("error.bad_arguments", message, param)
+
+
+class Rejected(Exception):
+    """A request or batch that was refused as a whole; nothing was changed."""
+
+    def __init__(self, errors: Sequence[ApiError]) -> None:
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = list(errors)
+
+
+class QueryRejected(Rejected):
+    """Statistics request options that are missing or invalid (HTTP 417)."""
+
+
+class EventsRejected(Rejected):
+    """A batch of events with at least one invalid line (HTTP 417); nothing was stored.
+
+    `errors` holds at most the first 100 problems; `rejected_lines` counts every bad line.
+    """
+
+    def __init__(self, problems: Sequence[EventError], rejected_lines: int) -> None:
+        super().__init__(
+            [ApiError(problem.code, str(problem), problem.param) for problem in problems]
+        )
+        self.problems = list(problems)
+        self.rejected_lines = rejected_lines
+
+
+class NotFound(Exception):
+    """An unknown customer, resource or id (HTTP 404)."""

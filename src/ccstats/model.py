@@ -1,0 +1,84 @@
+"""What a customer owns besides events: projects, users, presets and API keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class UserKind(StrEnum):
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class Scope(StrEnum):
+    """What a key may do: ``read`` statistics and metadata, ``write`` events, ``admin``."""
+
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+
+ALL_SCOPES: tuple[Scope, ...] = (Scope.READ, Scope.WRITE, Scope.ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A tenant. `customer_id` is internal; clients know the customer by `name`."""
+
+    customer_id: int
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    project_id: int
+    name: str
+    status: Status
+
+    def public(self) -> dict[str, object]:
+        return {"projectid": self.project_id, "name": self.name, "status": str(self.status)}
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: int
+    name: str
+    kind: UserKind
+    status: Status
+
+    def public(self) -> dict[str, object]:
+        return {
+            "userid": self.user_id,
+            "name": self.name,
+            "kind": str(self.kind),
+            "status": str(self.status),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """A named list of KPI names (a column preset)."""
+
+    preset_id: int
+    name: str
+    fields: tuple[str, ...]
+
+    def public(self) -> dict[str, object]:
+        return {"id": self.preset_id, "name": self.name, "fields": list(self.fields)}
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A stored key: only its salted hash is kept (see `ccstats.keys`)."""
+
+    key_id: str
+    salt: bytes
+    digest: bytes
+    scopes: tuple[Scope, ...]

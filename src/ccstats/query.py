@@ -1,0 +1,237 @@
+"""Options of `GET /v2/statistics/userbased` -> a validated `StatsQuery` (api.md).
+
+Every option is checked and all problems are reported together. Codes:
+``error.required`` (a mandatory option is missing or empty), ``error.wrong_format``
+(the text is not of the expected form, e.g. ``from=202000106``), and
+``error.bad_arguments`` (well-formed but not acceptable: an unknown id, field,
+zone or value, ``from`` after ``to``, a range over the maximum).
+
+An optional option given with an empty value (``projects=``) counts as absent.
+Options this endpoint does not know are ignored, as VCC Live does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from ccstats import buckets, catalog
+from ccstats.catalog import Kpi
+from ccstats.errors import ApiError, QueryRejected, bad_arguments, required, wrong_format
+from ccstats.model import Customer, Preset, Project, Status, User, UserKind
+
+DIMENSIONS: tuple[str, ...] = ("project", "user", "date", "time")
+INTERVALS: tuple[int, ...] = (60, 30, 15)
+DEFAULT_MAX_DAYS = 366
+
+_DATE = re.compile(r"\d{8}")
+_INTEGER = re.compile(r"\d{1,18}")
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+class OutputFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    TAB = "tab"
+
+
+_FORMATS = {"json": OutputFormat.JSON, "csv": OutputFormat.CSV, "cvs": OutputFormat.CSV,
+            "tab": OutputFormat.TAB}
+
+
+@dataclass(frozen=True, slots=True)
+class StatsQuery:
+    """A validated statistics request, ready for a store.
+
+    `projects` is always explicit (the default "active projects" is resolved);
+    `users` is None for "every user".
+    """
+
+    customer_id: int
+    local: buckets.LocalRange
+    interval: int
+    dimensions: tuple[str, ...]
+    fields: tuple[Kpi, ...]
+    projects: tuple[int, ...]
+    users: tuple[int, ...] | None
+    output: OutputFormat
+
+    @property
+    def level(self) -> int:
+        return len(self.dimensions) - 1
+
+
+def _option(params: Mapping[str, str], name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _parse_date(name: str, text: str | None, errors: list[ApiError]) -> date | None:
+    form = "write yyyymmdd, e.g. 20200601"
+    if text is None:
+        errors.append(required(name, f"{name} is required; {form}"))
+        return None
+    if not _DATE.fullmatch(text):
+        errors.append(wrong_format(name, f"{name} must be a date as yyyymmdd, e.g. 20200601; "
+                                         f"got {text[:40]!r}"))
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        errors.append(wrong_format(name, f"{name} is not a real calendar date; {form}"))
+        return None
+
+
+def _parse_list(name: str, text: str) -> list[str]:
+    return [item.strip() for item in text.split(",")]
+
+
+def _parse_ids(name: str, text: str | None, known: set[int], errors: list[ApiError],
+               what: str) -> list[int] | None:
+    if text is None:
+        return None
+    items = _parse_list(name, text)
+    malformed = [item for item in items if not _INTEGER.fullmatch(item)]
+    if malformed:
+        errors.append(wrong_format(name, f"{name} must be comma-separated {what} ids, "
+                                         f"e.g. 53,64; not {malformed[0][:40]!r}"))
+        return None
+    ids = list(dict.fromkeys(int(item) for item in items))
+    unknown = [str(i) for i in ids if i not in known]
+    if unknown:
+        errors.append(bad_arguments(name, f"unknown {what} id(s) in {name}: "
+                                          f"{', '.join(unknown[:20])}"))
+        return None
+    return ids
+
+
+def _parse_dimensions(text: str | None, errors: list[ApiError]) -> tuple[str, ...]:
+    allowed = ", ".join(DIMENSIONS)
+    if text is None:
+        errors.append(required("dimensions", f"dimensions is required; write a comma-separated "
+                                             f"list of {allowed}, e.g. project,user"))
+        return ()
+    items = _parse_list("dimensions", text)
+    unknown = [item for item in items if item not in DIMENSIONS]
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    if unknown:
+        errors.append(bad_arguments("dimensions", f"unknown dimension {unknown[0][:40]!r}; "
+                                                  f"each must be one of {allowed}"))
+    if repeated:
+        errors.append(bad_arguments("dimensions", f"dimension {repeated[0]!r} is repeated; "
+                                                  "name each dimension at most once"))
+    return tuple(items) if not unknown and not repeated else ()
+
+
+def _parse_fields(text: str | None, errors: list[ApiError]) -> tuple[Kpi, ...] | None:
+    if text is None:
+        return None
+    names = [name for name in _parse_list("fields", text) if name]
+    unknown = [name for name in names if catalog.lookup(name) is None]
+    if unknown:
+        errors.append(bad_arguments("fields", f"unknown field(s) {', '.join(unknown[:10])}; "
+                                              "GET /v2/statistics/fields lists the KPI names"))
+        return None
+    if not names:
+        return None
+    return tuple(catalog.BY_NAME[name] for name in dict.fromkeys(names))
+
+
+def _parse_preset(text: str | None, presets: list[Preset], errors: list[ApiError]
+                  ) -> tuple[Kpi, ...] | None:
+    if text is None:
+        return None
+    if not _INTEGER.fullmatch(text):
+        errors.append(wrong_format("preset", f"preset must be an integer preset id; "
+                                             f"not {text[:40]!r}"))
+        return None
+    found = next((p for p in presets if p.preset_id == int(text)), None)
+    if found is None:
+        errors.append(bad_arguments("preset", f"unknown preset id {text}; "
+                                              "GET /v2/statistics/presets lists them"))
+        return None
+    return tuple(catalog.BY_NAME[name] for name in found.fields if name in catalog.BY_NAME)
+
+
+def parse_query(
+    params: Mapping[str, str],
+    customer: Customer,
+    projects: list[Project],
+    users: list[User],
+    presets: list[Preset],
+    max_days: int = DEFAULT_MAX_DAYS,
+) -> StatsQuery:
+    """Validate the options of a statistics request; raises QueryRejected with every problem."""
+    errors: list[ApiError] = []
+    first = _parse_date("from", _option(params, "from"), errors)
+    last = _parse_date("to", _option(params, "to"), errors)
+    if first and last:
+        if first > last:
+            errors.append(bad_arguments("to", "to must not be before from"))
+        elif (last - first).days + 1 > max_days:
+            errors.append(bad_arguments("to", f"the range from..to spans "
+                                              f"{(last - first).days + 1} days; at most "
+                                              f"{max_days} days may be requested at once"))
+    dimensions = _parse_dimensions(_option(params, "dimensions"), errors)
+
+    output_text = _option(params, "of") or "json"
+    output = _FORMATS.get(output_text.lower())
+    if output is None:
+        errors.append(bad_arguments("of", f"unknown output format {output_text[:40]!r}; "
+                                          "use json, csv or tab"))
+
+    project_ids = _parse_ids("projects", _option(params, "projects"),
+                             {p.project_id for p in projects}, errors, "project")
+    user_ids = _parse_ids("users", _option(params, "users"),
+                          {u.user_id for u in users}, errors, "user")
+
+    hide_text = _option(params, "hide_system_users")
+    hide_system = False
+    if hide_text is not None:
+        if hide_text.lower() not in _BOOLEANS:
+            errors.append(bad_arguments("hide_system_users", "hide_system_users must be true or "
+                                                             "false (or 1 or 0)"))
+        else:
+            hide_system = _BOOLEANS[hide_text.lower()]
+
+    fields = _parse_fields(_option(params, "fields"), errors)
+    preset_fields = _parse_preset(_option(params, "preset"), presets, errors)
+
+    zone_name = _option(params, "timezone") or customer.timezone
+    if not buckets.is_known_zone(zone_name):
+        errors.append(bad_arguments("timezone", f"unknown time zone {zone_name[:60]!r}; use an "
+                                                "IANA name such as Europe/Budapest"))
+
+    interval_text = _option(params, "interval") or "60"
+    interval = int(interval_text) if _INTEGER.fullmatch(interval_text) else None
+    if interval not in INTERVALS:
+        errors.append(bad_arguments("interval", "interval must be 60, 30 or 15 (minutes)"))
+
+    if errors:
+        raise QueryRejected(errors)
+    assert first and last and output and interval
+
+    if project_ids is None:
+        project_ids = [p.project_id for p in projects if p.status is Status.ACTIVE]
+    if hide_system:
+        system = {u.user_id for u in users if u.kind is UserKind.SYSTEM}
+        pool = user_ids if user_ids is not None else [u.user_id for u in users]
+        user_ids = [u for u in pool if u not in system]
+
+    chosen_fields = fields or preset_fields or catalog.CATALOG
+    return StatsQuery(
+        customer_id=customer.customer_id,
+        local=buckets.local_range(zone_name, first, last),
+        interval=interval,
+        dimensions=dimensions,
+        fields=tuple(chosen_fields),
+        projects=tuple(sorted(project_ids)),
+        users=None if user_ids is None else tuple(sorted(user_ids)),
+        output=output,
+    )

@@ -1,0 +1,268 @@
+"""The operations of ccstats, shared by the command line and the HTTP API.
+
+`Service` binds a store to validation, keys and query parsing. Every method takes
+the customer by name and raises `ccstats.errors.NotFound` for an unknown one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ccstats import buckets, keys, render
+from ccstats.catalog import BY_NAME
+from ccstats.errors import (
+    EventsRejected,
+    NotFound,
+    QueryRejected,
+    bad_arguments,
+    wrong_format,
+)
+from ccstats.events import NORMALIZED_SCHEMA, EventError
+from ccstats.ingest.lines import InvalidUtf8, LineBlock, blocks_of, read_file
+from ccstats.ingest.validate import Validator
+from ccstats.model import ALL_SCOPES, Customer, Preset, Project, Scope, Status, User, UserKind
+from ccstats.query import DEFAULT_MAX_DAYS, StatsQuery, parse_query
+from ccstats.store import open_store
+from ccstats.store.base import Store
+
+__all__ = ["EventsRejected", "ImportReport", "NotFound", "QueryRejected", "Service"]
+
+#: At most this many problems are reported for one batch or import.
+ERROR_LIMIT = 100
+
+_CUSTOMER_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did: events stored, lines rejected, and the first problems."""
+
+    stored: int = 0
+    lines: int = 0
+    rejected: int = 0
+    problems: list[tuple[str, EventError]] = field(default_factory=list)
+
+
+def valid_customer_name(name: str) -> bool:
+    return 1 <= len(name) <= 63 and set(name) <= _CUSTOMER_NAME_CHARS
+
+
+class Service:
+    """ccstats on one store."""
+
+    def __init__(self, store: Store, max_days: int = DEFAULT_MAX_DAYS) -> None:
+        self.store = store
+        self.max_days = max_days
+        self._validator = Validator()
+        self._validator_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, db: str, max_days: int = DEFAULT_MAX_DAYS) -> Service:
+        return cls(open_store(db), max_days)
+
+    def close(self) -> None:
+        self._validator.close()
+        self.store.close()
+
+    # customers ----------------------------------------------------------------------
+    def customer(self, name: str) -> Customer:
+        found = self.store.customer(name)
+        if found is None:
+            raise NotFound(f"unknown customer {name!r}")
+        return found
+
+    def create_customer(self, name: str, timezone: str = "UTC", password: str | None = None
+                        ) -> str:
+        """Create a customer with one key holding every scope; returns the key."""
+        problems = []
+        if not valid_customer_name(name):
+            problems.append(wrong_format("name", "a customer name is 1-63 characters of "
+                                                 "a-z, 0-9 and -"))
+        if not buckets.is_known_zone(timezone):
+            problems.append(bad_arguments("timezone", f"unknown time zone {timezone!r}; use an "
+                                                      "IANA name such as Europe/Budapest"))
+        if password is not None and not password:
+            problems.append(wrong_format("password", "the password must not be empty"))
+        if not problems and self.store.customer(name) is not None:
+            problems.append(bad_arguments("name", f"customer {name!r} already exists"))
+        if problems:
+            raise QueryRejected(problems)
+        secret = password or keys.generate_secret()
+        customer = self.store.create_customer(name, timezone)
+        self.store.add_key(customer.customer_id, keys.new_key(secret, ALL_SCOPES))
+        return secret
+
+    def authenticate(self, name: str, password: str) -> tuple[Customer, tuple[Scope, ...]] | None:
+        """The customer and the scopes of the key `password`, or None if it is no key of it."""
+        customer = self.store.customer(name)
+        if customer is None:
+            keys.matching_key(password, [])
+            return None
+        key = keys.matching_key(password, self.store.keys(customer.customer_id))
+        return (customer, key.scopes) if key else None
+
+    # projects and users ------------------------------------------------------------
+    def set_project_status(self, customer_name: str, project_id: int, status: Status) -> Project:
+        customer = self.customer(customer_name)
+        project = next((p for p in self.store.projects(customer.customer_id)
+                        if p.project_id == project_id), None)
+        if project is None:
+            raise NotFound(f"unknown project {project_id}")
+        updated = Project(project.project_id, project.name, status)
+        self.store.save_project(customer.customer_id, updated)
+        return updated
+
+    def set_user_kind(self, customer_name: str, user_id: int, kind: UserKind) -> User:
+        customer = self.customer(customer_name)
+        user = next((u for u in self.store.users(customer.customer_id) if u.user_id == user_id),
+                    None)
+        if user is None:
+            raise NotFound(f"unknown user {user_id}")
+        updated = User(user.user_id, user.name, kind, user.status)
+        self.store.save_user(customer.customer_id, updated)
+        return updated
+
+    def create_preset(self, customer_name: str, name: str, fields: list[str]) -> Preset:
+        customer = self.customer(customer_name)
+        unknown = [f for f in fields if f not in BY_NAME]
+        if unknown or not fields or not name:
+            raise QueryRejected([bad_arguments(
+                "fields" if name else "name",
+                f"unknown field(s) {', '.join(unknown)}" if unknown
+                else "a preset needs a name and at least one field")])
+        return self.store.create_preset(customer.customer_id, name,
+                                        tuple(dict.fromkeys(fields)))
+
+    # events ------------------------------------------------------------------------
+    def ingest(self, customer_name: str, data: bytes) -> int:
+        """Store one atomic batch (NDJSON, or a JSON array of events); returns events stored.
+
+        Raises EventsRejected (nothing stored) if any line is invalid.
+        """
+        customer = self.customer(customer_name)
+        report = ImportReport()
+        events = self._validate(_batch_lines(data), "", report)
+        if report.rejected:
+            raise EventsRejected([p for _, p in report.problems], report.rejected)
+        return self.store.apply_events(customer.customer_id, events)
+
+    def import_files(
+        self,
+        customer_name: str,
+        paths: list[Path],
+        skip_invalid: bool = False,
+        rejects: Path | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Import NDJSON files as one atomic batch (the last line of an id wins).
+
+        Without `skip_invalid`, any invalid line stores nothing (the report lists the
+        problems); with it, the valid lines are stored and the invalid ones are
+        counted and, if `rejects` is given, copied there verbatim.
+        """
+        customer = self.customer(customer_name)
+        report = ImportReport()
+        tables: list[pa.Table] = []
+        offset = 0
+        with rejects.open("wb") if rejects else contextlib.nullcontext() as rejected_out:
+            for path in paths:
+                blocks = blocks_of(read_file(path))
+                table = self._validate(blocks, str(path), report, offset, rejected_out,
+                                       progress)
+                offset = report.lines
+                tables.append(table)
+        if report.rejected and not skip_invalid:
+            return report
+        events = pa.concat_tables(tables) if tables else _empty_events()
+        if events.num_rows:
+            report.stored = self.store.apply_events(customer.customer_id, events)
+        return report
+
+    def _validate(
+        self,
+        blocks: Iterable[LineBlock],
+        source: str,
+        report: ImportReport,
+        offset: int = 0,
+        rejected_out: BinaryIO | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> pa.Table:
+        tables: list[pa.Table] = []
+        try:
+            for block in blocks:
+                with self._validator_lock:
+                    checked = self._validator.validate(block.table, ERROR_LIMIT)
+                report.lines += block.table.num_rows
+                report.rejected += len(checked.rejected_lines)
+                room = ERROR_LIMIT - len(report.problems)
+                report.problems.extend((source, p) for p in checked.errors[:max(room, 0)])
+                if rejected_out is not None and checked.rejected_lines:
+                    _copy_lines(block.table, checked.rejected_lines, rejected_out)
+                events = checked.events
+                if offset:
+                    events = events.set_column(
+                        0, "line_no", pc.add(events.column("line_no"), offset)
+                    )
+                tables.append(events)
+                if progress:
+                    progress(block.byte_count)
+        except InvalidUtf8 as error:
+            report.rejected += 1
+            report.problems.append(
+                (source, EventError(error.line, None, "error.wrong_format", "not UTF-8 text"))
+            )
+        return pa.concat_tables(tables) if tables else _empty_events()
+
+    def delete_event(self, customer_name: str, event_id: str) -> bool:
+        return self.store.delete_event(self.customer(customer_name).customer_id, event_id)
+
+    def rebuild(self, customer_name: str | None = None) -> int:
+        customer_id = self.customer(customer_name).customer_id if customer_name else None
+        return self.store.rebuild(customer_id)
+
+    # statistics ---------------------------------------------------------------------
+    def plan(self, customer_name: str, params: Mapping[str, str]) -> StatsQuery:
+        """Validate statistics options (raises QueryRejected with every problem)."""
+        customer = self.customer(customer_name)
+        c = customer.customer_id
+        return parse_query(params, customer, self.store.projects(c), self.store.users(c),
+                           self.store.presets(c), self.max_days)
+
+    def stream(self, query: StatsQuery) -> Iterator[bytes]:
+        """The answer body of a validated query, in chunks."""
+        return render.stream(query, self.store.records(query))
+
+    def query(self, customer_name: str, params: Mapping[str, str]) -> bytes:
+        """The whole answer body of a statistics request."""
+        return b"".join(self.stream(self.plan(customer_name, params)))
+
+
+def _copy_lines(lines: pa.Table, numbers: list[int], out: BinaryIO) -> None:
+    chosen = lines.filter(pc.is_in(lines.column("line_no"), pa.array(numbers)))
+    for raw in chosen.column("raw").to_pylist():
+        out.write(raw.encode("utf-8") if raw.endswith("\n") else (raw + "\n").encode("utf-8"))
+
+
+def _batch_lines(data: bytes) -> Iterator[LineBlock]:
+    """Lines of a request body: NDJSON as it is; a JSON array one element per line."""
+    if data.lstrip()[:1] == b"[":
+        try:
+            items = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            items = None
+        if isinstance(items, list):
+            data = b"\n".join(orjson.dumps(item) for item in items)
+    return blocks_of([data])
+
+
+def _empty_events() -> pa.Table:
+    return pa.schema([("line_no", pa.int64()), *NORMALIZED_SCHEMA]).empty_table()

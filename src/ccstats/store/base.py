@@ -1,0 +1,74 @@
+"""The storage interface. Callers (CLI, API) speak only to this protocol.
+
+Contract shared by every implementation:
+
+- **Events** are keyed by (customer, event id). `apply_events` stores a batch of
+  normalized events (`ccstats.events.NORMALIZED_SCHEMA` plus ``line_no``)
+  atomically: within the batch the last line of an id wins; an id already stored
+  is replaced (its old contribution to the sums is withdrawn); unknown projects
+  and users are registered. When it returns, the events are visible to queries.
+- **Sums** per (customer, project, user, UTC quarter-hour, field) hold ``cnt``
+  (times counted), ``secs`` (seconds) and ``hits`` (contributions, which decide
+  whether a field is present). They are derived from the events and can be
+  recomputed by `rebuild` at any time.
+- **Statistics** are streamed by `records` as text, one item per record in the
+  requested order, already rendered for the requested format (see
+  `ccstats.render` for what surrounds them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import pyarrow as pa
+
+from ccstats.model import ApiKey, Customer, Preset, Project, Status, User, UserKind
+from ccstats.query import StatsQuery
+
+
+class Store(Protocol):
+    """Persistence of customers, their metadata, events and sums."""
+
+    # customers and keys
+    def create_customer(self, name: str, timezone: str) -> Customer: ...
+    def customer(self, name: str) -> Customer | None: ...
+    def customers(self) -> list[Customer]: ...
+    def add_key(self, customer_id: int, key: ApiKey) -> None: ...
+    def keys(self, customer_id: int) -> list[ApiKey]: ...
+
+    # projects and users
+    def projects(self, customer_id: int) -> list[Project]: ...
+    def save_project(self, customer_id: int, project: Project) -> None: ...
+    def users(self, customer_id: int) -> list[User]: ...
+    def save_user(self, customer_id: int, user: User) -> None: ...
+
+    # presets
+    def presets(self, customer_id: int) -> list[Preset]: ...
+    def create_preset(self, customer_id: int, name: str, fields: tuple[str, ...]) -> Preset: ...
+    def delete_preset(self, customer_id: int, preset_id: int) -> bool: ...
+
+    # events and sums
+    def apply_events(self, customer_id: int, events: pa.Table) -> int:
+        """Store `events` atomically; returns the number of distinct ids in the batch."""
+        ...
+
+    def delete_event(self, customer_id: int, event_id: str) -> bool:
+        """Remove one event and its contribution; False if the id is unknown."""
+        ...
+
+    def rebuild(self, customer_id: int | None = None) -> int:
+        """Recompute the sums from the stored events; returns the number of events read."""
+        ...
+
+    def event_count(self, customer_id: int) -> int: ...
+
+    # statistics
+    def records(self, query: StatsQuery) -> Iterator[str]:
+        """The rendered records of `query`, in order (see the module docstring)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+__all__ = ["Customer", "Project", "Status", "Store", "User", "UserKind"]

@@ -1,0 +1,367 @@
+"""The embedded store: one DuckDB file holds metadata, raw events and sums.
+
+Tables
+------
+``customers``, ``api_keys``, ``projects``, ``users``, ``presets``: metadata.
+``events``: the normalized events, the source of truth (no index: DuckDB's
+hash joins find replaced ids faster than an ART index could be maintained).
+``sums``: quarter-hour sums as an append-only log of deltas (see
+`ccstats.store.contributions`); a replaced or deleted event adds its old rows
+negated. `compact` merges the log; `rebuild` recomputes it from the events.
+
+Writes take a lock and run in one transaction, so a batch is stored whole or not
+at all; reads use their own cursor and see the last committed state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ccstats.model import ApiKey, Customer, Preset, Project, Scope, Status, User, UserKind
+from ccstats.query import StatsQuery
+from ccstats.store.contributions import sums_sql
+from ccstats.store.records_sql import records_sql
+
+SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS customer_ids START 1;
+CREATE TABLE IF NOT EXISTS customers (
+    customer_id INTEGER PRIMARY KEY,
+    name VARCHAR NOT NULL UNIQUE,
+    timezone VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    customer_id INTEGER NOT NULL,
+    key_id VARCHAR NOT NULL,
+    salt BLOB NOT NULL,
+    digest BLOB NOT NULL,
+    scopes VARCHAR[] NOT NULL,
+    PRIMARY KEY (customer_id, key_id)
+);
+CREATE TABLE IF NOT EXISTS projects (
+    customer_id INTEGER NOT NULL,
+    project_id BIGINT NOT NULL,
+    name VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    PRIMARY KEY (customer_id, project_id)
+);
+CREATE TABLE IF NOT EXISTS users (
+    customer_id INTEGER NOT NULL,
+    user_id BIGINT NOT NULL,
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    PRIMARY KEY (customer_id, user_id)
+);
+CREATE TABLE IF NOT EXISTS presets (
+    customer_id INTEGER NOT NULL,
+    preset_id INTEGER NOT NULL,
+    name VARCHAR NOT NULL,
+    fields VARCHAR[] NOT NULL,
+    PRIMARY KEY (customer_id, preset_id)
+);
+CREATE TABLE IF NOT EXISTS events (
+    customer_id INTEGER NOT NULL,
+    event_id VARCHAR NOT NULL,
+    type VARCHAR NOT NULL,
+    subtype VARCHAR,
+    project_id BIGINT NOT NULL,
+    user_id BIGINT NOT NULL,
+    t_start BIGINT NOT NULL,
+    t_answer BIGINT,
+    t_end BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sums (
+    customer_id INTEGER NOT NULL,
+    project_id BIGINT NOT NULL,
+    user_id BIGINT NOT NULL,
+    qh INTEGER NOT NULL,
+    field_id SMALLINT NOT NULL,
+    cnt BIGINT NOT NULL,
+    secs BIGINT NOT NULL,
+    hits BIGINT NOT NULL
+);
+"""
+
+_EVENT_COLUMNS = "event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end"
+
+
+class DuckDBStore:
+    """`ccstats.store.base.Store` on an embedded DuckDB database file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = str(path)
+        self._db = duckdb.connect(self._path)
+        self._write_lock = threading.Lock()
+        self._db.execute(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._db.cursor()
+
+    # customers and keys -------------------------------------------------------------
+    def create_customer(self, name: str, timezone: str) -> Customer:
+        with self._write_lock:
+            row = self._db.execute(
+                "INSERT INTO customers VALUES (nextval('customer_ids'), ?, ?) "
+                "RETURNING customer_id",
+                [name, timezone],
+            ).fetchone()
+        assert row is not None
+        return Customer(int(row[0]), name, timezone)
+
+    def customer(self, name: str) -> Customer | None:
+        row = self._cursor().execute(
+            "SELECT customer_id, name, timezone FROM customers WHERE name = ?", [name]
+        ).fetchone()
+        return Customer(int(row[0]), row[1], row[2]) if row else None
+
+    def customers(self) -> list[Customer]:
+        rows = self._cursor().execute(
+            "SELECT customer_id, name, timezone FROM customers ORDER BY name"
+        ).fetchall()
+        return [Customer(int(r[0]), r[1], r[2]) for r in rows]
+
+    def add_key(self, customer_id: int, key: ApiKey) -> None:
+        with self._write_lock:
+            self._db.execute(
+                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?)",
+                [customer_id, key.key_id, key.salt, key.digest, [str(s) for s in key.scopes]],
+            )
+
+    def keys(self, customer_id: int) -> list[ApiKey]:
+        rows = self._cursor().execute(
+            "SELECT key_id, salt, digest, scopes FROM api_keys WHERE customer_id = ? "
+            "ORDER BY key_id",
+            [customer_id],
+        ).fetchall()
+        return [ApiKey(r[0], bytes(r[1]), bytes(r[2]), tuple(Scope(s) for s in r[3]))
+                for r in rows]
+
+    # projects and users -------------------------------------------------------------
+    def projects(self, customer_id: int) -> list[Project]:
+        rows = self._cursor().execute(
+            "SELECT project_id, name, status FROM projects WHERE customer_id = ? "
+            "ORDER BY project_id",
+            [customer_id],
+        ).fetchall()
+        return [Project(int(r[0]), r[1], Status(r[2])) for r in rows]
+
+    def save_project(self, customer_id: int, project: Project) -> None:
+        with self._write_lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO projects VALUES (?, ?, ?, ?)",
+                [customer_id, project.project_id, project.name, str(project.status)],
+            )
+
+    def users(self, customer_id: int) -> list[User]:
+        rows = self._cursor().execute(
+            "SELECT user_id, name, kind, status FROM users WHERE customer_id = ? "
+            "ORDER BY user_id",
+            [customer_id],
+        ).fetchall()
+        return [User(int(r[0]), r[1], UserKind(r[2]), Status(r[3])) for r in rows]
+
+    def save_user(self, customer_id: int, user: User) -> None:
+        with self._write_lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?)",
+                [customer_id, user.user_id, user.name, str(user.kind), str(user.status)],
+            )
+
+    # presets ------------------------------------------------------------------------
+    def presets(self, customer_id: int) -> list[Preset]:
+        rows = self._cursor().execute(
+            "SELECT preset_id, name, fields FROM presets WHERE customer_id = ? "
+            "ORDER BY preset_id",
+            [customer_id],
+        ).fetchall()
+        return [Preset(int(r[0]), r[1], tuple(r[2])) for r in rows]
+
+    def create_preset(self, customer_id: int, name: str, fields: tuple[str, ...]) -> Preset:
+        with self._write_lock:
+            row = self._db.execute(
+                """INSERT INTO presets
+                   SELECT ?, coalesce(max(preset_id), 0) + 1, ?, ?
+                   FROM presets WHERE customer_id = ?
+                   RETURNING preset_id""",
+                [customer_id, name, list(fields), customer_id],
+            ).fetchone()
+        assert row is not None
+        return Preset(int(row[0]), name, fields)
+
+    def delete_preset(self, customer_id: int, preset_id: int) -> bool:
+        with self._write_lock:
+            row = self._db.execute(
+                "DELETE FROM presets WHERE customer_id = ? AND preset_id = ? RETURNING 1",
+                [customer_id, preset_id],
+            ).fetchone()
+        return row is not None
+
+    # events and sums ----------------------------------------------------------------
+    def apply_events(self, customer_id: int, events: pa.Table) -> int:
+        with self._write_lock:
+            db = self._db
+            db.register("incoming", events)
+            try:
+                db.execute("BEGIN TRANSACTION")
+                try:
+                    stored = self._apply(db, customer_id)
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+            finally:
+                db.unregister("incoming")
+                db.execute("DROP TABLE IF EXISTS batch; DROP TABLE IF EXISTS previous")
+        return stored
+
+    @staticmethod
+    def _apply(db: duckdb.DuckDBPyConnection, customer_id: int) -> int:
+        """Replace-or-insert the registered ``incoming`` events (inside a transaction)."""
+        c = int(customer_id)
+        db.execute(
+            f"""CREATE TEMP TABLE batch AS
+                SELECT {_EVENT_COLUMNS} FROM incoming
+                QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no DESC) = 1"""
+        )
+        row = db.execute("SELECT count(*) FROM batch").fetchone()
+        assert row is not None
+        stored = int(row[0])
+        db.execute(
+            f"""CREATE TEMP TABLE previous AS
+                SELECT {_EVENT_COLUMNS} FROM events
+                WHERE customer_id = {c} AND event_id IN (SELECT event_id FROM batch)"""
+        )
+        # An event stored again unchanged needs no work at all.
+        db.execute(
+            """CREATE OR REPLACE TEMP TABLE unchanged AS
+               SELECT event_id FROM (SELECT * FROM batch INTERSECT SELECT * FROM previous)"""
+        )
+        db.execute("DELETE FROM batch WHERE event_id IN (SELECT event_id FROM unchanged)")
+        db.execute("DELETE FROM previous WHERE event_id IN (SELECT event_id FROM unchanged)")
+        db.execute("DROP TABLE unchanged")
+        db.execute(
+            f"""INSERT INTO sums
+                SELECT {c}, project_id, user_id, qh, field_id,
+                       sum(cnt), sum(secs), sum(hits)
+                FROM (SELECT * FROM ({sums_sql("previous", -1)})
+                      UNION ALL SELECT * FROM ({sums_sql("batch")}))
+                GROUP BY ALL
+                HAVING sum(cnt) <> 0 OR sum(secs) <> 0 OR sum(hits) <> 0"""
+        )
+        db.execute(
+            f"""DELETE FROM events WHERE customer_id = {c}
+                AND event_id IN (SELECT event_id FROM previous)"""
+        )
+        db.execute(f"INSERT INTO events SELECT {c}, {_EVENT_COLUMNS} FROM batch")
+        db.execute(
+            f"""INSERT INTO projects
+                SELECT DISTINCT {c}, project_id, 'Project ' || project_id, 'active' FROM batch
+                ON CONFLICT DO NOTHING"""
+        )
+        db.execute(
+            f"""INSERT INTO users
+                SELECT DISTINCT {c}, user_id, 'User ' || user_id, 'agent', 'active' FROM batch
+                ON CONFLICT DO NOTHING"""
+        )
+        return stored
+
+    def delete_event(self, customer_id: int, event_id: str) -> bool:
+        c = int(customer_id)
+        with self._write_lock:
+            db = self._db
+            db.execute("BEGIN TRANSACTION")
+            try:
+                db.execute(
+                    f"""CREATE TEMP TABLE previous AS SELECT {_EVENT_COLUMNS} FROM events
+                        WHERE customer_id = {c} AND event_id = ?""",
+                    [event_id],
+                )
+                row = db.execute("SELECT count(*) FROM previous").fetchone()
+                found = bool(row and row[0])
+                if found:
+                    db.execute(
+                        f"""INSERT INTO sums SELECT {c}, * FROM ({sums_sql("previous", -1)})"""
+                    )
+                    db.execute(
+                        f"DELETE FROM events WHERE customer_id = {c} AND event_id = ?",
+                        [event_id],
+                    )
+                db.execute("DROP TABLE previous")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return found
+
+    def rebuild(self, customer_id: int | None = None) -> int:
+        where = "" if customer_id is None else f"WHERE customer_id = {int(customer_id)}"
+        with self._write_lock:
+            db = self._db
+            db.execute("BEGIN TRANSACTION")
+            try:
+                db.execute(f"DELETE FROM sums {where}")
+                customers = [
+                    int(r[0]) for r in db.execute(
+                        f"SELECT DISTINCT customer_id FROM events {where}"
+                    ).fetchall()
+                ]
+                total = 0
+                for c in customers:
+                    db.execute(
+                        f"""INSERT INTO sums SELECT {c}, * FROM ({sums_sql(
+                            f"(SELECT * FROM events WHERE customer_id = {c})")})"""
+                    )
+                    row = db.execute(
+                        f"SELECT count(*) FROM events WHERE customer_id = {c}"
+                    ).fetchone()
+                    total += int(row[0]) if row else 0
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return total
+
+    def compact(self) -> None:
+        """Merge the delta log of the sums into one row per key."""
+        with self._write_lock:
+            db = self._db
+            db.execute("BEGIN TRANSACTION")
+            try:
+                db.execute(
+                    """CREATE TEMP TABLE merged AS
+                       SELECT customer_id, project_id, user_id, qh, field_id,
+                              sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
+                       FROM sums GROUP BY ALL HAVING sum(hits) <> 0
+                       ORDER BY customer_id, qh"""
+                )
+                db.execute("DELETE FROM sums")
+                db.execute("INSERT INTO sums SELECT * FROM merged")
+                db.execute("DROP TABLE merged")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def event_count(self, customer_id: int) -> int:
+        row = self._cursor().execute(
+            "SELECT count(*) FROM events WHERE customer_id = ?", [customer_id]
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    # statistics ---------------------------------------------------------------------
+    def records(self, query: StatsQuery) -> Iterator[str]:
+        cursor = self._cursor()
+        try:
+            reader = cursor.sql(records_sql(query)).to_arrow_reader(batch_size=4096)
+            for batch in reader:
+                yield from batch.column(0).to_pylist()
+        finally:
+            cursor.close()

@@ -1,0 +1,459 @@
+"""Property tests: the real engine (through ``ccstats.service.Service``) against the oracle.
+
+Hypothesis draws a customer time zone, a sequence of storage steps and, at a few
+checkpoints, random queries. The steps are atomic batches of valid events of every type
+(ids drawn from a small pool, so batches replace earlier events, repeat ids within one
+batch, and re-send identical events) and deletions (of stored and of unknown ids). The
+event times cluster around the 2024-2025 DST transitions and local midnights of the
+zone, interval lengths cluster on 0 and on quarter-hour multiples, and timestamps come
+as ISO strings with assorted offsets (and fractional seconds) or as integer/float epoch
+numbers. Every query's answer (JSON, csv or tab) must equal what ``oracle.py`` computes
+from the events that should be stored at that moment.
+
+One ``Service`` (one temporary DuckDB file) serves the whole module; each example uses
+a fresh customer, so examples never see each other's data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import pytest
+from ccstats.service import Service
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from oracle import CATALOG, Event, Op, apply_ops, expected_csv, expected_response, parse_timestamp
+
+ZONES: tuple[str, ...] = (
+    "Europe/Budapest",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+)
+OTHER_ZONES: tuple[str, ...] = (*ZONES, "UTC", "Pacific/Chatham", "America/St_Johns")
+DIMENSIONS: tuple[str, ...] = ("project", "user", "date", "time")
+ID_POOL: tuple[str, ...] = (
+    *(f"ev-{i}" for i in range(8)),
+    "A.b_c:D-9",
+    "x" * 128,
+)
+ISO_OFFSETS_MINUTES: tuple[int, ...] = (0, 60, 120, -300, -240, 330, 345, 630, 660, -570, 840)
+USERSTATES: tuple[str, ...] = (
+    "available",
+    "call",
+    "afterwork",
+    "prework",
+    "ringing",
+    "waitingForCall",
+    "waitingForRecall",
+    "break",
+    "unavailable",
+)
+
+_customer_numbers = itertools.count()
+
+
+# --------------------------------------------------------------------------- anchors
+
+
+def _transitions(zone: str) -> list[int]:
+    """Epoch seconds of every UTC-offset change of ``zone`` in 2024-2025 (exact to the minute)."""
+    tz = ZoneInfo(zone)
+
+    def offset(t: int) -> timedelta | None:
+        return datetime.fromtimestamp(t, tz).utcoffset()
+
+    found: list[int] = []
+    t = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp())
+    stop = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+    while t < stop:
+        if offset(t) != offset(t + 3600):
+            low, high = t, t + 3600  # offset(low) differs from offset(high)
+            while high - low > 60:
+                mid = (low + high) // 120 * 60
+                if mid in (low, high):
+                    break
+                if offset(mid) == offset(low):
+                    low = mid
+                else:
+                    high = mid
+            found.append(high)
+        t += 3600
+    return found
+
+
+def _midnights(zone: str, days: Sequence[date]) -> list[int]:
+    tz = ZoneInfo(zone)
+    return [int(datetime(d.year, d.month, d.day, tzinfo=tz).timestamp()) for d in days]
+
+
+def _anchors(zone: str) -> tuple[int, ...]:
+    """Instants worth testing around: DST transitions and some local midnights."""
+    transitions = _transitions(zone)
+    tz = ZoneInfo(zone)
+    days = {date(2024, 2, 29), date(2024, 12, 31), date(2025, 1, 1), date(2025, 6, 30)}
+    for t in transitions:
+        day = datetime.fromtimestamp(t, tz).date()
+        days |= {day, day + timedelta(days=1)}
+    return tuple(sorted({*transitions, *_midnights(zone, sorted(days))}))
+
+
+ANCHORS: dict[str, tuple[int, ...]] = {zone: _anchors(zone) for zone in ZONES}
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One timestamp: the whole epoch second plus how it is written in the JSON."""
+
+    second: int
+    kind: str  # int | float | iso | iso-ms | iso-us | iso-z
+    fraction: int  # thousandths for float/iso-ms/iso-z, millionths for iso-us
+    offset_minutes: int
+
+    def raw(self) -> Fraction:
+        """The exact instant the JSON value denotes (before flooring)."""
+        if self.kind == "float":
+            return Fraction(self.second + self.fraction / 1000)
+        if self.kind == "iso-us":
+            return self.second + Fraction(self.fraction, 1_000_000)
+        if self.kind in ("iso-ms", "iso-z"):
+            return self.second + Fraction(self.fraction, 1000)
+        return Fraction(self.second)
+
+    def encode(self) -> int | float | str:
+        if self.kind == "int":
+            return self.second
+        if self.kind == "float":
+            return self.second + self.fraction / 1000
+        if self.kind == "iso-z":
+            instant = datetime.fromtimestamp(self.second, UTC)
+            text = instant.replace(microsecond=self.fraction * 1000).isoformat(
+                timespec="milliseconds"
+            )
+            return text.replace("+00:00", "Z")
+        tz = timezone(timedelta(minutes=self.offset_minutes))
+        local = datetime.fromtimestamp(self.second, tz)
+        if self.kind == "iso-ms":
+            return local.replace(microsecond=self.fraction * 1000).isoformat(
+                timespec="milliseconds"
+            )
+        if self.kind == "iso-us":
+            return local.replace(microsecond=self.fraction).isoformat(timespec="microseconds")
+        return local.isoformat()
+
+    def whole(self) -> Stamp:
+        return Stamp(self.second, self.kind, 0, self.offset_minutes)
+
+
+@st.composite
+def stamps(draw: st.DrawFn, second: int) -> Stamp:
+    kind = draw(st.sampled_from(["int", "float", "iso", "iso-ms", "iso-us", "iso-z"]))
+    if kind == "iso-us":
+        fraction = draw(st.one_of(st.just(0), st.integers(0, 999_999)))
+    elif kind in ("float", "iso-ms", "iso-z"):
+        fraction = draw(st.one_of(st.just(0), st.just(999), st.integers(0, 999)))
+    else:
+        fraction = 0
+    offset = draw(st.sampled_from(ISO_OFFSETS_MINUTES))
+    stamp = Stamp(second, kind, fraction, offset)
+    assert parse_timestamp(stamp.encode()) == second
+    return stamp
+
+
+def _ordered(raw_stamps: list[Stamp]) -> list[Stamp]:
+    """Drop the fractions if they would make the *unfloored* instants go backwards."""
+    values = [s.raw() for s in raw_stamps]
+    if all(a <= b for a, b in itertools.pairwise(values)):
+        return raw_stamps
+    return [s.whole() for s in raw_stamps]
+
+
+DELTAS = st.one_of(
+    st.integers(-4 * 3600, 4 * 3600),
+    st.integers(-16, 16).map(lambda k: k * 900),
+    st.tuples(st.integers(-16, 16), st.integers(-2, 2)).map(lambda p: p[0] * 900 + p[1]),
+)
+LENGTHS = st.one_of(
+    st.just(0),
+    st.sampled_from([1, 59, 60, 61, 899, 900, 1800, 3600, 5400, 7200, 10800]),
+    st.integers(0, 120),
+    st.integers(0, 3 * 3600 + 900),
+)
+
+
+@st.composite
+def event_bodies(draw: st.DrawFn, anchors: tuple[int, ...], event_id: str) -> Event:
+    """One random valid event of any type, timed near one of ``anchors``."""
+    start = draw(st.sampled_from(anchors)) + draw(DELTAS)
+    kind = draw(st.sampled_from(["userstate", "call", "disposition", "email", "ticket", "chat"]))
+    event: Event = {"id": event_id, "type": kind}
+    if kind in ("disposition", "email", "ticket"):
+        if kind == "disposition":
+            event["status"] = draw(st.sampled_from(["success", "recall", "failed", "reachFailed"]))
+        elif kind == "email":
+            event["direction"] = draw(st.sampled_from(["sent", "received"]))
+        else:
+            event["action"] = draw(st.sampled_from(["created", "closed"]))
+        event["time"] = draw(stamps(start)).encode()
+    else:
+        end = start + draw(LENGTHS)
+        if kind == "userstate":
+            event["state"] = draw(st.sampled_from(USERSTATES))
+        if kind == "call":
+            event["direction"] = draw(st.sampled_from(["in", "out"]))
+            answered = draw(st.booleans())
+            if answered:
+                answer = draw(st.sampled_from([start, end]) | st.integers(start, end))
+                s, a, e = _ordered([draw(stamps(start)), draw(stamps(answer)), draw(stamps(end))])
+                event["start"], event["answer"], event["end"] = s.encode(), a.encode(), e.encode()
+            else:
+                s, e = _ordered([draw(stamps(start)), draw(stamps(end))])
+                event["start"], event["answer"], event["end"] = s.encode(), None, e.encode()
+        else:
+            s, e = _ordered([draw(stamps(start)), draw(stamps(end))])
+            event["start"], event["end"] = s.encode(), e.encode()
+    event["projectId"] = draw(st.integers(1, 3))
+    event["userId"] = draw(st.integers(1, 3))
+    if draw(st.integers(0, 9)) == 0:
+        event["comment"] = "unknown members are ignored"
+    return event
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+@dataclass
+class Query:
+    """One request's options (as the service gets them) and the oracle's view of them."""
+
+    params: dict[str, str]
+    zone: str
+    interval: int
+    date_from: date
+    date_to: date
+    dimensions: list[str]
+    fields: list[str] | None
+    projects: set[int] | None
+    users: set[int] | None
+    fmt: str
+
+
+@dataclass
+class Step:
+    """A batch of events to ingest (``events``) or an id to delete (``delete``)."""
+
+    events: list[Event] = field(default_factory=list)
+    as_array: bool = False
+    delete: str | None = None
+    queries: list[Query] = field(default_factory=list)
+
+
+@dataclass
+class Scenario:
+    zone: str
+    steps: list[Step]
+
+
+def _instants(event: Event) -> list[int]:
+    return [parse_timestamp(event[k]) for k in ("start", "end", "time") if k in event]
+
+
+@st.composite
+def queries(
+    draw: st.DrawFn,
+    customer_zone: str,
+    stored: dict[str, Event],
+    projects_seen: set[int],
+    users_seen: set[int],
+) -> Query:
+    params: dict[str, str] = {}
+    tz_param = draw(st.sampled_from([None, customer_zone, *OTHER_ZONES]))
+    zone = customer_zone if tz_param is None else tz_param
+    if tz_param is not None:
+        params["timezone"] = tz_param
+
+    interval_param = draw(st.sampled_from([None, "15", "30", "60"]))
+    interval = 60 if interval_param is None else int(interval_param)
+    if interval_param is not None:
+        params["interval"] = interval_param
+
+    order = draw(st.permutations(DIMENSIONS))
+    dimensions = list(order[: draw(st.integers(1, 4))])
+    spaced = draw(st.booleans())
+    params["dimensions"] = (" , " if spaced else ",").join(dimensions)
+
+    fields: list[str] | None = draw(
+        st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(CATALOG), min_size=1, max_size=8),
+            st.permutations(CATALOG).map(list),
+        )
+    )
+    if fields is not None:
+        params["fields"] = ",".join(fields)
+
+    projects: set[int] | None = None
+    if draw(st.booleans()) and projects_seen:
+        projects = set(draw(st.lists(st.sampled_from(sorted(projects_seen)), min_size=1)))
+        params["projects"] = ",".join(str(p) for p in sorted(projects))
+    users: set[int] | None = None
+    if draw(st.booleans()) and users_seen:
+        users = set(draw(st.lists(st.sampled_from(sorted(users_seen)), min_size=1)))
+        params["users"] = ",".join(str(u) for u in sorted(users))
+
+    tz = ZoneInfo(zone)
+    days = sorted(
+        datetime.fromtimestamp(t, tz).date() for event in stored.values() for t in _instants(event)
+    ) or [date(2024, 10, 27)]
+    low, high = days[0], days[-1]
+    if draw(st.integers(0, 3)) == 0:  # a range that cuts through the data
+        offsets = st.integers(0, (high - low).days)
+        date_from = low + timedelta(days=draw(offsets))
+        date_to = date_from + timedelta(days=draw(st.integers(0, (high - date_from).days)))
+    else:
+        date_from = low - timedelta(days=draw(st.integers(0, 1)))
+        date_to = high + timedelta(days=draw(st.integers(0, 1)))
+    params["from"] = date_from.strftime("%Y%m%d")
+    params["to"] = date_to.strftime("%Y%m%d")
+
+    fmt_param = draw(st.sampled_from([None, "json", "csv", "cvs", "tab"]))
+    if fmt_param is not None:
+        params["of"] = fmt_param
+    fmt = {None: "json", "cvs": "csv"}.get(fmt_param, fmt_param) or "json"
+
+    return Query(
+        params, zone, interval, date_from, date_to, dimensions, fields, projects, users, fmt
+    )
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    anchor_zone = draw(st.sampled_from(ZONES))
+    customer_zone = draw(st.sampled_from([anchor_zone, anchor_zone, *ZONES]))
+    anchors = ANCHORS[anchor_zone]
+    first = draw(st.sampled_from(anchors))
+    # At most two anchors, less than 200 days apart (a query may span at most 366 days).
+    close = [a for a in anchors if abs(a - first) < 200 * 86400]
+    near_anchors = (*draw(st.lists(st.sampled_from(close), max_size=1)), first)
+
+    stored: dict[str, Event] = {}
+    projects_seen: set[int] = set()
+    users_seen: set[int] = set()
+    steps: list[Step] = []
+    for number in range(draw(st.integers(1, 5))):
+        if number > 0 and draw(st.integers(0, 3)) == 0:
+            # Delete a stored id, or one that may be unknown.
+            target = draw(st.sampled_from(sorted({*stored, *ID_POOL[:3]})))
+            steps.append(Step(delete=target))
+            stored = apply_ops([*(("put", e) for e in stored.values()), ("delete", target)])
+        else:
+            batch: list[Event] = []
+            for _ in range(draw(st.integers(1, 6))):
+                if stored and draw(st.integers(0, 4)) == 0:  # identical re-put
+                    batch.append(dict(stored[draw(st.sampled_from(sorted(stored)))]))
+                else:  # new id, replacement of a stored id, or an id repeated in the batch
+                    event_id = draw(st.sampled_from(ID_POOL))
+                    batch.append(draw(event_bodies(near_anchors, event_id)))
+            steps.append(Step(events=batch, as_array=draw(st.booleans())))
+            ops: list[Op] = [("put", e) for e in stored.values()]
+            ops += [("put", e) for e in batch]
+            stored = apply_ops(ops)
+            # Only the surviving occurrence of an id is surely stored (and registered).
+            winners = apply_ops(("put", e) for e in batch).values()
+            projects_seen |= {int(e["projectId"]) for e in winners}
+            users_seen |= {int(e["userId"]) for e in winners}
+        if draw(st.integers(0, 4)) == 0:  # an intermediate checkpoint
+            steps[-1].queries.append(
+                draw(queries(customer_zone, stored, projects_seen, users_seen))
+            )
+    for _ in range(2):
+        steps[-1].queries.append(draw(queries(customer_zone, stored, projects_seen, users_seen)))
+    return Scenario(customer_zone, steps)
+
+
+# --------------------------------------------------------------------------- the test
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    svc = Service.open(str(tmp_path_factory.mktemp("oracle") / "oracle.duckdb"))
+    yield svc
+    svc.close()
+
+
+def _ndjson(events: list[Event], as_array: bool) -> bytes:
+    if as_array:
+        return json.dumps(events).encode()
+    return "".join(json.dumps(event) + "\n" for event in events).encode()
+
+
+def _expected(query: Query, stored: dict[str, Event]) -> list[dict[str, Any]]:
+    return expected_response(
+        stored.values(),
+        zone=query.zone,
+        interval=query.interval,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        dimensions=query.dimensions,
+        fields=query.fields,
+        projects=query.projects,
+        users=query.users,
+    )
+
+
+def check_query(service: Service, customer: str, query: Query, stored: dict[str, Event]) -> None:
+    note(f"query {query.params}")
+    records = _expected(query, stored)
+    body = service.query(customer, dict(query.params))
+    if query.fmt == "json":
+        answer = orjson.loads(body)
+        assert list(answer) == ["response", "errors"]
+        assert answer["errors"] == []
+        # json.dumps keeps key order: equal text means equal values, types and key order.
+        got = json.dumps(answer["response"], indent=1)
+        want = json.dumps(records, indent=1)
+        assert got == want
+    else:
+        sep = "," if query.fmt == "csv" else "\t"
+        assert body.decode() == expected_csv(records, query.dimensions, sep)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(scenario=scenarios())
+def test_engine_matches_oracle(service: Service, scenario: Scenario) -> None:
+    customer = f"c{next(_customer_numbers)}"
+    service.create_customer(customer, timezone=scenario.zone, password="secret")
+    note(f"customer {customer} in {scenario.zone}")
+    ops: list[Op] = []
+    for step in scenario.steps:
+        if step.delete is not None:
+            known = step.delete in apply_ops(ops)
+            note(f"delete {step.delete!r} (stored: {known})")
+            assert service.delete_event(customer, step.delete) is known
+            ops.append(("delete", step.delete))
+        else:
+            body = _ndjson(step.events, step.as_array)
+            note(f"ingest {body.decode()}")
+            stored_count = service.ingest(customer, body)
+            # "number stored" is not pinned down further than this by the spec.
+            assert 0 <= stored_count <= len(step.events)
+            ops += [("put", event) for event in step.events]
+        for query in step.queries:
+            check_query(service, customer, query, apply_ops(ops))

@@ -1,15 +1,28 @@
 """Validation and normalization of event lines, set-based in an in-memory DuckDB.
 
-One SQL statement parses every line of a block once (``json_extract`` of all
-members), checks every rule of events-and-kpis.md §1 and yields, per line,
-either the normalized event (see `ccstats.events`) or the list of its problems.
-Each problem names the line and member, and says what to write instead:
-``line 12: start: timestamp has no UTC offset; write 2024-03-01T10:00:00+01:00
-or epoch seconds``.
+Two statements share one reading of the members (``json_extract`` of every
+member in a single parse per line):
+
+- the **fast pass** runs over every line and yields the normalized event (see
+  `ccstats.events`) and one flag, ``ok``, that is true iff the line obeys every
+  rule of events-and-kpis.md §1;
+- the **diagnosis** runs only over the lines the fast pass rejected and lists,
+  for each, every problem, naming the line and member and saying what to write
+  instead: ``line 12: start: timestamp has no UTC offset; write
+  2024-03-01T10:00:00+01:00 or epoch seconds``.
+
+Both are generated from the same member expressions, and a property test checks
+that they agree on every line.
 
 Error codes: ``error.required`` (member missing or null), ``error.wrong_format``
 (wrong type, form or value), ``error.bad_arguments`` (members that contradict
 each other, such as an end before the start).
+
+Accepted forms: ids, types and sub-types are JSON strings; ``userId`` and
+``projectId`` JSON integers; timestamps an ISO-8601 string with a UTC offset
+(``T`` or a space between date and time, fractional seconds allowed, ``Z`` or
+``±hh:mm``/``±hhmm``/``±hh``) or a JSON number of epoch seconds. Blank lines are
+skipped; members the spec does not name are ignored.
 """
 
 from __future__ import annotations
@@ -44,9 +57,32 @@ _ISO = (
     r"([Zz]|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)$"
 )
 _ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+_BLANK = r"[ \t\r\n]*"
 _WRITE_TS = "write 2024-03-01T10:00:00+01:00 or epoch seconds"
-_INTEGER_TYPES = "('BIGINT', 'UBIGINT')"
-_NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE')"
+_ID_FORM = "1 to 128 characters of A-Z a-z 0-9 . _ : -"
+
+#: Kind of a member's JSON text as `json_extract` re-serializes it: strings start
+#: with a quote, integers are bare digits, other numbers carry '.' or an exponent.
+_MACROS = f"""
+CREATE OR REPLACE MACRO json_kind(txt) AS CASE
+    WHEN txt IS NULL THEN NULL
+    WHEN txt[1] = '"' THEN 'string'
+    WHEN txt[1] IN ('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9') THEN
+        CASE WHEN contains(txt, '.') OR contains(txt, 'e') OR contains(txt, 'E')
+             THEN 'float' ELSE 'integer' END
+    WHEN txt = 'null' THEN 'null'
+    ELSE 'other'
+END;
+CREATE OR REPLACE MACRO iso_offset(o) AS CASE
+    WHEN o IN ('Z', 'z') THEN 0
+    ELSE (CASE WHEN o[1] = '-' THEN -1 ELSE 1 END)
+         * (TRY_CAST(o[2:3] AS INTEGER) * 3600
+            + coalesce(TRY_CAST(nullif(replace(o[4:], ':', ''), '') AS INTEGER), 0) * 60)
+END;
+CREATE OR REPLACE MACRO in_epoch_range(x) AS CASE
+    WHEN x >= {MIN_EPOCH} AND x < {MAX_EPOCH} THEN x
+END;
+"""
 
 
 def _q(text: str) -> str:
@@ -54,43 +90,163 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _in(values: tuple[str, ...] | frozenset[str]) -> str:
+    return "(" + ", ".join(_q(v) for v in sorted(values)) + ")"
+
+
+# --- the shared reading of the members ------------------------------------------------
+
+def _parse_sql() -> str:
+    """CTEs ending in ``texts``: per line, the JSON text ``j_m`` of each member m."""
+    paths = ", ".join(_q(f"$.{m}") for m in _MEMBERS)
+    texts = ",\n".join(f"v[{i + 1}]::VARCHAR AS j_{m}" for i, m in enumerate(_MEMBERS))
+    return f"""
+    parsed AS (SELECT line_no, raw, try(json_extract(raw, [{paths}])) AS v FROM lines),
+    texts AS (SELECT line_no, raw, v IS NOT NULL AS is_json, {texts} FROM parsed)
+    """
+
+
+def _members_sql() -> str:
+    """CTEs ending in ``vals``: per line, for each member m, its JSON text ``j_m``,
+    kind ``k_m``, string value ``s_m`` and, for timestamps, epoch seconds ``v_m``.
+    """
+    kinds = ",\n".join(f"json_kind(j_{m}) AS k_{m}" for m in _MEMBERS)
+    strings = ",\n".join(
+        f"""CASE WHEN k_{m} = 'string' THEN CASE WHEN contains(j_{m}, '\\')
+            THEN j_{m}::JSON ->> '$' ELSE j_{m}[2:-2] END END AS s_{m}"""
+        for m in _MEMBERS
+    )
+    isos = ",\n".join(
+        f"regexp_extract(s_{m}, {_q(_ISO)}, ['d', 't', 'f', 'o']) AS iso_{m}" for m in _TIMESTAMPS
+    )
+    values = ",\n".join(
+        f"""CASE k_{m}
+            WHEN 'integer' THEN TRY_CAST(j_{m} AS BIGINT)
+            WHEN 'float' THEN TRY_CAST(floor(TRY_CAST(j_{m} AS DOUBLE)) AS BIGINT)
+            WHEN 'string' THEN CAST(epoch(TRY_CAST(iso_{m}.d || ' ' || iso_{m}.t AS TIMESTAMP))
+                                    AS BIGINT) - iso_offset(iso_{m}.o)
+        END AS v_{m}"""
+        for m in _TIMESTAMPS
+    )
+    return f"""
+    {_parse_sql()},
+    kinds AS (SELECT *, {kinds} FROM texts),
+    strs AS (SELECT *, {strings} FROM kinds),
+    isos AS (SELECT *, {isos} FROM strs),
+    vals AS (SELECT *, {values} FROM isos)
+    """
+
+
+def _entity(member: str) -> str:
+    """The member's value if it is a valid projectId/userId, else NULL."""
+    return (
+        f"CASE WHEN k_{member} = 'integer' AND TRY_CAST(j_{member} AS BIGINT) "
+        f"BETWEEN 1 AND {MAX_ENTITY_ID} THEN TRY_CAST(j_{member} AS BIGINT) END"
+    )
+
+
+def _quoted_in(values: tuple[str, ...] | frozenset[str]) -> str:
+    """A SQL list of the JSON texts of `values` (strings that need no escaping)."""
+    return _in(tuple('"' + v + '"' for v in values))
+
+
+def _fast_entity(member: str) -> str:
+    """`_entity` on the JSON text alone: an integer's text is its canonical digits."""
+    j = f"j_{member}"
+    return (
+        f"CASE WHEN TRY_CAST({j} AS BIGINT)::VARCHAR = {j} "
+        f"AND TRY_CAST({j} AS BIGINT) BETWEEN 1 AND {MAX_ENTITY_ID} "
+        f"THEN TRY_CAST({j} AS BIGINT) END"
+    )
+
+
+def _fast_timestamp(m: str) -> str:
+    """Epoch seconds of timestamp member `m` from its JSON text (range not checked yet)."""
+    j, iso = f"j_{m}", f"fiso_{m}"
+    return f"""CASE
+        WHEN TRY_CAST({j} AS BIGINT)::VARCHAR = {j} THEN TRY_CAST({j} AS BIGINT)
+        WHEN {j}[1] = '"' THEN CAST(epoch(TRY_CAST({iso}.d || ' ' || {iso}.t AS TIMESTAMP))
+                                    AS BIGINT) - iso_offset({iso}.o)
+        ELSE TRY_CAST(floor(TRY_CAST({j} AS DOUBLE)) AS BIGINT)
+    END"""
+
+
+def _fast_sql() -> str:
+    """Normalized columns and ``ok`` of every non-blank line.
+
+    Works on the JSON texts `json_extract` writes: strings keep escapes only for
+    characters no valid id, type, sub-type or timestamp contains, so comparing
+    texts is exact; numbers are bare digits for integers.
+    """
+    points = _quoted_in(POINT_TYPES)
+    stamps = ",\n".join(f"{_fast_timestamp(m)} AS fv_{m}" for m in _TIMESTAMPS)
+    subtype = "CASE j_type " + " ".join(
+        f"WHEN '\"{t}\"' THEN CASE WHEN j_{sub[0]} IN {_quoted_in(sub[1])} "
+        f"THEN j_{sub[0]}[2:-2] END"
+        for t, sub in SUBTYPES.items() if sub is not None
+    ) + " END"
+    id_json = '^"(' + ID_PATTERN[1:-1] + ')"$'
+    iso_json = '^"' + _ISO[1:-1] + '"$'
+    isos = ",\n".join(
+        f"""CASE WHEN j_{m}[1] = '"' THEN regexp_extract(j_{m}, {_q(iso_json)},
+            ['d', 't', 'f', 'o']) END AS fiso_{m}"""
+        for m in _TIMESTAMPS
+    )
+    return f"""
+    WITH {_parse_sql()},
+    fisos AS (SELECT *, {isos} FROM texts),
+    fvals AS (SELECT *, {stamps} FROM fisos),
+    normalized AS (
+        SELECT line_no, raw, is_json, j_answer,
+               nullif(regexp_extract(j_id, {_q(id_json)}, 1), '') AS event_id,
+               CASE WHEN j_type IN {_quoted_in(EVENT_TYPES)} THEN j_type[2:-2] END AS type,
+               {subtype} AS subtype,
+               {_fast_entity("projectId")} AS project_id,
+               {_fast_entity("userId")} AS user_id,
+               CASE WHEN j_type IN {points} THEN fv_time ELSE fv_start END AS t_start,
+               CASE WHEN j_type = '"call"' THEN fv_answer END AS t_answer,
+               CASE WHEN j_type IN {points} THEN fv_time ELSE fv_end END AS t_end
+        FROM fvals
+    )
+    SELECT line_no, event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end,
+           coalesce(
+               event_id IS NOT NULL AND type IS NOT NULL AND project_id IS NOT NULL
+               AND user_id IS NOT NULL AND (subtype IS NOT NULL OR type = 'chat')
+               AND t_start BETWEEN {MIN_EPOCH} AND {MAX_EPOCH - 1}
+               AND t_end BETWEEN {MIN_EPOCH} AND {MAX_EPOCH - 1}
+               AND t_start <= t_end AND t_end - t_start <= {MAX_INTERVAL_SECONDS}
+               AND (type <> 'call' OR j_answer = 'null'
+                    OR (t_answer BETWEEN t_start AND t_end)),
+               false) AS ok
+    FROM normalized
+    WHERE is_json OR NOT regexp_full_match(raw, {_q(_BLANK)})
+    """
+
+
+# --- the diagnosis ------------------------------------------------------------------------
+
 def _problem(member: str | None, code: str, message: str) -> str:
     member_sql = "NULL::VARCHAR" if member is None else _q(member)
     return f"{{'member': {member_sql}, 'code': {_q('error.' + code)}, 'message': {_q(message)}}}"
 
 
-def _one_of(values: tuple[str, ...]) -> str:
-    return ", ".join(values)
-
-
-def _in(values: tuple[str, ...] | frozenset[str]) -> str:
-    return "(" + ", ".join(_q(v) for v in sorted(values)) + ")"
-
-
-def _timestamp_value(m: str) -> str:
-    return f"""CASE t_{m}
-        WHEN 'BIGINT' THEN TRY_CAST(j_{m} AS BIGINT)
-        WHEN 'UBIGINT' THEN TRY_CAST(j_{m} AS BIGINT)
-        WHEN 'DOUBLE' THEN TRY_CAST(floor(TRY_CAST(j_{m} AS DOUBLE)) AS BIGINT)
-        WHEN 'VARCHAR' THEN CAST(epoch(TRY_CAST(iso_{m}.d || ' ' || iso_{m}.t AS TIMESTAMP))
-                                 AS BIGINT) - iso_offset(iso_{m}.o)
-    END"""
+def _missing(member: str) -> str:
+    return f"(k_{member} IS NULL OR k_{member} = 'null')"
 
 
 def _timestamp_problem(m: str) -> str:
     """CASE yielding the problem of timestamp member `m` (which the event requires)."""
     return f"""CASE
-        WHEN t_{m} IS NULL OR t_{m} = 'NULL' THEN
-            {_problem(m, "required", "missing; " + _WRITE_TS)}
-        WHEN t_{m} = 'VARCHAR' AND iso_{m}.d = '' AND regexp_full_match(s_{m}, {_q(_ISO_NAIVE)})
+        WHEN {_missing(m)} THEN {_problem(m, "required", "missing; " + _WRITE_TS)}
+        WHEN k_{m} = 'string' AND iso_{m}.d = '' AND regexp_full_match(s_{m}, {_q(_ISO_NAIVE)})
             THEN {_problem(m, "wrong_format", "timestamp has no UTC offset; " + _WRITE_TS)}
-        WHEN t_{m} = 'VARCHAR' AND iso_{m}.d = '' THEN
+        WHEN k_{m} = 'string' AND iso_{m}.d = '' THEN
             {_problem(m, "wrong_format", "not a timestamp; " + _WRITE_TS)}
-        WHEN t_{m} NOT IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE') THEN
+        WHEN k_{m} = 'other' THEN
             {_problem(m, "wrong_format", "must be a string or a number; " + _WRITE_TS)}
-        WHEN t_{m} = 'VARCHAR' AND TRY_CAST(iso_{m}.d || ' ' || iso_{m}.t AS TIMESTAMP) IS NULL
+        WHEN k_{m} = 'string' AND TRY_CAST(iso_{m}.d || ' ' || iso_{m}.t AS TIMESTAMP) IS NULL
             THEN {_problem(m, "wrong_format", "not a real date and time; " + _WRITE_TS)}
-        WHEN v_{m} IS NULL OR v_{m} < {MIN_EPOCH} OR v_{m} >= {MAX_EPOCH} THEN
+        WHEN in_epoch_range(v_{m}) IS NULL THEN
             {_problem(m, "wrong_format",
                       "out of range; timestamps must lie in 1970-01-01T00:00:00Z"
                       " to 2099-12-31T23:59:59Z")}
@@ -98,10 +254,9 @@ def _timestamp_problem(m: str) -> str:
 
 
 def _enum_problem(member: str, allowed: tuple[str, ...]) -> str:
-    form = f"one of {_one_of(allowed)}"
+    form = "one of " + ", ".join(allowed)
     return f"""CASE
-        WHEN t_{member} IS NULL OR t_{member} = 'NULL' THEN
-            {_problem(member, "required", "missing; write " + form)}
+        WHEN {_missing(member)} THEN {_problem(member, "required", "missing; write " + form)}
         WHEN s_{member} IS NULL OR s_{member} NOT IN {_in(allowed)} THEN
             {_problem(member, "wrong_format", "must be " + form)}
     END"""
@@ -110,39 +265,44 @@ def _enum_problem(member: str, allowed: tuple[str, ...]) -> str:
 def _entity_problem(member: str) -> str:
     form = f"an integer from 1 to {MAX_ENTITY_ID}"
     return f"""CASE
-        WHEN t_{member} IS NULL OR t_{member} = 'NULL' THEN
-            {_problem(member, "required", "missing; write " + form)}
-        WHEN t_{member} NOT IN {_INTEGER_TYPES} OR TRY_CAST(j_{member} AS BIGINT) IS NULL
-             OR TRY_CAST(j_{member} AS BIGINT) NOT BETWEEN 1 AND {MAX_ENTITY_ID} THEN
+        WHEN {_missing(member)} THEN {_problem(member, "required", "missing; write " + form)}
+        WHEN ({_entity(member)}) IS NULL THEN
             {_problem(member, "wrong_format", "must be " + form)}
     END"""
 
 
-def _type_checks() -> list[str]:
-    """Problems that depend on the event's type (only once the type is known)."""
-    checks: list[str] = []
+def _checks() -> list[str]:
+    """Every rule, as a CASE yielding its problem or NULL, in reporting order."""
+    checks = [
+        f"""CASE
+            WHEN {_missing("id")} THEN {_problem("id", "required", "missing; write " + _ID_FORM)}
+            WHEN s_id IS NULL OR NOT regexp_full_match(s_id, {_q(ID_PATTERN)}) THEN
+                {_problem("id", "wrong_format", "must be a string of " + _ID_FORM)}
+        END""",
+        _enum_problem("type", EVENT_TYPES),
+        _entity_problem("userId"),
+        _entity_problem("projectId"),
+    ]
     for event_type, subtype in SUBTYPES.items():
         if subtype is not None:
             member, allowed = subtype
             checks.append(
                 f"CASE WHEN s_type = {_q(event_type)} THEN {_enum_problem(member, allowed)} END"
             )
-    interval = _in(INTERVAL_TYPES)
+    intervals = _in(INTERVAL_TYPES)
     for m in ("start", "end"):
-        checks.append(f"CASE WHEN s_type IN {interval} THEN {_timestamp_problem(m)} END")
+        checks.append(f"CASE WHEN s_type IN {intervals} THEN {_timestamp_problem(m)} END")
     checks.append(f"CASE WHEN s_type IN {_in(POINT_TYPES)} THEN {_timestamp_problem('time')} END")
     checks.append(
-        f"""CASE WHEN s_type = 'call' AND NOT has_answer THEN
+        f"""CASE WHEN s_type = 'call' AND k_answer IS NULL THEN
             {_problem("answer", "required",
                       "missing; write null for an unanswered call, or the answer time: "
                       + _WRITE_TS.removeprefix("write "))}
-        WHEN s_type = 'call' AND t_answer <> 'NULL' THEN
-            {_timestamp_problem("answer")} END"""
+        WHEN s_type = 'call' AND k_answer <> 'null' THEN {_timestamp_problem("answer")} END"""
     )
-    ok = f"v_start BETWEEN {MIN_EPOCH} AND {MAX_EPOCH - 1} AND v_end BETWEEN {MIN_EPOCH} " \
-         f"AND {MAX_EPOCH - 1}"
+    both = "in_epoch_range(v_start) IS NOT NULL AND in_epoch_range(v_end) IS NOT NULL"
     checks.append(
-        f"""CASE WHEN s_type IN {interval} AND {ok} THEN CASE
+        f"""CASE WHEN s_type IN {intervals} AND {both} THEN CASE
             WHEN v_start > v_end THEN
                 {_problem("end", "bad_arguments", "is before start; end must not precede start")}
             WHEN v_end - v_start > {MAX_INTERVAL_SECONDS} THEN
@@ -152,8 +312,8 @@ def _type_checks() -> list[str]:
         END END"""
     )
     checks.append(
-        f"""CASE WHEN s_type = 'call' AND {ok} AND v_start <= v_end AND t_answer <> 'NULL'
-                  AND v_answer BETWEEN {MIN_EPOCH} AND {MAX_EPOCH - 1}
+        f"""CASE WHEN s_type = 'call' AND {both} AND v_start <= v_end AND k_answer <> 'null'
+                  AND in_epoch_range(v_answer) IS NOT NULL
                   AND (v_answer < v_start OR v_answer > v_end) THEN
             {_problem("answer", "bad_arguments",
                       "must lie between start and end, or be null for an unanswered call")}
@@ -162,95 +322,25 @@ def _type_checks() -> list[str]:
     return checks
 
 
-def _validation_sql() -> str:
-    paths = ", ".join(_q(f"$.{m}") for m in _MEMBERS)
-    extracted = ",\n".join(
-        f"v[{i + 1}]::VARCHAR AS j_{m}, json_kind(v[{i + 1}]::VARCHAR) AS t_{m}"
-        for i, m in enumerate(_MEMBERS)
-    )
-    strings = ",\n".join(
-        f"""CASE WHEN t_{m} = 'VARCHAR' THEN CASE WHEN contains(j_{m}, '\\')
-            THEN j_{m}::JSON ->> '$' ELSE j_{m}[2:-2] END END AS s_{m}"""
-        for m in _MEMBERS
-    )
-    iso = ",\n".join(
-        f"regexp_extract(s_{m}, {_q(_ISO)}, ['d', 't', 'f', 'o']) AS iso_{m}" for m in _TIMESTAMPS
-    )
-    values = ",\n".join(f"{_timestamp_value(m)} AS v_{m}" for m in _TIMESTAMPS)
-    id_form = "1 to 128 characters of A-Z a-z 0-9 . _ : -"
-    common = [
-        f"""CASE
-            WHEN t_id IS NULL OR t_id = 'NULL' THEN {_problem("id", "required",
-                                                              "missing; write " + id_form)}
-            WHEN s_id IS NULL OR NOT regexp_full_match(s_id, {_q(ID_PATTERN)}) THEN
-                {_problem("id", "wrong_format", "must be a string of " + id_form)}
-        END""",
-        _enum_problem("type", EVENT_TYPES),
-        _entity_problem("userId"),
-        _entity_problem("projectId"),
-        *_type_checks(),
-    ]
-    problem_columns = ",\n".join(f"{check} AS p{i}" for i, check in enumerate(common))
-    all_clear = " AND ".join(f"p{i} IS NULL" for i in range(len(common)))
-    problem_list = ", ".join(f"p{i}" for i in range(len(common)))
-    subtype = "CASE s_type " + " ".join(
-        f"WHEN {_q(t)} THEN s_{sub[0]}" for t, sub in SUBTYPES.items() if sub is not None
-    ) + " END"
+def _diagnosis_sql() -> str:
+    checks = _checks()
+    columns = ",\n".join(f"{check} AS p{i}" for i, check in enumerate(checks))
+    listed = ", ".join(f"p{i}" for i in range(len(checks)))
+    not_json = _problem(None, "wrong_format", "not valid JSON; write one event object per line")
+    not_object = _problem(None, "wrong_format", "an event must be a JSON object")
     return f"""
-    WITH src AS (
-        SELECT line_no, raw FROM lines WHERE NOT regexp_full_match(raw, '[ \\t\\r\\n]*')
-    ), parsed AS (
-        SELECT line_no,
-               try(json_extract(raw, [{paths}])) AS v,
-               ltrim(raw, E' \\t\\r\\n')[1] = '{{' AS is_object,
-               CASE WHEN ltrim(raw, E' \\t\\r\\n')[1] = '{{' AND raw LIKE '%"answer"%'
-                    THEN try(json_exists(raw, '$.answer')) ELSE false END AS has_answer
-        FROM src
-    ), members AS (
-        SELECT line_no, v IS NOT NULL AS is_json, is_object, has_answer, {extracted}
-        FROM parsed
-    ), texts AS (SELECT *, {strings} FROM members),
-    isos AS (SELECT *, {iso} FROM texts),
-    vals AS (SELECT *, {values} FROM isos),
-    probed AS (SELECT *, {problem_columns} FROM vals),
-    checked AS (
-        SELECT line_no, s_id, s_type, {subtype} AS subtype,
-               TRY_CAST(j_projectId AS BIGINT) AS project_id,
-               TRY_CAST(j_userId AS BIGINT) AS user_id,
-               v_start, v_answer, v_end, v_time,
-               CASE
-                   WHEN NOT is_json THEN [{_problem(None, "wrong_format",
-                                                    "not valid JSON; write one event object"
-                                                    " per line")}]
-                   WHEN NOT is_object THEN [{_problem(None, "wrong_format",
-                                                      "an event must be a JSON object")}]
-                   WHEN {all_clear} THEN []
-                   ELSE list_filter([{problem_list}], lambda p: p IS NOT NULL)
-               END AS problems
-        FROM probed
-    )
-    SELECT line_no, s_id AS event_id, s_type AS type, subtype, project_id, user_id,
-           CASE WHEN s_type IN {_in(POINT_TYPES)} THEN v_time ELSE v_start END AS t_start,
-           CASE WHEN s_type = 'call' THEN v_answer END AS t_answer,
-           CASE WHEN s_type IN {_in(POINT_TYPES)} THEN v_time ELSE v_end END AS t_end,
-           problems
-    FROM checked
+    WITH {_members_sql()},
+    probed AS (SELECT *, {columns} FROM vals)
+    SELECT line_no,
+           CASE
+               WHEN NOT is_json THEN [{not_json}]
+               WHEN ltrim(raw, E' \\t\\r\\n')[1] <> '{{' THEN [{not_object}]
+               ELSE list_filter([{listed}], lambda p: p IS NOT NULL)
+           END AS problems
+    FROM probed
+    WHERE is_json OR NOT regexp_full_match(raw, {_q(_BLANK)})
+    ORDER BY line_no
     """
-
-
-_MACROS = """
-CREATE OR REPLACE MACRO json_kind(txt) AS CASE txt[1]
-    WHEN '"' THEN 'VARCHAR' WHEN 'n' THEN 'NULL' WHEN '{' THEN 'OBJECT' WHEN '[' THEN 'ARRAY'
-    WHEN 't' THEN 'BOOLEAN' WHEN 'f' THEN 'BOOLEAN'
-    ELSE CASE WHEN TRY_CAST(txt AS BIGINT) IS NULL THEN 'DOUBLE' ELSE 'BIGINT' END
-END;
-CREATE OR REPLACE MACRO iso_offset(o) AS CASE
-    WHEN o IN ('Z', 'z') THEN 0
-    ELSE (CASE WHEN o[1] = '-' THEN -1 ELSE 1 END)
-         * (TRY_CAST(o[2:3] AS INTEGER) * 3600
-            + COALESCE(TRY_CAST(nullif(replace(o[4:], ':', ''), '') AS INTEGER), 0) * 60)
-END;
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,33 +355,57 @@ class ValidatedBlock:
     """Numbers of all invalid lines."""
 
 
+class InconsistentValidation(RuntimeError):
+    """The fast pass rejected a line in which the diagnosis found no problem (a bug)."""
+
+
 class Validator:
-    """Validates blocks of event lines (see `ccstats.ingest.lines`)."""
+    """Validates blocks of event lines (see `ccstats.ingest.lines`). Not thread-safe."""
 
     def __init__(self) -> None:
         self._db = duckdb.connect(":memory:")
         self._db.execute(_MACROS)
-        self._sql = _validation_sql()
+        self._fast = _fast_sql()
+        self._diagnosis = _diagnosis_sql()
 
     def close(self) -> None:
         self._db.close()
 
     def validate(self, lines: pa.Table, error_limit: int = 100) -> ValidatedBlock:
         """Check every line of `lines` (see `ccstats.ingest.lines.LINES_SCHEMA`)."""
-        db = self._db
-        db.register("lines", lines)
-        try:
-            checked = db.sql(self._sql).to_arrow_table()
-        finally:
-            db.unregister("lines")
-        problem_counts = pc.list_value_length(checked.column("problems"))
-        valid = pc.equal(problem_counts, 0)
-        events = checked.filter(valid).drop_columns(["problems"])
-        bad = checked.filter(pc.invert(valid)).select(["line_no", "problems"])
-        rejected = bad.column("line_no").to_pylist()
-        errors = [
-            EventError(line, problem["member"], problem["code"], problem["message"])
-            for line, problems in zip(rejected, bad.column("problems").to_pylist(), strict=True)
-            for problem in problems
+        checked = self._run(self._fast, lines)
+        ok = checked.column("ok")
+        if pc.all(ok).as_py() is not False:
+            return ValidatedBlock(checked.drop_columns(["ok"]), [], [])
+        events = checked.filter(ok).drop_columns(["ok"])
+        rejected = checked.filter(pc.invert(ok)).column("line_no")
+        bad_lines = lines.filter(pc.is_in(lines.column("line_no"), rejected))
+        diagnosed = self._run(self._diagnosis, bad_lines)
+        errors: list[EventError] = []
+        numbers = diagnosed.column("line_no").to_pylist()
+        for line, problems in zip(numbers, diagnosed.column("problems").to_pylist(),
+                                  strict=True):
+            if not problems:
+                raise InconsistentValidation(f"line {line}: rejected without a reason")
+            errors.extend(EventError(line, p["member"], p["code"], p["message"])
+                          for p in problems)
+            if len(errors) >= error_limit:
+                break
+        return ValidatedBlock(events, errors[:error_limit], rejected.to_pylist())
+
+    def diagnose(self, lines: pa.Table) -> list[EventError]:
+        """Every problem of every line of `lines` (the slow, thorough pass)."""
+        diagnosed = self._run(self._diagnosis, lines)
+        return [
+            EventError(line, p["member"], p["code"], p["message"])
+            for line, problems in zip(diagnosed.column("line_no").to_pylist(),
+                                      diagnosed.column("problems").to_pylist(), strict=True)
+            for p in problems
         ]
-        return ValidatedBlock(events, errors[:error_limit], rejected)
+
+    def _run(self, sql: str, lines: pa.Table) -> pa.Table:
+        self._db.register("lines", lines)
+        try:
+            return self._db.sql(sql).to_arrow_table()
+        finally:
+            self._db.unregister("lines")

@@ -90,6 +90,11 @@ CREATE TABLE IF NOT EXISTS sums (
 _EVENT_COLUMNS = "event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end"
 
 
+def _scalar(db: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = db.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
 class DuckDBStore:
     """`ccstats.store.base.Store` on an embedded DuckDB database file."""
 
@@ -212,66 +217,76 @@ class DuckDBStore:
             try:
                 db.execute("BEGIN TRANSACTION")
                 try:
-                    stored = self._apply(db, customer_id)
+                    distinct = _scalar(db, "SELECT count(DISTINCT event_id) FROM incoming")
+                    self._apply(db, int(customer_id), distinct < events.num_rows)
                     db.execute("COMMIT")
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
             finally:
                 db.unregister("incoming")
-                db.execute("DROP TABLE IF EXISTS batch; DROP TABLE IF EXISTS previous")
-        return stored
+                for table in ("batch", "previous", "unchanged"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+        return distinct
 
     @staticmethod
-    def _apply(db: duckdb.DuckDBPyConnection, customer_id: int) -> int:
+    def _apply(db: duckdb.DuckDBPyConnection, c: int, has_repeats: bool) -> None:
         """Replace-or-insert the registered ``incoming`` events (inside a transaction)."""
-        c = int(customer_id)
-        db.execute(
-            f"""CREATE TEMP TABLE batch AS
-                SELECT {_EVENT_COLUMNS} FROM incoming
-                QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no DESC) = 1"""
-        )
-        row = db.execute("SELECT count(*) FROM batch").fetchone()
-        assert row is not None
-        stored = int(row[0])
+        batch = "incoming"
+        if has_repeats:  # the last line of an id wins
+            db.execute(
+                """CREATE TEMP TABLE batch AS SELECT * FROM incoming
+                    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no DESC) = 1"""
+            )
+            batch = "batch"
         db.execute(
             f"""CREATE TEMP TABLE previous AS
                 SELECT {_EVENT_COLUMNS} FROM events
-                WHERE customer_id = {c} AND event_id IN (SELECT event_id FROM batch)"""
+                WHERE customer_id = {c} AND event_id IN (SELECT event_id FROM {batch})"""
         )
-        # An event stored again unchanged needs no work at all.
-        db.execute(
-            """CREATE OR REPLACE TEMP TABLE unchanged AS
-               SELECT event_id FROM (SELECT * FROM batch INTERSECT SELECT * FROM previous)"""
-        )
-        db.execute("DELETE FROM batch WHERE event_id IN (SELECT event_id FROM unchanged)")
-        db.execute("DELETE FROM previous WHERE event_id IN (SELECT event_id FROM unchanged)")
-        db.execute("DROP TABLE unchanged")
-        db.execute(
-            f"""INSERT INTO sums
-                SELECT {c}, project_id, user_id, qh, field_id,
-                       sum(cnt), sum(secs), sum(hits)
-                FROM (SELECT * FROM ({sums_sql("previous", -1)})
-                      UNION ALL SELECT * FROM ({sums_sql("batch")}))
-                GROUP BY ALL
-                HAVING sum(cnt) <> 0 OR sum(secs) <> 0 OR sum(hits) <> 0"""
-        )
-        db.execute(
-            f"""DELETE FROM events WHERE customer_id = {c}
-                AND event_id IN (SELECT event_id FROM previous)"""
-        )
-        db.execute(f"INSERT INTO events SELECT {c}, {_EVENT_COLUMNS} FROM batch")
+        withdrawn = _scalar(db, "SELECT count(*) FROM previous")
+        if withdrawn:
+            # An event stored again unchanged needs no work; the others replace theirs.
+            same = " AND ".join(
+                f"p.{col} IS NOT DISTINCT FROM b.{col}" for col in _EVENT_COLUMNS.split(", ")
+            )
+            db.execute(
+                f"""CREATE TEMP TABLE unchanged AS
+                    SELECT p.event_id FROM previous p JOIN {batch} b USING (event_id)
+                    WHERE {same}"""
+            )
+            if _scalar(db, "SELECT count(*) FROM unchanged"):
+                db.execute(
+                    "DELETE FROM previous WHERE event_id IN (SELECT event_id FROM unchanged)"
+                )
+                if batch == "incoming":
+                    db.execute("CREATE TEMP TABLE batch AS SELECT * FROM incoming")
+                    batch = "batch"
+                db.execute("DELETE FROM batch WHERE event_id IN (SELECT event_id FROM unchanged)")
+            db.execute(
+                f"""DELETE FROM events WHERE customer_id = {c}
+                    AND event_id IN (SELECT event_id FROM previous)"""
+            )
+            sums = f"""SELECT project_id, user_id, qh, field_id,
+                              sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
+                       FROM (SELECT * FROM ({sums_sql("previous", -1)})
+                             UNION ALL SELECT * FROM ({sums_sql(batch)}))
+                       GROUP BY ALL
+                       HAVING sum(cnt) <> 0 OR sum(secs) <> 0 OR sum(hits) <> 0"""
+        else:
+            sums = sums_sql(batch)
+        db.execute(f"INSERT INTO sums SELECT {c}, * FROM ({sums})")
+        db.execute(f"INSERT INTO events SELECT {c}, {_EVENT_COLUMNS} FROM {batch}")
         db.execute(
             f"""INSERT INTO projects
-                SELECT DISTINCT {c}, project_id, 'Project ' || project_id, 'active' FROM batch
+                SELECT DISTINCT {c}, project_id, 'Project ' || project_id, 'active' FROM {batch}
                 ON CONFLICT DO NOTHING"""
         )
         db.execute(
             f"""INSERT INTO users
-                SELECT DISTINCT {c}, user_id, 'User ' || user_id, 'agent', 'active' FROM batch
+                SELECT DISTINCT {c}, user_id, 'User ' || user_id, 'agent', 'active' FROM {batch}
                 ON CONFLICT DO NOTHING"""
         )
-        return stored
 
     def delete_event(self, customer_id: int, event_id: str) -> bool:
         c = int(customer_id)

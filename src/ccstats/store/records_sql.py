@@ -9,6 +9,8 @@ by the requested dimensions in request order.
 
 from __future__ import annotations
 
+import itertools
+
 from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER, LocalRange
 from ccstats.query import OutputFormat, StatsQuery
 from ccstats.render import DIMENSION_KEYS, SEPARATORS, ordered_dimensions
@@ -28,7 +30,7 @@ def local_seconds_sql(local: LocalRange) -> str:
     if len(segments) > 1:
         cases = " ".join(
             f"WHEN qh < {nxt.first_qh} THEN {seg.offset}"
-            for seg, nxt in zip(segments, segments[1:], strict=False)
+            for seg, nxt in itertools.pairwise(segments)
         )
         offset = f"CASE {cases} ELSE {segments[-1].offset} END"
     return f"qh::BIGINT * {QUARTER} + {offset} + {MARGIN_DAYS * DAY}"

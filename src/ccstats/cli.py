@@ -7,6 +7,7 @@ Failures print one line to stderr that says what to do, and exit with status 2
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +18,10 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from ccstats import render
+from ccstats.api.settings import DEFAULT_MAX_BODY_BYTES, Settings
 from ccstats.errors import NotFound, QueryRejected
 from ccstats.model import Status, UserKind
+from ccstats.query import DEFAULT_MAX_DAYS
 from ccstats.service import ImportReport, Service
 
 DEFAULT_DB = "ccstats.duckdb"
@@ -26,9 +29,9 @@ _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def _service(db: str) -> Iterator[Service]:
+def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
     try:
-        service = Service.open(db)
+        service = Service.open(db, max_days)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--db") from None
     try:
@@ -201,7 +204,7 @@ def project() -> None:
 def project_set_status(project_id: int, status: str, customer: str, db: str) -> None:
     """Make project PROJECT_ID active or inactive (inactive ones are not in the default query)."""
     with _service(db) as service:
-        updated = service.set_project_status(customer, project_id, Status(status))
+        updated = service.update_project(customer, project_id, status=Status(status))
         click.echo(f"project {updated.project_id} ({updated.name}) is now {updated.status}")
 
 
@@ -228,7 +231,7 @@ def user() -> None:
 def user_set_kind(user_id: int, kind: str, customer: str, db: str) -> None:
     """Make user USER_ID an agent or a system user (hidden by hide_system_users)."""
     with _service(db) as service:
-        updated = service.set_user_kind(customer, user_id, UserKind(kind))
+        updated = service.update_user(customer, user_id, kind=UserKind(kind))
         click.echo(f"user {updated.user_id} ({updated.name}) is now a {updated.kind} user")
 
 
@@ -267,3 +270,67 @@ def preset_list(customer: str, db: str) -> None:
     with _service(db) as service:
         for found in service.store.presets(service.customer(customer).customer_id):
             click.echo(f"{found.preset_id}\t{found.name}\t{','.join(found.fields)}")
+
+
+def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from ccstats.api import create_app
+
+    uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info",
+                access_log=False)
+
+
+host_option = click.option("--host", default="127.0.0.1", show_default=True)
+port_option = click.option("--port", default=8000, show_default=True, type=int)
+base_domain_option = click.option(
+    "--base-domain", default="localhost", show_default=True,
+    help="Hosts <customer>.<base domain> name their customer.")
+
+
+@main.command()
+@host_option
+@port_option
+@base_domain_option
+@click.option("--max-body-bytes", default=DEFAULT_MAX_BODY_BYTES, show_default=True, type=int,
+              help="Larger request bodies get 413.")
+@click.option("--max-days", default=DEFAULT_MAX_DAYS, show_default=True, type=int,
+              help="Longest from..to range of one statistics request.")
+@db_option
+def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days: int,
+          db: str) -> None:
+    """Serve the HTTP API."""
+    settings = Settings(base_domain=base_domain, max_body_bytes=max_body_bytes,
+                        max_days=max_days)
+    with _service(db, max_days) as service:
+        _serve(service, settings, host, port)
+
+
+@main.command()
+@host_option
+@port_option
+@db_option
+def demo(host: str, port: int, db: str) -> None:
+    """Create the demo customer (once) and serve it."""
+    from ccstats import demo_customer
+
+    with _service(db) as service:
+        span, created = demo_customer.prepare(service)
+        if created:
+            click.echo(f"generated the demo customer into {db}")
+        name, key = demo_customer.NAME, demo_customer.PASSWORD
+        url = f"http://{name}.localhost:{port}/v2/statistics/userbased"
+        first, last = span.first.strftime("%Y%m%d"), span.last.strftime("%Y%m%d")
+        four_weeks = (span.first + dt.timedelta(days=27)).strftime("%Y%m%d")
+        examples = (
+            f"{url}?from={first}&to={four_weeks}&dimensions=user",
+            f"{url}?from={last}&to={last}&dimensions=project,user,time&of=csv",
+            f"{url}?from={first}&to={last}&dimensions=project,date"
+            "&fields=callInAnswered,callInMissed,callOutReached&of=tab",
+        )
+        click.echo(f"\nccstats demo on http://{name}.localhost:{port}/ (data from {span.first} "
+                   f"to {span.last})\ncustomer: {name}   API key: {key}\n")
+        for example in examples:
+            click.echo(f"  curl -u {name}:{key} '{example}'")
+        click.echo("")
+        _serve(service, Settings(), host, port)

@@ -111,23 +111,50 @@ class Service:
         return (customer, key.scopes) if key else None
 
     # projects and users ------------------------------------------------------------
-    def set_project_status(self, customer_name: str, project_id: int, status: Status) -> Project:
+    def create_project(self, customer_name: str, project: Project) -> Project:
+        """Add a project; refuses an id that already exists."""
         customer = self.customer(customer_name)
-        project = next((p for p in self.store.projects(customer.customer_id)
-                        if p.project_id == project_id), None)
-        if project is None:
+        if any(p.project_id == project.project_id
+               for p in self.store.projects(customer.customer_id)):
+            raise QueryRejected([bad_arguments("projectid",
+                                               f"project {project.project_id} already exists; "
+                                               "change it with PUT")])
+        self.store.save_project(customer.customer_id, project)
+        return project
+
+    def update_project(self, customer_name: str, project_id: int, name: str | None = None,
+                       status: Status | None = None) -> Project:
+        """Change what is given of a project (NotFound for an unknown id)."""
+        customer = self.customer(customer_name)
+        found = next((p for p in self.store.projects(customer.customer_id)
+                      if p.project_id == project_id), None)
+        if found is None:
             raise NotFound(f"unknown project {project_id}")
-        updated = Project(project.project_id, project.name, status)
+        updated = Project(project_id, name if name is not None else found.name,
+                          status if status is not None else found.status)
         self.store.save_project(customer.customer_id, updated)
         return updated
 
-    def set_user_kind(self, customer_name: str, user_id: int, kind: UserKind) -> User:
+    def create_user(self, customer_name: str, user: User) -> User:
+        """Add a user; refuses an id that already exists."""
         customer = self.customer(customer_name)
-        user = next((u for u in self.store.users(customer.customer_id) if u.user_id == user_id),
-                    None)
-        if user is None:
+        if any(u.user_id == user.user_id for u in self.store.users(customer.customer_id)):
+            raise QueryRejected([bad_arguments("userid", f"user {user.user_id} already exists; "
+                                                         "change it with PUT")])
+        self.store.save_user(customer.customer_id, user)
+        return user
+
+    def update_user(self, customer_name: str, user_id: int, name: str | None = None,
+                    kind: UserKind | None = None, status: Status | None = None) -> User:
+        """Change what is given of a user (NotFound for an unknown id)."""
+        customer = self.customer(customer_name)
+        found = next((u for u in self.store.users(customer.customer_id)
+                      if u.user_id == user_id), None)
+        if found is None:
             raise NotFound(f"unknown user {user_id}")
-        updated = User(user.user_id, user.name, kind, user.status)
+        updated = User(user_id, name if name is not None else found.name,
+                       kind if kind is not None else found.kind,
+                       status if status is not None else found.status)
         self.store.save_user(customer.customer_id, updated)
         return updated
 
@@ -141,6 +168,11 @@ class Service:
                 else "a preset needs a name and at least one field")])
         return self.store.create_preset(customer.customer_id, name,
                                         tuple(dict.fromkeys(fields)))
+
+    def delete_preset(self, customer_name: str, preset_id: int) -> None:
+        """Remove a preset (NotFound for an unknown id)."""
+        if not self.store.delete_preset(self.customer(customer_name).customer_id, preset_id):
+            raise NotFound(f"unknown preset {preset_id}")
 
     # events ------------------------------------------------------------------------
     def ingest(self, customer_name: str, data: bytes) -> int:

@@ -1,0 +1,91 @@
+"""The ASGI application: routes, and one place that turns failures into the envelope."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from ccstats import __version__
+from ccstats.api import events, metadata, statistics
+from ccstats.api.auth import Authenticator
+from ccstats.api.envelope import ApiProblem, failure, invalid, not_found, ok
+from ccstats.api.settings import Settings
+from ccstats.errors import ApiError, EventsRejected, NotFound, QueryRejected, wrong_format
+from ccstats.service import Service
+
+log = logging.getLogger("ccstats.api")
+
+
+def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
+    """The API over `service`."""
+    settings = settings or Settings()
+    app = FastAPI(
+        title="ccstats",
+        version=__version__,
+        description="Contact-centre statistics; `GET /v2/statistics/userbased` is compatible "
+                    "with VCC Live's API. Every JSON body is {\"response\", \"errors\"}.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.service = service
+    app.state.settings = settings
+    app.state.authenticator = Authenticator(service, settings.base_domain,
+                                            settings.auth_cache_seconds)
+    app.include_router(statistics.router)
+    app.include_router(metadata.router)
+    app.include_router(events.router)
+
+    @app.get("/health", tags=["service"], summary="200 when the store answers")
+    def health() -> Response:
+        service.store.customers()
+        return ok({"status": "ok"})
+
+    @app.exception_handler(ApiProblem)
+    def on_problem(_: Request, problem: ApiProblem) -> Response:
+        return failure(problem)
+
+    @app.exception_handler(QueryRejected)
+    def on_rejected(_: Request, error: QueryRejected) -> Response:
+        return failure(invalid(error.errors))
+
+    @app.exception_handler(EventsRejected)
+    def on_events_rejected(_: Request, error: EventsRejected) -> Response:
+        return failure(invalid(error.errors))
+
+    @app.exception_handler(NotFound)
+    def on_not_found(_: Request, error: NotFound) -> Response:
+        return failure(not_found(str(error)))
+
+    @app.exception_handler(RequestValidationError)
+    def on_invalid_request(_: Request, error: RequestValidationError) -> Response:
+        problems = [
+            wrong_format(".".join(str(part) for part in item.get("loc", ())[1:]) or "request",
+                         str(item.get("msg", "invalid")))
+            for item in error.errors()
+        ]
+        return failure(invalid(problems))
+
+    @app.exception_handler(HTTPException)
+    def on_http(_: Request, error: HTTPException) -> Response:
+        if error.status_code == 405:
+            return failure(ApiProblem(405, [ApiError("error.method_not_allowed",
+                                                     "this resource does not allow that method",
+                                                     None)]))
+        if error.status_code == 404:
+            return failure(not_found("no such resource; see /openapi.json"))
+        return failure(ApiProblem(error.status_code, [ApiError(
+            "error.bad_arguments", str(error.detail), None)], error.headers))
+
+    @app.exception_handler(Exception)
+    def on_unexpected(request: Request, error: Exception) -> Response:
+        request_id = uuid.uuid4().hex[:16]
+        log.exception("request %s %s %s failed", request_id, request.method, request.url.path)
+        return failure(ApiProblem(500, [ApiError(
+            "error.internal", f"internal error; quote request id {request_id}", None)]))
+
+    return app

@@ -1,0 +1,109 @@
+"""Tenancy and authentication (api.md, "Tenancy and authentication").
+
+The customer of a request is the first label of the ``Host`` header when the
+host is ``<customer>.<base domain>``; for any other host it is the Basic auth
+user name. The password must be one of that customer's keys. A name in the
+credentials that differs from the host's customer, an unknown customer and a
+wrong key all get the same 401.
+
+Verifying a key costs a deliberately slow hash; a verified (customer, key) pair
+is remembered for a short time under an HMAC of the key with a per-process
+secret, so that plain keys are never held in memory beyond the request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from ccstats.api.envelope import forbidden, unauthorized
+from ccstats.model import Customer, Scope
+from ccstats.service import Service
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """The authenticated customer of a request and what its key may do."""
+
+    customer: Customer
+    scopes: frozenset[Scope]
+
+    def require(self, scope: Scope) -> None:
+        if scope not in self.scopes:
+            raise forbidden(f"this key lacks the {scope} scope")
+
+
+def host_customer(host: str | None, base_domain: str) -> str | None:
+    """The customer named by a ``Host`` header value, if it is ``<customer>.<base_domain>``."""
+    if not host or host.startswith("["):
+        return None
+    name = host.rsplit(":", 1)[0].lower().rstrip(".")
+    suffix = "." + base_domain.lower().strip(".")
+    if not name.endswith(suffix):
+        return None
+    label = name[: -len(suffix)]
+    return label if label and "." not in label else None
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(user, password) of an ``Authorization: Basic ...`` header, or None."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, colon, password = decoded.partition(":")
+    return (user, password) if colon else None
+
+
+class Authenticator:
+    """Resolves and checks the tenant of each request."""
+
+    def __init__(self, service: Service, base_domain: str, cache_seconds: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._service = service
+        self._base_domain = base_domain
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._secret = secrets.token_bytes(32)
+        self._cache: dict[tuple[str, bytes], tuple[float, Tenant]] = {}
+        self._lock = threading.Lock()
+
+    def tenant(self, request: Request) -> Tenant:
+        """The tenant of `request`; raises a 401 problem when credentials do not match."""
+        credentials = basic_credentials(request.headers.get("authorization"))
+        if credentials is None:
+            raise unauthorized()
+        user, password = credentials
+        named = host_customer(request.headers.get("host"), self._base_domain)
+        if named is not None and user != named:
+            raise unauthorized("wrong credentials for this customer")
+        fingerprint = hmac.new(self._secret, password.encode("utf-8"), hashlib.sha256).digest()
+        key = (user, fingerprint)
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached and cached[0] > now:
+            return cached[1]
+        found = self._service.authenticate(user, password)
+        if found is None:
+            raise unauthorized("wrong credentials for this customer")
+        tenant = Tenant(found[0], frozenset(found[1]))
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key] = (now + self._cache_seconds, tenant)
+        return tenant

@@ -1,0 +1,127 @@
+"""JSON bodies of the metadata resources: parsed, checked, every problem reported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+import orjson
+
+from ccstats.api.envelope import invalid
+from ccstats.errors import ApiError, bad_arguments, required, wrong_format
+from ccstats.events import MAX_ENTITY_ID
+from ccstats.model import Status, UserKind
+
+MAX_NAME_LENGTH = 200
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def json_object(body: bytes) -> dict[str, object]:
+    """The body as a JSON object, or a 417 problem."""
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise invalid([wrong_format("body", "the body must be a JSON object")]) from None
+    if not isinstance(value, dict):
+        raise invalid([wrong_format("body", "the body must be a JSON object")])
+    return value
+
+
+def _entity_id(body: dict[str, object], member: str, errors: list[ApiError]) -> int:
+    value = body.get(member)
+    if value is None:
+        errors.append(required(member, f"{member} is required: an integer from 1 to "
+                                       f"{MAX_ENTITY_ID}"))
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ENTITY_ID:
+        errors.append(wrong_format(member, f"{member} must be an integer from 1 to "
+                                           f"{MAX_ENTITY_ID}"))
+        return 0
+    return value
+
+
+def _name(body: dict[str, object], needed: bool, errors: list[ApiError]) -> str | None:
+    value = body.get("name")
+    if value is None:
+        if needed:
+            errors.append(required("name", "name is required: a non-empty string"))
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_LENGTH:
+        errors.append(wrong_format("name", f"name must be a non-empty string of at most "
+                                           f"{MAX_NAME_LENGTH} characters"))
+        return None
+    return value
+
+
+def _choice(body: dict[str, object], member: str, kind: type[_E], default: _E | None,
+            errors: list[ApiError]) -> _E | None:
+    value = body.get(member)
+    allowed = ", ".join(item.value for item in kind)
+    if value is None:
+        return default
+    if not isinstance(value, str) or value not in {item.value for item in kind}:
+        errors.append(bad_arguments(member, f"{member} must be one of {allowed}"))
+        return None
+    return kind(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectBody:
+    project_id: int
+    name: str | None
+    status: Status | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserBody:
+    user_id: int
+    name: str | None
+    kind: UserKind | None
+    status: Status | None
+
+
+def project_body(body: bytes, project_id: int | None = None) -> ProjectBody:
+    """A POST body (`project_id` None: ``projectid`` and ``name`` required) or a PUT body."""
+    data = json_object(body)
+    errors: list[ApiError] = []
+    creating = project_id is None
+    ident = _entity_id(data, "projectid", errors) if creating else project_id
+    name = _name(data, creating, errors)
+    status = _choice(data, "status", Status, Status.ACTIVE if creating else None, errors)
+    if errors:
+        raise invalid(errors)
+    assert ident is not None
+    return ProjectBody(ident, name, status)
+
+
+def user_body(body: bytes, user_id: int | None = None) -> UserBody:
+    """A POST body (`user_id` None: ``userid`` and ``name`` required) or a PUT body."""
+    data = json_object(body)
+    errors: list[ApiError] = []
+    creating = user_id is None
+    ident = _entity_id(data, "userid", errors) if creating else user_id
+    name = _name(data, creating, errors)
+    kind = _choice(data, "kind", UserKind, UserKind.AGENT if creating else None, errors)
+    status = _choice(data, "status", Status, Status.ACTIVE if creating else None, errors)
+    if errors:
+        raise invalid(errors)
+    assert ident is not None
+    return UserBody(ident, name, kind, status)
+
+
+def preset_body(body: bytes) -> tuple[str, list[str]]:
+    """``{"name": str, "fields": [str, ...]}`` of a new preset."""
+    data = json_object(body)
+    errors: list[ApiError] = []
+    name = _name(data, True, errors)
+    fields = data.get("fields")
+    if fields is None:
+        errors.append(required("fields", "fields is required: a list of KPI names"))
+    elif not isinstance(fields, list) or not fields or not all(
+            isinstance(f, str) for f in fields):
+        errors.append(wrong_format("fields", "fields must be a non-empty list of KPI names"))
+    if errors:
+        raise invalid(errors)
+    assert name is not None and isinstance(fields, list)
+    return name, [str(f) for f in fields]

@@ -1,0 +1,63 @@
+"""What every route needs: the service, the settings and the request's tenant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ccstats.api.auth import Authenticator, Tenant
+from ccstats.api.envelope import too_large
+from ccstats.api.settings import Settings
+from ccstats.model import Scope
+from ccstats.service import Service
+
+
+def service(request: Request) -> Service:
+    found: Service = request.app.state.service
+    return found
+
+
+def settings(request: Request) -> Settings:
+    found: Settings = request.app.state.settings
+    return found
+
+
+def _tenant_with(scope: Scope) -> object:
+    def dependency(request: Request) -> Tenant:
+        authenticator: Authenticator = request.app.state.authenticator
+        tenant = authenticator.tenant(request)
+        tenant.require(scope)
+        return tenant
+
+    return dependency
+
+
+Reader = Annotated[Tenant, Depends(_tenant_with(Scope.READ))]
+Writer = Annotated[Tenant, Depends(_tenant_with(Scope.WRITE))]
+Admin = Annotated[Tenant, Depends(_tenant_with(Scope.ADMIN))]
+ServiceDep = Annotated[Service, Depends(service)]
+SettingsDep = Annotated[Settings, Depends(settings)]
+
+
+async def body(request: Request) -> bytes:
+    """The request body, refused with 413 once it exceeds the configured limit.
+
+    A declared ``Content-Length`` over the limit is refused before reading; an
+    undeclared (chunked) body is read only up to the limit.
+    """
+    limit = settings(request).max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+Body = Annotated[bytes, Depends(body)]

@@ -1,0 +1,39 @@
+"""`/v2/events`: storing and deleting events."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from ccstats.api.dependencies import Body, ServiceDep, Writer
+from ccstats.api.envelope import invalid, not_found, ok
+from ccstats.errors import required
+
+router = APIRouter(prefix="/v2/events", tags=["events"])
+
+_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": "Events as NDJSON (one object per line) or as a JSON array.",
+        "content": {
+            "application/x-ndjson": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        },
+    }
+}
+
+
+@router.post("", summary="Store a batch of events (atomic)", openapi_extra=_BODY_DOC)
+def store_events(body: Body, tenant: Writer, service: ServiceDep) -> Response:
+    """Store every event of the body, or none: any invalid line is a 417 naming it."""
+    if not body.strip():
+        raise invalid([required("body", "send events as NDJSON lines or a JSON array")])
+    stored = service.ingest(tenant.customer.name, body)
+    return ok({"stored": stored})
+
+
+@router.delete("/{event_id}", summary="Delete one event by id")
+def delete_event(event_id: str, tenant: Writer, service: ServiceDep) -> Response:
+    if not service.delete_event(tenant.customer.name, event_id):
+        raise not_found(f"unknown event {event_id[:130]!r}", "event_id")
+    return ok(True)

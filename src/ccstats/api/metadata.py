@@ -1,0 +1,69 @@
+"""`/v2/projects` and `/v2/users`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from ccstats.api.bodies import project_body, user_body
+from ccstats.api.dependencies import Admin, Body, Reader, ServiceDep
+from ccstats.api.envelope import not_found, ok
+from ccstats.model import Project, Status, User, UserKind
+
+router = APIRouter(prefix="/v2", tags=["projects and users"])
+
+
+def _id(text: str, what: str) -> int:
+    if not text.isdigit() or len(text) > 16:
+        raise not_found(f"unknown {what} {text[:40]!r}", f"{what}_id")
+    return int(text)
+
+
+@router.get("/projects", summary="Projects")
+def projects(tenant: Reader, service: ServiceDep) -> Response:
+    return ok([p.public() for p in service.store.projects(tenant.customer.customer_id)])
+
+
+@router.post("/projects", summary="Create a project")
+def create_project(body: Body, tenant: Admin, service: ServiceDep) -> Response:
+    given = project_body(body)
+    assert given.name is not None
+    created = service.create_project(
+        tenant.customer.name,
+        Project(given.project_id, given.name, given.status or Status.ACTIVE),
+    )
+    return ok(created.public())
+
+
+@router.put("/projects/{project_id}", summary="Change a project's name or status")
+def update_project(project_id: str, body: Body, tenant: Admin, service: ServiceDep) -> Response:
+    ident = _id(project_id, "project")
+    given = project_body(body, ident)
+    updated = service.update_project(tenant.customer.name, ident, given.name, given.status)
+    return ok(updated.public())
+
+
+@router.get("/users", summary="Users")
+def users(tenant: Reader, service: ServiceDep) -> Response:
+    return ok([u.public() for u in service.store.users(tenant.customer.customer_id)])
+
+
+@router.post("/users", summary="Create a user")
+def create_user(body: Body, tenant: Admin, service: ServiceDep) -> Response:
+    given = user_body(body)
+    assert given.name is not None
+    created = service.create_user(
+        tenant.customer.name,
+        User(given.user_id, given.name, given.kind or UserKind.AGENT,
+             given.status or Status.ACTIVE),
+    )
+    return ok(created.public())
+
+
+@router.put("/users/{user_id}", summary="Change a user's name, kind or status")
+def update_user(user_id: str, body: Body, tenant: Admin, service: ServiceDep) -> Response:
+    ident = _id(user_id, "user")
+    given = user_body(body, ident)
+    updated = service.update_user(tenant.customer.name, ident, given.name, given.kind,
+                                  given.status)
+    return ok(updated.public())

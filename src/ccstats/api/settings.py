@@ -1,0 +1,23 @@
+"""Server settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ccstats.query import DEFAULT_MAX_DAYS
+
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What an operator may configure (`ccstats serve` options)."""
+
+    base_domain: str = "localhost"
+    """Hosts ``<customer>.<base_domain>`` name their customer."""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """Larger request bodies get 413."""
+    max_days: int = DEFAULT_MAX_DAYS
+    """Longest `from`..`to` range of one statistics request, in days."""
+    auth_cache_seconds: float = 60.0
+    """How long a verified key is remembered, so that the slow hash runs once a minute."""

@@ -1,0 +1,80 @@
+"""The demo customer that `ccstats demo` (and `make run`) serves.
+
+Six weeks of generated events (see `ccstats.demo`) ending on the last full week
+before today, for a few dozen agents on several projects, two system users and
+one inactive project, all with readable names. Preparing it is idempotent: an
+existing demo customer is left as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ccstats import demo
+from ccstats.model import Project, Status, User, UserKind
+from ccstats.service import Service
+
+NAME = "demo"
+PASSWORD = "demo-key"
+TIMEZONE = "Europe/Budapest"
+AGENTS = 36
+PROJECTS = 6
+WEEKS = 6
+SEED = 2024
+
+PROJECT_NAMES = (
+    "Outbound Sales", "Renewals", "Customer Care", "Collections", "Win-back (paused)",
+    "Inbound Hotline",
+)
+FIRST_NAMES = (
+    "Anna", "Bence", "Csilla", "Dániel", "Eszter", "Ferenc", "Gabriella", "Hanna", "István",
+    "Júlia", "Katalin", "László", "Márta", "Nóra", "Olivér", "Péter", "Réka", "Sándor",
+    "Tamás", "Viktória", "Zoltán", "Ágnes", "Balázs", "Dóra", "Emese", "Gergely", "Ilona",
+    "Kristóf", "Lilla", "Máté", "Noémi", "Orsolya", "Patrik", "Rita", "Szabolcs", "Tímea",
+)
+INACTIVE_PROJECT = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DemoData:
+    first: dt.date
+    last: dt.date
+
+
+def demo_range(today: dt.date) -> DemoData:
+    """Six whole weeks (Monday to Sunday) ending before the current week."""
+    this_monday = today - dt.timedelta(days=today.weekday())
+    first = this_monday - dt.timedelta(weeks=WEEKS)
+    return DemoData(first, this_monday - dt.timedelta(days=1))
+
+
+def prepare(service: Service, today: dt.date | None = None) -> tuple[DemoData, bool]:
+    """Create and fill the demo customer unless it exists; returns its range and whether
+    it was created now."""
+    span = demo_range(today or dt.date.today())
+    if service.store.customer(NAME) is not None:
+        return span, False
+    service.create_customer(NAME, TIMEZONE, PASSWORD)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "demo.ndjson"
+        demo.write_file(path, seed=SEED, agents=AGENTS, projects=PROJECTS,
+                        days=(span.last - span.first).days + 1, start=span.first,
+                        timezone=TIMEZONE)
+        service.import_files(NAME, [path])
+    for project_id, title in enumerate(PROJECT_NAMES, start=1):
+        status = Status.INACTIVE if project_id == INACTIVE_PROJECT else Status.ACTIVE
+        service.store.save_project(service.customer(NAME).customer_id,
+                                   Project(project_id, title, status))
+    customer_id = service.customer(NAME).customer_id
+    for user in service.store.users(customer_id):
+        if user.user_id <= AGENTS:
+            named = User(user.user_id, FIRST_NAMES[(user.user_id - 1) % len(FIRST_NAMES)],
+                         UserKind.AGENT, Status.ACTIVE)
+        else:
+            named = User(user.user_id, f"Dialler {user.user_id - AGENTS}", UserKind.SYSTEM,
+                         Status.ACTIVE)
+        service.store.save_user(customer_id, named)
+    return span, True

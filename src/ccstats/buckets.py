@@ -91,8 +91,7 @@ def day_of(number: int) -> date:
 
 
 def _offset_at(tz: ZoneInfo, qh: int) -> int:
-    instant = datetime.fromtimestamp(qh * QUARTER, UTC)
-    delta = tz.utcoffset(instant)
+    delta = datetime.fromtimestamp(qh * QUARTER, UTC).astimezone(tz).utcoffset()
     assert delta is not None
     return int(delta.total_seconds())
 

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from ccstats import render
 from ccstats.api.settings import DEFAULT_MAX_BODY_BYTES, Settings
-from ccstats.errors import NotFound, QueryRejected
+from ccstats.errors import NotFound, QueryRejected, StoreUnavailable
 from ccstats.model import Status, UserKind
 from ccstats.query import DEFAULT_MAX_DAYS
 from ccstats.service import ImportReport, Service
@@ -34,6 +34,9 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
         service = Service.open(db, max_days)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--db") from None
+    except StoreUnavailable as error:
+        _err.print(f"error: {error}", markup=False)
+        sys.exit(1)
     try:
         yield service
     except NotFound as error:
@@ -129,7 +132,7 @@ def import_(files: tuple[Path, ...], customer: str, input_format: str, skip_inva
 def _print_report(report: ImportReport, skip_invalid: bool, rejects: Path | None) -> None:
     for source, problem in report.problems:
         _err.print(f"{source}: {problem}" if source else str(problem), markup=False)
-    if report.rejected > len(report.problems):
+    if report.rejected > len({(source, problem.line) for source, problem in report.problems}):
         _err.print(f"... and more: {report.rejected} invalid lines in all")
     if report.rejected and not skip_invalid:
         _err.print(f"nothing stored: {report.rejected} of {report.lines} lines are invalid "

@@ -50,16 +50,35 @@ class QueryRejected(Rejected):
 class EventsRejected(Rejected):
     """A batch of events with at least one invalid line (HTTP 417); nothing was stored.
 
-    `errors` holds at most the first 100 problems; `rejected_lines` counts every bad line.
+    `errors` holds one error per bad line (of the first 100): its param names the
+    line and the first member at fault, its message every problem of the line.
+    `problems` keeps them one by one; `rejected_lines` counts every bad line.
     """
 
     def __init__(self, problems: Sequence[EventError], rejected_lines: int) -> None:
-        super().__init__(
-            [ApiError(problem.code, str(problem), problem.param) for problem in problems]
-        )
+        by_line: dict[int, list[EventError]] = {}
+        for problem in problems:
+            by_line.setdefault(problem.line, []).append(problem)
+        super().__init__([_line_error(found) for found in by_line.values()])
         self.problems = list(problems)
         self.rejected_lines = rejected_lines
 
 
+def _line_error(problems: list[EventError]) -> ApiError:
+    first = problems[0]
+    details = "; ".join(
+        f"{p.member}: {p.message}" if p.member else p.message for p in problems
+    )
+    return ApiError(first.code, f"line {first.line}: {details}", first.param)
+
+
 class NotFound(Exception):
-    """An unknown customer, resource or id (HTTP 404)."""
+    """An unknown customer, resource or id (HTTP 404); `param` names what was unknown."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be opened or used right now (locked, missing, full)."""

@@ -26,6 +26,9 @@ from ccstats.model import Customer, Preset, Project, Status, User, UserKind
 DIMENSIONS: tuple[str, ...] = ("project", "user", "date", "time")
 INTERVALS: tuple[int, ...] = (60, 30, 15)
 DEFAULT_MAX_DAYS = 366
+#: Dates a request may name: those of the events ccstats accepts.
+FIRST_DATE = date(1970, 1, 1)
+LAST_DATE = date(2099, 12, 31)
 
 _DATE = re.compile(r"\d{8}")
 _INTEGER = re.compile(r"\d{1,18}")
@@ -82,10 +85,15 @@ def _parse_date(name: str, text: str | None, errors: list[ApiError]) -> date | N
                                          f"got {text[:40]!r}"))
         return None
     try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         errors.append(wrong_format(name, f"{name} is not a real calendar date; {form}"))
         return None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        errors.append(bad_arguments(name, f"{name} must lie between "
+                                          f"{FIRST_DATE:%Y%m%d} and {LAST_DATE:%Y%m%d}"))
+        return None
+    return day
 
 
 def _parse_list(name: str, text: str) -> list[str]:

@@ -27,7 +27,7 @@ from ccstats.errors import (
     wrong_format,
 )
 from ccstats.events import NORMALIZED_SCHEMA, EventError
-from ccstats.ingest.lines import InvalidUtf8, LineBlock, blocks_of, read_file
+from ccstats.ingest.lines import LineBlock, blocks_of, read_file
 from ccstats.ingest.validate import Validator
 from ccstats.model import ALL_SCOPES, Customer, Preset, Project, Scope, Status, User, UserKind
 from ccstats.query import DEFAULT_MAX_DAYS, StatsQuery, parse_query
@@ -36,7 +36,7 @@ from ccstats.store.base import Store
 
 __all__ = ["EventsRejected", "ImportReport", "NotFound", "QueryRejected", "Service"]
 
-#: At most this many problems are reported for one batch or import.
+#: The problems of at most this many lines are reported for one batch or import.
 ERROR_LIMIT = 100
 
 _CUSTOMER_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -129,7 +129,7 @@ class Service:
         found = next((p for p in self.store.projects(customer.customer_id)
                       if p.project_id == project_id), None)
         if found is None:
-            raise NotFound(f"unknown project {project_id}")
+            raise NotFound(f"unknown project {project_id}", "project_id")
         updated = Project(project_id, name if name is not None else found.name,
                           status if status is not None else found.status)
         self.store.save_project(customer.customer_id, updated)
@@ -151,7 +151,7 @@ class Service:
         found = next((u for u in self.store.users(customer.customer_id)
                       if u.user_id == user_id), None)
         if found is None:
-            raise NotFound(f"unknown user {user_id}")
+            raise NotFound(f"unknown user {user_id}", "user_id")
         updated = User(user_id, name if name is not None else found.name,
                        kind if kind is not None else found.kind,
                        status if status is not None else found.status)
@@ -172,7 +172,7 @@ class Service:
     def delete_preset(self, customer_name: str, preset_id: int) -> None:
         """Remove a preset (NotFound for an unknown id)."""
         if not self.store.delete_preset(self.customer(customer_name).customer_id, preset_id):
-            raise NotFound(f"unknown preset {preset_id}")
+            raise NotFound(f"unknown preset {preset_id}", "preset_id")
 
     # events ------------------------------------------------------------------------
     def ingest(self, customer_name: str, data: bytes) -> int:
@@ -229,29 +229,27 @@ class Service:
         progress: Callable[[int], None] | None = None,
     ) -> pa.Table:
         tables: list[pa.Table] = []
-        try:
-            for block in blocks:
-                with self._validator_lock:
-                    checked = self._validator.validate(block.table, ERROR_LIMIT)
-                report.lines += block.table.num_rows
-                report.rejected += len(checked.rejected_lines)
-                room = ERROR_LIMIT - len(report.problems)
-                report.problems.extend((source, p) for p in checked.errors[:max(room, 0)])
-                if rejected_out is not None and checked.rejected_lines:
-                    _copy_lines(block.table, checked.rejected_lines, rejected_out)
-                events = checked.events
-                if offset:
-                    events = events.set_column(
-                        0, "line_no", pc.add(events.column("line_no"), offset)
-                    )
-                tables.append(events)
-                if progress:
-                    progress(block.byte_count)
-        except InvalidUtf8 as error:
-            report.rejected += 1
-            report.problems.append(
-                (source, EventError(error.line, None, "error.wrong_format", "not UTF-8 text"))
-            )
+        for block in blocks:
+            room = max(ERROR_LIMIT - report.rejected, 0)
+            with self._validator_lock:
+                checked = self._validator.validate(block.table, room)
+            report.lines += block.table.num_rows
+            rejected = sorted([*checked.rejected_lines, *(n for n, _ in block.not_utf8)])
+            problems = [*checked.errors, *(
+                EventError(n, None, "error.wrong_format", "not UTF-8 text")
+                for n, _ in block.not_utf8[:room])]
+            report.rejected += len(rejected)
+            report.problems.extend((source, p) for p in sorted(problems, key=_line_of))
+            if rejected_out is not None and rejected:
+                _copy_lines(block, checked.rejected_lines, rejected_out)
+            events = checked.events
+            if offset:
+                events = events.set_column(
+                    0, "line_no", pc.add(events.column("line_no"), offset)
+                )
+            tables.append(events)
+            if progress:
+                progress(block.byte_count)
         return pa.concat_tables(tables) if tables else _empty_events()
 
     def delete_event(self, customer_name: str, event_id: str) -> bool:
@@ -278,10 +276,21 @@ class Service:
         return b"".join(self.stream(self.plan(customer_name, params)))
 
 
-def _copy_lines(lines: pa.Table, numbers: list[int], out: BinaryIO) -> None:
-    chosen = lines.filter(pc.is_in(lines.column("line_no"), pa.array(numbers)))
-    for raw in chosen.column("raw").to_pylist():
-        out.write(raw.encode("utf-8") if raw.endswith("\n") else (raw + "\n").encode("utf-8"))
+def _line_of(problem: EventError) -> int:
+    return problem.line
+
+
+def _copy_lines(block: LineBlock, numbers: list[int], out: BinaryIO) -> None:
+    """Write the rejected lines of `block` verbatim (in line order), each ending in a newline."""
+    lines = block.table
+    chosen = lines.filter(pc.is_in(lines.column("line_no"), pa.array(numbers, pa.int64())))
+    found = dict(zip(chosen.column("line_no").to_pylist(),
+                     (raw.encode("utf-8") for raw in chosen.column("raw").to_pylist()),
+                     strict=True))
+    found.update(block.not_utf8)
+    for number in sorted(found):
+        raw = found[number]
+        out.write(raw if raw.endswith(b"\n") else raw + b"\n")
 
 
 def _batch_lines(data: bytes) -> Iterator[LineBlock]:

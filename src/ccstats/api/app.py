@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import uuid
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -14,11 +11,10 @@ from ccstats import __version__
 from ccstats.api import events, metadata, statistics
 from ccstats.api.auth import Authenticator
 from ccstats.api.envelope import ApiProblem, failure, invalid, not_found, ok
+from ccstats.api.middleware import RequestIdAndFaults
 from ccstats.api.settings import Settings
 from ccstats.errors import ApiError, EventsRejected, NotFound, QueryRejected, wrong_format
 from ccstats.service import Service
-
-log = logging.getLogger("ccstats.api")
 
 
 def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
@@ -59,7 +55,7 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(NotFound)
     def on_not_found(_: Request, error: NotFound) -> Response:
-        return failure(not_found(str(error)))
+        return failure(not_found(str(error), error.param))
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(_: Request, error: RequestValidationError) -> Response:
@@ -81,11 +77,5 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
         return failure(ApiProblem(error.status_code, [ApiError(
             "error.bad_arguments", str(error.detail), None)], error.headers))
 
-    @app.exception_handler(Exception)
-    def on_unexpected(request: Request, error: Exception) -> Response:
-        request_id = uuid.uuid4().hex[:16]
-        log.exception("request %s %s %s failed", request_id, request.method, request.url.path)
-        return failure(ApiProblem(500, [ApiError(
-            "error.internal", f"internal error; quote request id {request_id}", None)]))
-
+    app.add_middleware(RequestIdAndFaults)
     return app

@@ -24,7 +24,7 @@ _BODY_DOC = {
 
 
 @router.post("", summary="Store a batch of events (atomic)", openapi_extra=_BODY_DOC)
-def store_events(body: Body, tenant: Writer, service: ServiceDep) -> Response:
+def store_events(tenant: Writer, body: Body, service: ServiceDep) -> Response:
     """Store every event of the body, or none: any invalid line is a 417 naming it."""
     if not body.strip():
         raise invalid([required("body", "send events as NDJSON lines or a JSON array")])

@@ -25,7 +25,7 @@ def projects(tenant: Reader, service: ServiceDep) -> Response:
 
 
 @router.post("/projects", summary="Create a project")
-def create_project(body: Body, tenant: Admin, service: ServiceDep) -> Response:
+def create_project(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     given = project_body(body)
     assert given.name is not None
     created = service.create_project(
@@ -36,7 +36,7 @@ def create_project(body: Body, tenant: Admin, service: ServiceDep) -> Response:
 
 
 @router.put("/projects/{project_id}", summary="Change a project's name or status")
-def update_project(project_id: str, body: Body, tenant: Admin, service: ServiceDep) -> Response:
+def update_project(project_id: str, tenant: Admin, body: Body, service: ServiceDep) -> Response:
     ident = _id(project_id, "project")
     given = project_body(body, ident)
     updated = service.update_project(tenant.customer.name, ident, given.name, given.status)
@@ -49,7 +49,7 @@ def users(tenant: Reader, service: ServiceDep) -> Response:
 
 
 @router.post("/users", summary="Create a user")
-def create_user(body: Body, tenant: Admin, service: ServiceDep) -> Response:
+def create_user(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     given = user_body(body)
     assert given.name is not None
     created = service.create_user(
@@ -61,7 +61,7 @@ def create_user(body: Body, tenant: Admin, service: ServiceDep) -> Response:
 
 
 @router.put("/users/{user_id}", summary="Change a user's name, kind or status")
-def update_user(user_id: str, body: Body, tenant: Admin, service: ServiceDep) -> Response:
+def update_user(user_id: str, tenant: Admin, body: Body, service: ServiceDep) -> Response:
     ident = _id(user_id, "user")
     given = user_body(body, ident)
     updated = service.update_user(tenant.customer.name, ident, given.name, given.kind,

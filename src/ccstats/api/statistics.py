@@ -56,7 +56,7 @@ def presets(tenant: Reader, service: ServiceDep) -> Response:
 
 
 @router.post("/presets", summary="Create a column preset; answers its id")
-def create_preset(body: Body, tenant: Admin, service: ServiceDep) -> Response:
+def create_preset(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     name, names = preset_body(body)
     created = service.create_preset(tenant.customer.name, name, names)
     return ok(created.preset_id)

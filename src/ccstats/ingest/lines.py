@@ -23,26 +23,20 @@ LINES_SCHEMA = pa.schema([("line_no", pa.int64()), ("raw", pa.large_string())])
 
 @dataclass(frozen=True, slots=True)
 class LineBlock:
-    """Complete lines of one input, numbered from ``first_line`` (1-based)."""
+    """Complete lines of one input, numbered from ``first_line`` (1-based).
+
+    Lines that are not UTF-8 text are blank in `table` and listed, with their
+    bytes, in `not_utf8`.
+    """
 
     table: pa.Table
     first_line: int
     byte_count: int
+    not_utf8: tuple[tuple[int, bytes], ...] = ()
 
 
-class InvalidUtf8(ValueError):
-    """A line of the input is not UTF-8 text."""
-
-    def __init__(self, line: int) -> None:
-        super().__init__(f"line {line}: not UTF-8 text")
-        self.line = line
-
-
-def block_to_table(block: bytes, first_line: int) -> pa.Table:
-    """Number the lines of `block` (complete lines; a final line may lack its newline).
-
-    Raises InvalidUtf8 naming the first line that is not UTF-8.
-    """
+def block_to_table(block: bytes, first_line: int) -> LineBlock:
+    """Number the lines of `block` (complete lines; a final line may lack its newline)."""
     data = np.frombuffer(block, dtype=np.uint8)
     newlines = np.flatnonzero(data == 0x0A)
     ends = newlines + 1
@@ -53,21 +47,30 @@ def block_to_table(block: bytes, first_line: int) -> pa.Table:
     strings = pa.LargeStringArray.from_buffers(
         count, pa.py_buffer(offsets.tobytes()), pa.py_buffer(block)
     )
+    not_utf8: list[tuple[int, bytes]] = []
     try:
         strings.validate(full=True)
     except pa.ArrowInvalid:
-        raise InvalidUtf8(first_line + _first_bad_line(block)) from None
+        strings, not_utf8 = _blank_non_utf8(block, first_line)
     numbers = pa.array(np.arange(first_line, first_line + count, dtype=np.int64))
-    return pa.Table.from_arrays([numbers, strings], schema=LINES_SCHEMA)
+    table = pa.Table.from_arrays([numbers, strings], schema=LINES_SCHEMA)
+    return LineBlock(table, first_line, len(block), tuple(not_utf8))
 
 
-def _first_bad_line(block: bytes) -> int:
-    for index, line in enumerate(block.split(b"\n")):
+def _blank_non_utf8(block: bytes, first_line: int) -> tuple[pa.Array, list[tuple[int, bytes]]]:
+    """The lines of `block` with those that are not UTF-8 made blank (the rare slow path)."""
+    lines = block.split(b"\n")
+    if block.endswith(b"\n"):
+        lines.pop()
+    texts: list[str] = []
+    bad: list[tuple[int, bytes]] = []
+    for index, line in enumerate(lines):
         try:
-            line.decode("utf-8")
+            texts.append(line.decode("utf-8"))
         except UnicodeDecodeError:
-            return index
-    return 0
+            texts.append("")
+            bad.append((first_line + index, line))
+    return pa.array(texts, type=pa.large_string()), bad
 
 
 def blocks_of(chunks: Iterable[bytes]) -> Iterator[LineBlock]:
@@ -81,12 +84,11 @@ def blocks_of(chunks: Iterable[bytes]) -> Iterator[LineBlock]:
             pending = data
             continue
         block, pending = data[:cut], data[cut:]
-        table = block_to_table(block, line)
-        line += table.num_rows
-        yield LineBlock(table, table.column(0)[0].as_py(), len(block))
+        found = block_to_table(block, line)
+        line += found.table.num_rows
+        yield found
     if pending:
-        table = block_to_table(pending, line)
-        yield LineBlock(table, line, len(pending))
+        yield block_to_table(pending, line)
 
 
 def read_file(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:

@@ -350,7 +350,7 @@ class ValidatedBlock:
     events: pa.Table
     """Normalized events of the valid lines, in line order, with a ``line_no`` column."""
     errors: list[EventError]
-    """Problems of the invalid lines, at most `error_limit` of them, in line order."""
+    """Every problem of the first `line_limit` invalid lines, in line order."""
     rejected_lines: list[int]
     """Numbers of all invalid lines."""
 
@@ -371,7 +371,7 @@ class Validator:
     def close(self) -> None:
         self._db.close()
 
-    def validate(self, lines: pa.Table, error_limit: int = 100) -> ValidatedBlock:
+    def validate(self, lines: pa.Table, line_limit: int = 100) -> ValidatedBlock:
         """Check every line of `lines` (see `ccstats.ingest.lines.LINES_SCHEMA`)."""
         checked = self._run(self._fast, lines)
         ok = checked.column("ok")
@@ -379,7 +379,8 @@ class Validator:
             return ValidatedBlock(checked.drop_columns(["ok"]), [], [])
         events = checked.filter(ok).drop_columns(["ok"])
         rejected = checked.filter(pc.invert(ok)).column("line_no")
-        bad_lines = lines.filter(pc.is_in(lines.column("line_no"), rejected))
+        shown = rejected.slice(0, line_limit)
+        bad_lines = lines.filter(pc.is_in(lines.column("line_no"), shown))
         diagnosed = self._run(self._diagnosis, bad_lines)
         errors: list[EventError] = []
         numbers = diagnosed.column("line_no").to_pylist()
@@ -389,9 +390,7 @@ class Validator:
                 raise InconsistentValidation(f"line {line}: rejected without a reason")
             errors.extend(EventError(line, p["member"], p["code"], p["message"])
                           for p in problems)
-            if len(errors) >= error_limit:
-                break
-        return ValidatedBlock(events, errors[:error_limit], rejected.to_pylist())
+        return ValidatedBlock(events, errors, rejected.to_pylist())
 
     def diagnose(self, lines: pa.Table) -> list[EventError]:
         """Every problem of every line of `lines` (the slow, thorough pass)."""

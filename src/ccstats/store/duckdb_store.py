@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ccstats.errors import StoreUnavailable
 from ccstats.model import ApiKey, Customer, Preset, Project, Scope, Status, User, UserKind
 from ccstats.query import StatsQuery
 from ccstats.store.contributions import sums_sql
@@ -100,7 +101,14 @@ class DuckDBStore:
 
     def __init__(self, path: str | Path) -> None:
         self._path = str(path)
-        self._db = duckdb.connect(self._path)
+        try:
+            self._db = duckdb.connect(self._path)
+        except duckdb.IOException as error:
+            if "lock" in str(error).lower():
+                raise StoreUnavailable(
+                    f"the database {self._path} is in use by another process (is `ccstats "
+                    "serve` running on it? stop it, or use the HTTP API)") from None
+            raise StoreUnavailable(f"cannot open the database {self._path}: {error}") from None
         self._write_lock = threading.Lock()
         self._db.execute(SCHEMA)
 

@@ -1,0 +1,88 @@
+"""Shared fixtures and helpers of the engine tests.
+
+- `service`: a `Service` on a fresh DuckDB file in ``tmp_path``, closed afterwards.
+- `seed_dir`: the seed example (``shared/fixtures/seed-example``), found next to the
+  repository (CI clones the repository beside ``shared/``).
+- `ndjson`: NDJSON bytes from event dicts; `userstate`, `call`, `point` and `chat`
+  build valid events with few words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from ccstats.service import Service
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-example"
+
+#: A customer most tests use (time zone UTC unless a test creates its own).
+CUSTOMER = "acme"
+
+Event = dict[str, Any]
+
+
+def ndjson(*events: Mapping[str, Any] | str) -> bytes:
+    """One line per event: dicts are serialized, strings are taken verbatim."""
+    lines = [e if isinstance(e, str) else orjson.dumps(dict(e)).decode() for e in events]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def userstate(event_id: str, state: str, start: int | str, end: int | str,
+              project: int = 1, user: int = 1) -> Event:
+    return {"id": event_id, "type": "userstate", "state": state, "start": start, "end": end,
+            "projectId": project, "userId": user}
+
+
+def call(event_id: str, direction: str, start: int | str, answer: float | str | None,
+         end: int | str, project: int = 1, user: int = 1) -> Event:
+    return {"id": event_id, "type": "call", "direction": direction, "start": start,
+            "answer": answer, "end": end, "projectId": project, "userId": user}
+
+
+def point(event_id: str, event_type: str, subtype: str, time: float | str, project: int = 1,
+          user: int = 1) -> Event:
+    member = {"disposition": "status", "email": "direction", "ticket": "action"}[event_type]
+    return {"id": event_id, "type": event_type, member: subtype, "time": time,
+            "projectId": project, "userId": user}
+
+
+def chat(event_id: str, start: int | str, end: int | str, project: int = 1,
+         user: int = 1) -> Event:
+    return {"id": event_id, "type": "chat", "start": start, "end": end, "projectId": project,
+            "userId": user}
+
+
+def records(body: bytes) -> list[dict[str, Any]]:
+    """The records of a successful JSON answer (asserting the envelope)."""
+    document = orjson.loads(body)
+    assert document["errors"] == []
+    result: list[dict[str, Any]] = document["response"]
+    return result
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    opened = Service.open(str(tmp_path / "t.duckdb"))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def customer(service: Service) -> str:
+    """A customer in UTC, named `CUSTOMER`."""
+    service.create_customer(CUSTOMER, "UTC", "pw")
+    return CUSTOMER
+
+
+@pytest.fixture(scope="session")
+def seed_dir() -> Path:
+    if not SEED_DIR.is_dir():
+        pytest.fail(f"seed fixture not found at {SEED_DIR}; clone the repository next to shared/")
+    return SEED_DIR

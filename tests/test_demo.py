@@ -1,0 +1,92 @@
+"""The demo customer of `ccstats demo` / `make run`: realistic, named, and served."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+
+from ccstats import demo_customer
+from ccstats.model import Status, UserKind
+from ccstats.service import Service
+
+TODAY = dt.date(2026, 11, 27)
+
+
+def test_demo_range_is_six_whole_weeks_before_this_one() -> None:
+    span = demo_customer.demo_range(TODAY)
+    assert span.first == dt.date(2026, 10, 12)
+    assert span.first.weekday() == 0
+    assert span.last == dt.date(2026, 11, 22)
+    assert (span.last - span.first).days + 1 == 42
+
+
+def test_prepare_fills_a_named_customer_once(tmp_path: Path) -> None:
+    service = Service.open(str(tmp_path / "demo.duckdb"))
+    try:
+        span, created = demo_customer.prepare(service, TODAY)
+        assert created
+        customer = service.customer(demo_customer.NAME)
+        assert customer.timezone == demo_customer.TIMEZONE
+        events = service.store.event_count(customer.customer_id)
+        assert events > 36 * 25 * 80
+
+        projects = service.store.projects(customer.customer_id)
+        assert [p.name for p in projects] == list(demo_customer.PROJECT_NAMES)
+        inactive = [p.project_id for p in projects if p.status is Status.INACTIVE]
+        assert inactive == [demo_customer.INACTIVE_PROJECT]
+        users = service.store.users(customer.customer_id)
+        assert sum(u.kind is UserKind.SYSTEM for u in users) == 2
+        assert users[0].name == "Anna"
+
+        answer = orjson.loads(service.query(demo_customer.NAME, {
+            "from": span.first.strftime("%Y%m%d"), "to": span.last.strftime("%Y%m%d"),
+            "dimensions": "project"}))
+        shown = [record["projectId"] for record in answer["response"]]
+        assert shown == [1, 2, 3, 4, 6]
+        fields = {d["field"] for record in answer["response"] for d in record["data"]}
+        assert {"callInAnswered", "callOutReached", "dispositionStatusRecall", "emailReceived",
+                "ticketClosed", "chatHandled", "userstateBreak"} <= fields
+
+        again_span, again = demo_customer.prepare(service, TODAY)
+        assert not again and again_span == span
+        assert service.store.event_count(customer.customer_id) == events
+    finally:
+        service.close()
+
+
+def test_ccstats_demo_serves_the_printed_examples(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).parent / "ccstats"), "demo", "--port", str(port),
+               "--db", str(tmp_path / "demo.duckdb")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert process.stdout is not None
+        printed: list[str] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = process.stdout.readline().decode()
+            printed.append(line)
+            if "Uvicorn running" in line or process.poll() is not None:
+                break
+        text = "".join(printed)
+        examples = re.findall(r"curl -u (\S+):(\S+) '(\S+)'", text)
+        assert len(examples) == 3, text
+        for user, key, url in examples:
+            host = url.split("/")[2]
+            local = url.replace(host, f"127.0.0.1:{port}")
+            answer = httpx.get(local, auth=(user, key), headers={"Host": host}, timeout=30)
+            assert answer.status_code == 200, answer.text
+            assert len(answer.content) > 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

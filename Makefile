@@ -1,4 +1,6 @@
 # ccstats: `make run` serves the demo, `make test` runs every test; both set everything up.
+# constraints.txt pins every installed package (direct and transitive): regenerate it with
+# `.venv/bin/pip freeze --exclude-editable > constraints.txt` after changing pyproject.toml.
 VENV := .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -8,10 +10,10 @@ STAMP := $(VENV)/.installed-stamp
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 test: install

@@ -278,7 +278,7 @@ def preset_list(customer: str, db: str) -> None:
 def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
-    from ccstats.api import create_app
+    from ccstats.api.app import create_app
 
     uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info",
                 access_log=False)

@@ -26,9 +26,10 @@ from ccstats.errors import (
     bad_arguments,
     wrong_format,
 )
-from ccstats.events import NORMALIZED_SCHEMA, EventError
+from ccstats.events import EventError
 from ccstats.ingest.lines import LineBlock, blocks_of, read_file
-from ccstats.ingest.validate import Validator
+from ccstats.ingest.readahead import read_ahead
+from ccstats.ingest.validate import ValidatedBlock, Validator
 from ccstats.model import ALL_SCOPES, Customer, Preset, Project, Scope, Status, User, UserKind
 from ccstats.query import DEFAULT_MAX_DAYS, StatsQuery, parse_query
 from ccstats.store import open_store
@@ -47,6 +48,7 @@ class ImportReport:
     """What an import did: events stored, lines rejected, and the first problems."""
 
     stored: int = 0
+    accepted: int = 0
     lines: int = 0
     rejected: int = 0
     problems: list[tuple[str, EventError]] = field(default_factory=list)
@@ -176,16 +178,19 @@ class Service:
 
     # events ------------------------------------------------------------------------
     def ingest(self, customer_name: str, data: bytes) -> int:
-        """Store one atomic batch (NDJSON, or a JSON array of events); returns events stored.
+        """Store one atomic batch (NDJSON, or a JSON array of events); returns its events.
 
         Raises EventsRejected (nothing stored) if any line is invalid.
         """
         customer = self.customer(customer_name)
         report = ImportReport()
-        events = self._validate(_batch_lines(data), "", report)
+        checked = list(self._checked(_batch_lines(data), "", report))
         if report.rejected:
             raise EventsRejected([p for _, p in report.problems], report.rejected)
-        return self.store.apply_events(customer.customer_id, events)
+        with self.store.writer(customer.customer_id) as writer:
+            for block in checked:
+                writer.add(block.events, block.has_repeats)
+        return report.accepted
 
     def import_files(
         self,
@@ -199,58 +204,54 @@ class Service:
 
         Without `skip_invalid`, any invalid line stores nothing (the report lists the
         problems); with it, the valid lines are stored and the invalid ones are
-        counted and, if `rejects` is given, copied there verbatim.
+        counted and, if `rejects` is given, copied there verbatim. Blocks are read
+        and validated in a background thread while the previous ones are stored.
         """
         customer = self.customer(customer_name)
         report = ImportReport()
-        tables: list[pa.Table] = []
-        offset = 0
-        with rejects.open("wb") if rejects else contextlib.nullcontext() as rejected_out:
-            for path in paths:
-                blocks = blocks_of(read_file(path))
-                table = self._validate(blocks, str(path), report, offset, rejected_out,
-                                       progress)
-                offset = report.lines
-                tables.append(table)
-        if report.rejected and not skip_invalid:
-            return report
-        events = pa.concat_tables(tables) if tables else _empty_events()
-        if events.num_rows:
-            report.stored = self.store.apply_events(customer.customer_id, events)
+        with (rejects.open("wb") if rejects else contextlib.nullcontext() as rejected_out,
+              self.store.writer(customer.customer_id) as writer):
+            checked = (
+                block
+                for path in paths
+                for block in self._checked(blocks_of(read_file(path)), str(path), report,
+                                           rejected_out, progress)
+            )
+            for block in read_ahead(checked):
+                if not report.rejected or skip_invalid:
+                    writer.add(block.events, block.has_repeats)
+            if report.rejected and not skip_invalid:
+                writer.abort()
+            else:
+                report.stored = report.accepted
         return report
 
-    def _validate(
+    def _checked(
         self,
         blocks: Iterable[LineBlock],
         source: str,
         report: ImportReport,
-        offset: int = 0,
         rejected_out: BinaryIO | None = None,
         progress: Callable[[int], None] | None = None,
-    ) -> pa.Table:
-        tables: list[pa.Table] = []
+    ) -> Iterator[ValidatedBlock]:
+        """Validate `blocks`, counting lines and problems into `report` as they go."""
         for block in blocks:
             room = max(ERROR_LIMIT - report.rejected, 0)
             with self._validator_lock:
                 checked = self._validator.validate(block.table, room)
-            report.lines += block.table.num_rows
             rejected = sorted([*checked.rejected_lines, *(n for n, _ in block.not_utf8)])
             problems = [*checked.errors, *(
                 EventError(n, None, "error.wrong_format", "not UTF-8 text")
                 for n, _ in block.not_utf8[:room])]
+            report.lines += block.table.num_rows
+            report.accepted += checked.events.num_rows
             report.rejected += len(rejected)
             report.problems.extend((source, p) for p in sorted(problems, key=_line_of))
             if rejected_out is not None and rejected:
                 _copy_lines(block, checked.rejected_lines, rejected_out)
-            events = checked.events
-            if offset:
-                events = events.set_column(
-                    0, "line_no", pc.add(events.column("line_no"), offset)
-                )
-            tables.append(events)
             if progress:
                 progress(block.byte_count)
-        return pa.concat_tables(tables) if tables else _empty_events()
+            yield checked
 
     def delete_event(self, customer_name: str, event_id: str) -> bool:
         return self.store.delete_event(self.customer(customer_name).customer_id, event_id)
@@ -305,5 +306,3 @@ def _batch_lines(data: bytes) -> Iterator[LineBlock]:
     return blocks_of([data])
 
 
-def _empty_events() -> pa.Table:
-    return pa.schema([("line_no", pa.int64()), *NORMALIZED_SCHEMA]).empty_table()

@@ -1,5 +1,1 @@
-"""The HTTP API (api.md): a thin layer over `ccstats.service.Service`."""
-
-from ccstats.api.app import create_app
-
-__all__ = ["create_app"]
+"""The HTTP API (api.md): a thin layer over `ccstats.service.Service`; see `ccstats.api.app`."""

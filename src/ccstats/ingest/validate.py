@@ -353,6 +353,8 @@ class ValidatedBlock:
     """Every problem of the first `line_limit` invalid lines, in line order."""
     rejected_lines: list[int]
     """Numbers of all invalid lines."""
+    has_repeats: bool
+    """Whether an id occurs on more than one valid line (then the last one wins)."""
 
 
 class InconsistentValidation(RuntimeError):
@@ -376,7 +378,8 @@ class Validator:
         checked = self._run(self._fast, lines)
         ok = checked.column("ok")
         if pc.all(ok).as_py() is not False:
-            return ValidatedBlock(checked.drop_columns(["ok"]), [], [])
+            events = checked.drop_columns(["ok"])
+            return ValidatedBlock(events, [], [], self._has_repeats(events))
         events = checked.filter(ok).drop_columns(["ok"])
         rejected = checked.filter(pc.invert(ok)).column("line_no")
         shown = rejected.slice(0, line_limit)
@@ -390,7 +393,17 @@ class Validator:
                 raise InconsistentValidation(f"line {line}: rejected without a reason")
             errors.extend(EventError(line, p["member"], p["code"], p["message"])
                           for p in problems)
-        return ValidatedBlock(events, errors, rejected.to_pylist())
+        return ValidatedBlock(events, errors, rejected.to_pylist(), self._has_repeats(events))
+
+    def _has_repeats(self, events: pa.Table) -> bool:
+        self._db.register("checked_events", events)
+        try:
+            rows = self._db.execute(
+                "SELECT count(*) <> count(DISTINCT event_id) FROM checked_events"
+            ).fetchall()
+        finally:
+            self._db.unregister("checked_events")
+        return bool(rows[0][0])
 
     def diagnose(self, lines: pa.Table) -> list[EventError]:
         """Every problem of every line of `lines` (the slow, thorough pass)."""

@@ -2,11 +2,13 @@
 
 Contract shared by every implementation:
 
-- **Events** are keyed by (customer, event id). `apply_events` stores a batch of
-  normalized events (`ccstats.events.NORMALIZED_SCHEMA` plus ``line_no``)
-  atomically: within the batch the last line of an id wins; an id already stored
-  is replaced (its old contribution to the sums is withdrawn); unknown projects
-  and users are registered. When it returns, the events are visible to queries.
+- **Events** are keyed by (customer, event id). A `writer` is one atomic batch:
+  tables of normalized events (`ccstats.events.NORMALIZED_SCHEMA` plus
+  ``line_no``) are added in order; an id already stored, or added earlier in the
+  batch, is replaced (its old contribution to the sums is withdrawn), and within
+  one table the last line of an id wins; unknown projects and users are
+  registered. When the writer's block ends normally the whole batch becomes
+  visible at once; if it raises, or `abort` was called, nothing is stored.
 - **Sums** per (customer, project, user, UTC quarter-hour, field) hold ``cnt``
   (times counted), ``secs`` (seconds) and ``hits`` (contributions, which decide
   whether a field is present). They are derived from the events and can be
@@ -19,12 +21,25 @@ Contract shared by every implementation:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 import pyarrow as pa
 
 from ccstats.model import ApiKey, Customer, Preset, Project, Status, User, UserKind
 from ccstats.query import StatsQuery
+
+
+class EventWriter(Protocol):
+    """Adds events to one open batch."""
+
+    def add(self, events: pa.Table, has_repeats: bool) -> None:
+        """Add normalized events; `has_repeats` says whether an id occurs twice in them."""
+        ...
+
+    def abort(self) -> None:
+        """Store nothing of this batch."""
+        ...
 
 
 class Store(Protocol):
@@ -49,8 +64,8 @@ class Store(Protocol):
     def delete_preset(self, customer_id: int, preset_id: int) -> bool: ...
 
     # events and sums
-    def apply_events(self, customer_id: int, events: pa.Table) -> int:
-        """Store `events` atomically; returns the number of distinct ids in the batch."""
+    def writer(self, customer_id: int) -> AbstractContextManager[EventWriter]:
+        """An atomic batch of events of one customer (see the module docstring)."""
         ...
 
     def delete_event(self, customer_id: int, event_id: str) -> bool:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -91,9 +93,34 @@ CREATE TABLE IF NOT EXISTS sums (
 _EVENT_COLUMNS = "event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end"
 
 
-def _scalar(db: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = db.execute(sql).fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+class _Writer:
+    """`ccstats.store.base.EventWriter` inside an open DuckDB transaction."""
+
+    def __init__(self, db: duckdb.DuckDBPyConnection, customer_id: int) -> None:
+        self._db = db
+        self._customer_id = customer_id
+        self.aborted = False
+
+    def add(self, events: pa.Table, has_repeats: bool) -> None:
+        if self.aborted or not events.num_rows:
+            return
+        db = self._db
+        db.register("incoming", events)
+        try:
+            DuckDBStore.apply(db, self._customer_id, has_repeats)
+        finally:
+            db.unregister("incoming")
+            for table in ("batch", "previous", "unchanged"):
+                db.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+def _scalar(db: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
+    """The single integer `sql` yields (the whole result is fetched)."""
+    rows = db.execute(sql, params or []).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
 class DuckDBStore:
@@ -115,30 +142,32 @@ class DuckDBStore:
     def close(self) -> None:
         self._db.close()
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._db.cursor()
+    def _read(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
+        """All rows of a read, on a cursor of its own (it sees the last committed state)."""
+        with self._db.cursor() as cursor:
+            return cursor.execute(sql, params or []).fetchall()
 
     # customers and keys -------------------------------------------------------------
     def create_customer(self, name: str, timezone: str) -> Customer:
         with self._write_lock:
-            row = self._db.execute(
+            customer_id = _scalar(
+                self._db,
                 "INSERT INTO customers VALUES (nextval('customer_ids'), ?, ?) "
                 "RETURNING customer_id",
                 [name, timezone],
-            ).fetchone()
-        assert row is not None
-        return Customer(int(row[0]), name, timezone)
+            )
+        return Customer(customer_id, name, timezone)
 
     def customer(self, name: str) -> Customer | None:
-        row = self._cursor().execute(
+        rows = self._read(
             "SELECT customer_id, name, timezone FROM customers WHERE name = ?", [name]
-        ).fetchone()
-        return Customer(int(row[0]), row[1], row[2]) if row else None
+        )
+        return Customer(int(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
 
     def customers(self) -> list[Customer]:
-        rows = self._cursor().execute(
+        rows = self._read(
             "SELECT customer_id, name, timezone FROM customers ORDER BY name"
-        ).fetchall()
+        )
         return [Customer(int(r[0]), r[1], r[2]) for r in rows]
 
     def add_key(self, customer_id: int, key: ApiKey) -> None:
@@ -149,21 +178,21 @@ class DuckDBStore:
             )
 
     def keys(self, customer_id: int) -> list[ApiKey]:
-        rows = self._cursor().execute(
+        rows = self._read(
             "SELECT key_id, salt, digest, scopes FROM api_keys WHERE customer_id = ? "
             "ORDER BY key_id",
             [customer_id],
-        ).fetchall()
+        )
         return [ApiKey(r[0], bytes(r[1]), bytes(r[2]), tuple(Scope(s) for s in r[3]))
                 for r in rows]
 
     # projects and users -------------------------------------------------------------
     def projects(self, customer_id: int) -> list[Project]:
-        rows = self._cursor().execute(
+        rows = self._read(
             "SELECT project_id, name, status FROM projects WHERE customer_id = ? "
             "ORDER BY project_id",
             [customer_id],
-        ).fetchall()
+        )
         return [Project(int(r[0]), r[1], Status(r[2])) for r in rows]
 
     def save_project(self, customer_id: int, project: Project) -> None:
@@ -174,11 +203,11 @@ class DuckDBStore:
             )
 
     def users(self, customer_id: int) -> list[User]:
-        rows = self._cursor().execute(
+        rows = self._read(
             "SELECT user_id, name, kind, status FROM users WHERE customer_id = ? "
             "ORDER BY user_id",
             [customer_id],
-        ).fetchall()
+        )
         return [User(int(r[0]), r[1], UserKind(r[2]), Status(r[3])) for r in rows]
 
     def save_user(self, customer_id: int, user: User) -> None:
@@ -190,55 +219,49 @@ class DuckDBStore:
 
     # presets ------------------------------------------------------------------------
     def presets(self, customer_id: int) -> list[Preset]:
-        rows = self._cursor().execute(
+        rows = self._read(
             "SELECT preset_id, name, fields FROM presets WHERE customer_id = ? "
             "ORDER BY preset_id",
             [customer_id],
-        ).fetchall()
+        )
         return [Preset(int(r[0]), r[1], tuple(r[2])) for r in rows]
 
     def create_preset(self, customer_id: int, name: str, fields: tuple[str, ...]) -> Preset:
         with self._write_lock:
-            row = self._db.execute(
+            preset_id = _scalar(
+                self._db,
                 """INSERT INTO presets
                    SELECT ?, coalesce(max(preset_id), 0) + 1, ?, ?
                    FROM presets WHERE customer_id = ?
                    RETURNING preset_id""",
                 [customer_id, name, list(fields), customer_id],
-            ).fetchone()
-        assert row is not None
-        return Preset(int(row[0]), name, fields)
+            )
+        return Preset(preset_id, name, fields)
 
     def delete_preset(self, customer_id: int, preset_id: int) -> bool:
         with self._write_lock:
-            row = self._db.execute(
+            deleted = self._db.execute(
                 "DELETE FROM presets WHERE customer_id = ? AND preset_id = ? RETURNING 1",
                 [customer_id, preset_id],
-            ).fetchone()
-        return row is not None
+            ).fetchall()
+        return bool(deleted)
 
     # events and sums ----------------------------------------------------------------
-    def apply_events(self, customer_id: int, events: pa.Table) -> int:
+    @contextmanager
+    def writer(self, customer_id: int) -> Iterator[_Writer]:
         with self._write_lock:
             db = self._db
-            db.register("incoming", events)
+            db.execute("BEGIN TRANSACTION")
+            writer = _Writer(db, int(customer_id))
             try:
-                db.execute("BEGIN TRANSACTION")
-                try:
-                    distinct = _scalar(db, "SELECT count(DISTINCT event_id) FROM incoming")
-                    self._apply(db, int(customer_id), distinct < events.num_rows)
-                    db.execute("COMMIT")
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-            finally:
-                db.unregister("incoming")
-                for table in ("batch", "previous", "unchanged"):
-                    db.execute(f"DROP TABLE IF EXISTS {table}")
-        return distinct
+                yield writer
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("ROLLBACK" if writer.aborted else "COMMIT")
 
     @staticmethod
-    def _apply(db: duckdb.DuckDBPyConnection, c: int, has_repeats: bool) -> None:
+    def apply(db: duckdb.DuckDBPyConnection, c: int, has_repeats: bool) -> None:
         """Replace-or-insert the registered ``incoming`` events (inside a transaction)."""
         batch = "incoming"
         if has_repeats:  # the last line of an id wins
@@ -307,8 +330,7 @@ class DuckDBStore:
                         WHERE customer_id = {c} AND event_id = ?""",
                     [event_id],
                 )
-                row = db.execute("SELECT count(*) FROM previous").fetchone()
-                found = bool(row and row[0])
+                found = _scalar(db, "SELECT count(*) FROM previous") > 0
                 if found:
                     db.execute(
                         f"""INSERT INTO sums SELECT {c}, * FROM ({sums_sql("previous", -1)})"""
@@ -342,10 +364,7 @@ class DuckDBStore:
                         f"""INSERT INTO sums SELECT {c}, * FROM ({sums_sql(
                             f"(SELECT * FROM events WHERE customer_id = {c})")})"""
                     )
-                    row = db.execute(
-                        f"SELECT count(*) FROM events WHERE customer_id = {c}"
-                    ).fetchone()
-                    total += int(row[0]) if row else 0
+                    total += _scalar(db, f"SELECT count(*) FROM events WHERE customer_id = {c}")
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -374,17 +393,13 @@ class DuckDBStore:
                 raise
 
     def event_count(self, customer_id: int) -> int:
-        row = self._cursor().execute(
-            "SELECT count(*) FROM events WHERE customer_id = ?", [customer_id]
-        ).fetchone()
-        return int(row[0]) if row else 0
+        with self._db.cursor() as cursor:
+            return _scalar(cursor, "SELECT count(*) FROM events WHERE customer_id = ?",
+                           [customer_id])
 
     # statistics ---------------------------------------------------------------------
     def records(self, query: StatsQuery) -> Iterator[str]:
-        cursor = self._cursor()
-        try:
+        with self._db.cursor() as cursor:
             reader = cursor.sql(records_sql(query)).to_arrow_reader(batch_size=4096)
             for batch in reader:
                 yield from batch.column(0).to_pylist()
-        finally:
-            cursor.close()

@@ -471,7 +471,7 @@ def _render(rows: _Rows, date: dt.date, zone: _Zone, rng: np.random.Generator) -
     count = len(rows.user)
     if count == 0:
         return pa.array([], pa.string())
-    rel = rows.t_start - zone.base
+    rel = rows.t_start - (zone.midnight(date) - _DAY)  # seconds since the day before
     assert rel.min() >= 0 and rel.max() < 1 << 24
     priority = np.where(rows.group == CALL, 0, np.where(rows.group == USERSTATE, 1, 2))
     order = np.argsort(((rows.user << 24 | rel) << 2) | priority)

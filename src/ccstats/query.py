@@ -61,6 +61,8 @@ class StatsQuery:
     projects: tuple[int, ...]
     users: tuple[int, ...] | None
     output: OutputFormat
+    minutes: tuple[int, int]
+    """First and last slot start (minutes after local midnight) to include."""
 
     @property
     def level(self) -> int:
@@ -242,4 +244,5 @@ def parse_query(
         projects=tuple(sorted(project_ids)),
         users=None if user_ids is None else tuple(sorted(user_ids)),
         output=output,
+        minutes=(0, 24 * 60 - interval),
     )

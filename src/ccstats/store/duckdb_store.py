@@ -28,6 +28,7 @@ from ccstats.errors import StoreUnavailable
 from ccstats.model import ApiKey, Customer, Preset, Project, Scope, Status, User, UserKind
 from ccstats.query import StatsQuery
 from ccstats.store.contributions import sums_sql
+from ccstats.store.partitions import split
 from ccstats.store.records_sql import records_sql
 
 SCHEMA = """
@@ -399,7 +400,8 @@ class DuckDBStore:
 
     # statistics ---------------------------------------------------------------------
     def records(self, query: StatsQuery) -> Iterator[str]:
-        with self._db.cursor() as cursor:
-            reader = cursor.sql(records_sql(query)).to_arrow_reader(batch_size=4096)
-            for batch in reader:
-                yield from batch.column(0).to_pylist()
+        for part in split(query, lambda: [u.user_id for u in self.users(query.customer_id)]):
+            with self._db.cursor() as cursor:
+                reader = cursor.sql(records_sql(part)).to_arrow_reader(batch_size=4096)
+                for batch in reader:
+                    yield from batch.column(0).to_pylist()

@@ -119,9 +119,11 @@ def records_sql(query: StatsQuery, sums_table: str = "sums") -> str:
                (local_seconds % {DAY}) // {slot} * {query.interval} AS minute
         FROM local_sums
         WHERE local_seconds // {DAY} - {shift} BETWEEN {local.first_day} AND {local.last_day}
+    ), chosen AS (
+        SELECT * FROM buckets WHERE minute BETWEEN {query.minutes[0]} AND {query.minutes[1]}
     ), grouped AS (
         SELECT {group_list}, field_id, sum(cnt) AS cnt, sum(secs) AS secs
-        FROM buckets
+        FROM chosen
         GROUP BY {group_list}, field_id
         HAVING sum(hits) > 0
     )

@@ -1,0 +1,48 @@
+"""A large query answered in parts gives exactly the answer of the whole query."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from pathlib import Path
+
+import pytest
+
+from ccstats import demo
+from ccstats.service import Service
+from ccstats.store import partitions
+
+CUSTOMER = "parts"
+FIRST = dt.date(2024, 3, 25)  # spans the spring-forward day in Europe/Budapest
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Service:
+    folder: Path = tmp_path_factory.mktemp("parts")
+    service = Service.open(str(folder / "parts.duckdb"))
+    service.create_customer(CUSTOMER, "Europe/Budapest", "pw")
+    events = folder / "events.ndjson"
+    demo.write_file(events, seed=7, agents=6, projects=3, days=9, start=FIRST,
+                    timezone="Europe/Budapest")
+    service.import_files(CUSTOMER, [events])
+    return service
+
+
+ORDERS = [",".join(p) for n in (1, 2, 4) for p in itertools.permutations(
+    ("project", "user", "date", "time"), n)][::3]
+
+
+@pytest.mark.parametrize("dimensions", ORDERS)
+@pytest.mark.parametrize(("interval", "output"), [("60", "json"), ("15", "csv")])
+def test_parts_concatenate_to_the_whole(service: Service, monkeypatch: pytest.MonkeyPatch,
+                                        dimensions: str, interval: str, output: str) -> None:
+    params = {"from": "20240325", "to": "20240402", "dimensions": dimensions,
+              "interval": interval, "of": output}
+    whole = service.query(CUSTOMER, params)
+    plan = service.plan(CUSTOMER, params)
+    estimate = math.prod(partitions.cardinality(plan, d, 8) for d in plan.dimensions)
+    monkeypatch.setattr(partitions, "RECORDS_PER_PART", max(estimate // 6, 1))
+    parts = partitions.split(plan, lambda: list(range(1, 9)))
+    assert len(parts) > 1
+    assert service.query(CUSTOMER, params) == whole

@@ -469,15 +469,20 @@ def test_engine_matches_oracle(oracle_service: Service, scenario: Scenario) -> N
 
 
 @pytest.mark.parametrize("zone", ZONES)
-def test_every_quarter_hour_around_transitions(oracle_service: Service, zone: str) -> None:
+@pytest.mark.parametrize("grain", ["quarter-hour", "local hour", "local day"])
+def test_every_quarter_hour_around_transitions(oracle_service: Service, zone: str,
+                                               grain: str) -> None:
     """A deterministic sweep: one ticket per UTC quarter-hour (plus one a second before it)
     from 12 h before to 12 h after each 2024 transition (or a midnight), each on its own
-    user, queried with ``interval=15``; every ticket must land in the oracle's bucket."""
+    user; every ticket must land in the oracle's bucket. Asked in another zone than the
+    customer's with ``interval=15`` (quarter-hour sums), or in the customer's own zone
+    hourly (local-hour sums) or by date only (local-day sums)."""
     tz = ZoneInfo(zone)
     centers = [t for t in ANCHORS[zone] if datetime.fromtimestamp(t, tz).year == 2024][:2]
     for center in centers:
         customer = f"c{next(_customer_numbers)}"
-        service_zone = "UTC"  # the query names the zone: also exercises ``timezone``
+        # Asked in another zone, the query names it: also exercises ``timezone``.
+        service_zone = "UTC" if grain == "quarter-hour" else zone
         oracle_service.create_customer(customer, timezone=service_zone, password="secret")
         instants = [
             t + d for t in range(center - 12 * 3600, center + 12 * 3600, 900) for d in (-1, 0)
@@ -495,19 +500,18 @@ def test_every_quarter_hour_around_transitions(oracle_service: Service, zone: st
         ]
         oracle_service.ingest(customer, _ndjson(events, as_array=False))
         days = sorted({datetime.fromtimestamp(t, tz).date() for t in instants})
+        dimensions = ["user", "date"] if grain == "local day" else ["user", "date", "time"]
+        params = {"from": days[0].strftime("%Y%m%d"), "to": days[-1].strftime("%Y%m%d"),
+                  "dimensions": ",".join(dimensions)}
+        if grain == "quarter-hour":
+            params |= {"timezone": zone, "interval": "15"}
         query = Query(
-            params={
-                "from": days[0].strftime("%Y%m%d"),
-                "to": days[-1].strftime("%Y%m%d"),
-                "dimensions": "user,date,time",
-                "timezone": zone,
-                "interval": "15",
-            },
+            params=params,
             zone=zone,
-            interval=15,
+            interval=15 if grain == "quarter-hour" else 60,
             date_from=days[0],
             date_to=days[-1],
-            dimensions=["user", "date", "time"],
+            dimensions=dimensions,
             fields=None,
             projects=None,
             users=None,

@@ -54,6 +54,7 @@ class StatsQuery:
     """
 
     customer_id: int
+    customer_timezone: str
     local: buckets.LocalRange
     interval: int
     dimensions: tuple[str, ...]
@@ -237,6 +238,7 @@ def parse_query(
     chosen_fields = fields or preset_fields or catalog.CATALOG
     return StatsQuery(
         customer_id=customer.customer_id,
+        customer_timezone=customer.timezone,
         local=buckets.local_range(zone_name, first, last),
         interval=interval,
         dimensions=dimensions,

@@ -7,7 +7,10 @@ Tables
 hash joins find replaced ids faster than an ART index could be maintained).
 ``sums``: quarter-hour sums as an append-only log of deltas (see
 `ccstats.store.contributions`); a replaced or deleted event adds its old rows
-negated. `compact` merges the log; `rebuild` recomputes it from the events.
+negated. ``sums_hour`` and ``sums_day`` hold the same deltas per local hour and
+local day of the customer's time zone, so that the common requests (the
+customer's zone, hourly or daily) read far fewer rows. `compact` merges the
+logs; `rebuild` recomputes them from the events.
 
 Writes take a lock and run in one transaction, so a batch is stored whole or not
 at all; reads use their own cursor and see the last committed state.
@@ -16,22 +19,28 @@ at all; reads use their own cursor and see the last committed state.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
 
+from ccstats import buckets
+from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER
 from ccstats.errors import StoreUnavailable
 from ccstats.model import ApiKey, Customer, Preset, Project, Scope, Status, User, UserKind
 from ccstats.query import StatsQuery
 from ccstats.store.contributions import sums_sql
 from ccstats.store.partitions import split
-from ccstats.store.records_sql import records_sql
+from ccstats.store.records_sql import local_seconds_sql, records_sql
+
+#: Version of the layout below; a database written by an older version is migrated on open.
+SCHEMA_VERSION = 2
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
 CREATE SEQUENCE IF NOT EXISTS customer_ids START 1;
 CREATE TABLE IF NOT EXISTS customers (
     customer_id INTEGER PRIMARY KEY,
@@ -89,7 +98,32 @@ CREATE TABLE IF NOT EXISTS sums (
     secs BIGINT NOT NULL,
     hits BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sums_hour (
+    customer_id INTEGER NOT NULL,
+    project_id BIGINT NOT NULL,
+    user_id BIGINT NOT NULL,
+    day INTEGER NOT NULL,
+    hour TINYINT NOT NULL,
+    field_id SMALLINT NOT NULL,
+    cnt BIGINT NOT NULL,
+    secs BIGINT NOT NULL,
+    hits BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sums_day (
+    customer_id INTEGER NOT NULL,
+    project_id BIGINT NOT NULL,
+    user_id BIGINT NOT NULL,
+    day INTEGER NOT NULL,
+    field_id SMALLINT NOT NULL,
+    cnt BIGINT NOT NULL,
+    secs BIGINT NOT NULL,
+    hits BIGINT NOT NULL
+);
 """
+
+_SUMS_TABLES = ("sums", "sums_hour", "sums_day")
+
+T = TypeVar("T")
 
 _EVENT_COLUMNS = "event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end"
 
@@ -97,9 +131,10 @@ _EVENT_COLUMNS = "event_id, type, subtype, project_id, user_id, t_start, t_answe
 class _Writer:
     """`ccstats.store.base.EventWriter` inside an open DuckDB transaction."""
 
-    def __init__(self, db: duckdb.DuckDBPyConnection, customer_id: int) -> None:
+    def __init__(self, db: duckdb.DuckDBPyConnection, customer_id: int, zone: str) -> None:
         self._db = db
         self._customer_id = customer_id
+        self._zone = zone
         self.aborted = False
 
     def add(self, events: pa.Table, has_repeats: bool) -> None:
@@ -108,7 +143,7 @@ class _Writer:
         db = self._db
         db.register("incoming", events)
         try:
-            DuckDBStore.apply(db, self._customer_id, has_repeats)
+            DuckDBStore.apply(db, self._customer_id, self._zone, has_repeats)
         finally:
             db.unregister("incoming")
             for table in ("batch", "previous", "unchanged"):
@@ -116,6 +151,49 @@ class _Writer:
 
     def abort(self) -> None:
         self.aborted = True
+
+
+def _zone_of(db: duckdb.DuckDBPyConnection, customer_id: int) -> str:
+    rows = db.execute("SELECT timezone FROM customers WHERE customer_id = ?",
+                      [customer_id]).fetchall()
+    return str(rows[0][0]) if rows else "UTC"
+
+
+def _add_sums(db: duckdb.DuckDBPyConnection, c: int, zone: str, deltas: str) -> None:
+    """Append the quarter-hour delta rows `deltas` (a query) of customer `c` to every grain.
+
+    Local hours and days follow the customer's zone: each quarter-hour is mapped
+    with the zone's offsets over the deltas' range (see `ccstats.buckets`).
+    """
+    db.execute(f"CREATE OR REPLACE TEMP TABLE delta AS {deltas}")
+    low, high = db.execute("SELECT min(qh), max(qh) FROM delta").fetchall()[0]
+    if low is not None:
+        local = buckets.local_range(zone, buckets.day_of(low * QUARTER // DAY - 1),
+                                    buckets.day_of(high * QUARTER // DAY + 1))
+        # Rows in (day, user) order: a day's rows of one user share few row groups.
+        db.execute(f"INSERT INTO sums SELECT {c}, * FROM delta ORDER BY qh // 96, user_id, qh")
+        db.execute(
+            f"""CREATE OR REPLACE TEMP TABLE delta_local AS
+                SELECT project_id, user_id, field_id, cnt, secs, hits,
+                       local_seconds // {DAY} - {MARGIN_DAYS} AS day,
+                       (local_seconds % {DAY}) // 3600 AS hour
+                FROM (SELECT *, {local_seconds_sql(local)} AS local_seconds FROM delta)"""
+        )
+        db.execute(
+            f"""INSERT INTO sums_hour
+                SELECT {c}, project_id, user_id, day, hour, field_id,
+                       sum(cnt), sum(secs), sum(hits)
+                FROM delta_local GROUP BY project_id, user_id, day, hour, field_id
+                ORDER BY day, user_id, hour"""
+        )
+        db.execute(
+            f"""INSERT INTO sums_day
+                SELECT {c}, project_id, user_id, day, field_id, sum(cnt), sum(secs), sum(hits)
+                FROM delta_local GROUP BY project_id, user_id, day, field_id
+                ORDER BY day, user_id"""
+        )
+        db.execute("DROP TABLE delta_local")
+    db.execute("DROP TABLE delta")
 
 
 def _scalar(db: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
@@ -138,10 +216,45 @@ class DuckDBStore:
                     "serve` running on it? stop it, or use the HTTP API)") from None
             raise StoreUnavailable(f"cannot open the database {self._path}: {error}") from None
         self._write_lock = threading.Lock()
+        # Metadata read on every request, kept until this store writes metadata again
+        # (the database file has one writing process: this one).
+        self._cache: dict[tuple[str, object], Any] = {}
+        self._generation = 0
         self._db.execute(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring an older database to `SCHEMA_VERSION` (the sums are derived: rebuild them)."""
+        rows = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        version = int(rows[0][0]) if rows else 0
+        if version < SCHEMA_VERSION:
+            if _scalar(self._db, "SELECT count(*) FROM events"):
+                self.rebuild()
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                             [str(SCHEMA_VERSION)])
 
     def close(self) -> None:
         self._db.close()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the write lock; afterwards forget cached metadata."""
+        with self._write_lock:
+            try:
+                yield
+            finally:
+                self._generation += 1
+                self._cache.clear()
+
+    def _cached(self, key: tuple[str, object], load: Callable[[], T]) -> T:
+        try:
+            found: T = self._cache[key]
+        except KeyError:
+            generation = self._generation
+            found = load()
+            if generation == self._generation:  # no write committed meanwhile
+                self._cache[key] = found
+        return found
 
     def _read(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
         """All rows of a read, on a cursor of its own (it sees the last committed state)."""
@@ -150,7 +263,7 @@ class DuckDBStore:
 
     # customers and keys -------------------------------------------------------------
     def create_customer(self, name: str, timezone: str) -> Customer:
-        with self._write_lock:
+        with self._writing():
             customer_id = _scalar(
                 self._db,
                 "INSERT INTO customers VALUES (nextval('customer_ids'), ?, ?) "
@@ -160,6 +273,9 @@ class DuckDBStore:
         return Customer(customer_id, name, timezone)
 
     def customer(self, name: str) -> Customer | None:
+        return self._cached(("customer", name), lambda: self._load_customer(name))
+
+    def _load_customer(self, name: str) -> Customer | None:
         rows = self._read(
             "SELECT customer_id, name, timezone FROM customers WHERE name = ?", [name]
         )
@@ -172,7 +288,7 @@ class DuckDBStore:
         return [Customer(int(r[0]), r[1], r[2]) for r in rows]
 
     def add_key(self, customer_id: int, key: ApiKey) -> None:
-        with self._write_lock:
+        with self._writing():
             self._db.execute(
                 "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?)",
                 [customer_id, key.key_id, key.salt, key.digest, [str(s) for s in key.scopes]],
@@ -189,6 +305,10 @@ class DuckDBStore:
 
     # projects and users -------------------------------------------------------------
     def projects(self, customer_id: int) -> list[Project]:
+        return list(self._cached(("projects", customer_id),
+                                 lambda: self._load_projects(customer_id)))
+
+    def _load_projects(self, customer_id: int) -> list[Project]:
         rows = self._read(
             "SELECT project_id, name, status FROM projects WHERE customer_id = ? "
             "ORDER BY project_id",
@@ -197,13 +317,16 @@ class DuckDBStore:
         return [Project(int(r[0]), r[1], Status(r[2])) for r in rows]
 
     def save_project(self, customer_id: int, project: Project) -> None:
-        with self._write_lock:
+        with self._writing():
             self._db.execute(
                 "INSERT OR REPLACE INTO projects VALUES (?, ?, ?, ?)",
                 [customer_id, project.project_id, project.name, str(project.status)],
             )
 
     def users(self, customer_id: int) -> list[User]:
+        return list(self._cached(("users", customer_id), lambda: self._load_users(customer_id)))
+
+    def _load_users(self, customer_id: int) -> list[User]:
         rows = self._read(
             "SELECT user_id, name, kind, status FROM users WHERE customer_id = ? "
             "ORDER BY user_id",
@@ -212,7 +335,7 @@ class DuckDBStore:
         return [User(int(r[0]), r[1], UserKind(r[2]), Status(r[3])) for r in rows]
 
     def save_user(self, customer_id: int, user: User) -> None:
-        with self._write_lock:
+        with self._writing():
             self._db.execute(
                 "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?)",
                 [customer_id, user.user_id, user.name, str(user.kind), str(user.status)],
@@ -220,6 +343,10 @@ class DuckDBStore:
 
     # presets ------------------------------------------------------------------------
     def presets(self, customer_id: int) -> list[Preset]:
+        return list(self._cached(("presets", customer_id),
+                                 lambda: self._load_presets(customer_id)))
+
+    def _load_presets(self, customer_id: int) -> list[Preset]:
         rows = self._read(
             "SELECT preset_id, name, fields FROM presets WHERE customer_id = ? "
             "ORDER BY preset_id",
@@ -228,7 +355,7 @@ class DuckDBStore:
         return [Preset(int(r[0]), r[1], tuple(r[2])) for r in rows]
 
     def create_preset(self, customer_id: int, name: str, fields: tuple[str, ...]) -> Preset:
-        with self._write_lock:
+        with self._writing():
             preset_id = _scalar(
                 self._db,
                 """INSERT INTO presets
@@ -240,7 +367,7 @@ class DuckDBStore:
         return Preset(preset_id, name, fields)
 
     def delete_preset(self, customer_id: int, preset_id: int) -> bool:
-        with self._write_lock:
+        with self._writing():
             deleted = self._db.execute(
                 "DELETE FROM presets WHERE customer_id = ? AND preset_id = ? RETURNING 1",
                 [customer_id, preset_id],
@@ -250,10 +377,10 @@ class DuckDBStore:
     # events and sums ----------------------------------------------------------------
     @contextmanager
     def writer(self, customer_id: int) -> Iterator[_Writer]:
-        with self._write_lock:
+        with self._writing():
             db = self._db
             db.execute("BEGIN TRANSACTION")
-            writer = _Writer(db, int(customer_id))
+            writer = _Writer(db, int(customer_id), _zone_of(db, int(customer_id)))
             try:
                 yield writer
             except BaseException:
@@ -262,7 +389,7 @@ class DuckDBStore:
             db.execute("ROLLBACK" if writer.aborted else "COMMIT")
 
     @staticmethod
-    def apply(db: duckdb.DuckDBPyConnection, c: int, has_repeats: bool) -> None:
+    def apply(db: duckdb.DuckDBPyConnection, c: int, zone: str, has_repeats: bool) -> None:
         """Replace-or-insert the registered ``incoming`` events (inside a transaction)."""
         batch = "incoming"
         if has_repeats:  # the last line of an id wins
@@ -307,7 +434,7 @@ class DuckDBStore:
                        HAVING sum(cnt) <> 0 OR sum(secs) <> 0 OR sum(hits) <> 0"""
         else:
             sums = sums_sql(batch)
-        db.execute(f"INSERT INTO sums SELECT {c}, * FROM ({sums})")
+        _add_sums(db, c, zone, sums)
         db.execute(f"INSERT INTO events SELECT {c}, {_EVENT_COLUMNS} FROM {batch}")
         db.execute(
             f"""INSERT INTO projects
@@ -322,7 +449,7 @@ class DuckDBStore:
 
     def delete_event(self, customer_id: int, event_id: str) -> bool:
         c = int(customer_id)
-        with self._write_lock:
+        with self._writing():
             db = self._db
             db.execute("BEGIN TRANSACTION")
             try:
@@ -333,9 +460,7 @@ class DuckDBStore:
                 )
                 found = _scalar(db, "SELECT count(*) FROM previous") > 0
                 if found:
-                    db.execute(
-                        f"""INSERT INTO sums SELECT {c}, * FROM ({sums_sql("previous", -1)})"""
-                    )
+                    _add_sums(db, c, _zone_of(db, c), sums_sql("previous", -1))
                     db.execute(
                         f"DELETE FROM events WHERE customer_id = {c} AND event_id = ?",
                         [event_id],
@@ -349,11 +474,12 @@ class DuckDBStore:
 
     def rebuild(self, customer_id: int | None = None) -> int:
         where = "" if customer_id is None else f"WHERE customer_id = {int(customer_id)}"
-        with self._write_lock:
+        with self._writing():
             db = self._db
             db.execute("BEGIN TRANSACTION")
             try:
-                db.execute(f"DELETE FROM sums {where}")
+                for table in _SUMS_TABLES:
+                    db.execute(f"DELETE FROM {table} {where}")
                 customers = [
                     int(r[0]) for r in db.execute(
                         f"SELECT DISTINCT customer_id FROM events {where}"
@@ -361,10 +487,8 @@ class DuckDBStore:
                 ]
                 total = 0
                 for c in customers:
-                    db.execute(
-                        f"""INSERT INTO sums SELECT {c}, * FROM ({sums_sql(
-                            f"(SELECT * FROM events WHERE customer_id = {c})")})"""
-                    )
+                    _add_sums(db, c, _zone_of(db, c),
+                              sums_sql(f"(SELECT * FROM events WHERE customer_id = {c})"))
                     total += _scalar(db, f"SELECT count(*) FROM events WHERE customer_id = {c}")
                 db.execute("COMMIT")
             except BaseException:
@@ -373,21 +497,23 @@ class DuckDBStore:
         return total
 
     def compact(self) -> None:
-        """Merge the delta log of the sums into one row per key."""
-        with self._write_lock:
+        """Merge the delta logs of the sums into one row per key, in time order."""
+        with self._writing():
             db = self._db
             db.execute("BEGIN TRANSACTION")
             try:
-                db.execute(
-                    """CREATE TEMP TABLE merged AS
-                       SELECT customer_id, project_id, user_id, qh, field_id,
-                              sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
-                       FROM sums GROUP BY ALL HAVING sum(hits) <> 0
-                       ORDER BY customer_id, qh"""
-                )
-                db.execute("DELETE FROM sums")
-                db.execute("INSERT INTO sums SELECT * FROM merged")
-                db.execute("DROP TABLE merged")
+                for table, key in (("sums", "qh"), ("sums_hour", "day, hour"),
+                                   ("sums_day", "day")):
+                    db.execute(
+                        f"""CREATE TEMP TABLE merged AS
+                            SELECT customer_id, project_id, user_id, {key}, field_id,
+                                   sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
+                            FROM {table} GROUP BY ALL HAVING sum(hits) <> 0
+                            ORDER BY customer_id, {key}"""
+                    )
+                    db.execute(f"DELETE FROM {table}")
+                    db.execute(f"INSERT INTO {table} SELECT * FROM merged")
+                    db.execute("DROP TABLE merged")
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")

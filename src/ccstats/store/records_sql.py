@@ -1,15 +1,18 @@
 """A `StatsQuery` -> one SQL statement that yields the rendered records, in order.
 
-The statement (DuckDB dialect) reads quarter-hour sums, maps each UTC quarter-hour
-to its local date and slot (see `ccstats.buckets`), keeps the requested local
-dates, groups by the requested dimensions and field, drops fields without hits,
-and renders each record as JSON object text (or as its csv/tab lines), ordered
-by the requested dimensions in request order.
+The statement (DuckDB dialect) reads the coarsest sums that answer the query
+exactly (local days or hours of the customer's zone when the request uses that
+zone; otherwise UTC quarter-hours, each mapped to its local date and slot, see
+`ccstats.buckets`), keeps the requested local dates and slots, groups by the
+requested dimensions and field, drops fields without hits, and renders each
+record as JSON object text (or as its csv/tab lines), ordered by the requested
+dimensions in request order.
 """
 
 from __future__ import annotations
 
 import itertools
+from enum import StrEnum
 
 from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER, LocalRange
 from ccstats.query import OutputFormat, StatsQuery
@@ -91,39 +94,66 @@ def _newline_literal(newline: str) -> str:
     return "chr(13) || chr(10)" if newline == "\r\n" else "chr(10)"
 
 
-def records_sql(query: StatsQuery, sums_table: str = "sums") -> str:
-    """The statement; its single column ``record`` holds one rendered record per row."""
+class Grain(StrEnum):
+    """Which sums table answers a query (see `ccstats.store.duckdb_store`)."""
+
+    QUARTER_HOUR = "sums"
+    """UTC quarter-hours: any zone, any interval."""
+    LOCAL_HOUR = "sums_hour"
+    """Local date and hour in the customer's zone."""
+    LOCAL_DAY = "sums_day"
+    """Local date in the customer's zone."""
+
+
+def grain_of(query: StatsQuery) -> Grain:
+    """The coarsest grain that answers `query` exactly."""
+    if query.local.zone != query.customer_timezone:
+        return Grain.QUARTER_HOUR
+    if "time" not in query.dimensions:
+        return Grain.LOCAL_DAY
+    return Grain.LOCAL_HOUR if query.interval == 60 else Grain.QUARTER_HOUR
+
+
+def _buckets_sql(query: StatsQuery, grain: Grain, filters: list[str]) -> str:
+    """``(project_id, user_id, field_id, cnt, secs, hits, day, minute)`` in the range."""
     local = query.local
+    where = " AND ".join(filters)
+    days = f"BETWEEN {local.first_day} AND {local.last_day}"
+    if grain is Grain.LOCAL_DAY:
+        return f"""SELECT project_id, user_id, field_id, cnt, secs, hits, day, 0 AS minute
+                   FROM {grain} WHERE {where} AND day {days}"""
+    if grain is Grain.LOCAL_HOUR:
+        return f"""SELECT project_id, user_id, field_id, cnt, secs, hits, day,
+                          hour::INTEGER * 60 AS minute
+                   FROM {grain} WHERE {where} AND day {days}"""
     slot = query.interval * 60
+    return f"""
+        SELECT project_id, user_id, field_id, cnt, secs, hits,
+               local_seconds // {DAY} - {MARGIN_DAYS} AS day,
+               (local_seconds % {DAY}) // {slot} * {query.interval} AS minute
+        FROM (SELECT *, {local_seconds_sql(local)} AS local_seconds FROM {grain}
+              WHERE {where} AND qh BETWEEN {local.first_qh} AND {local.last_qh})
+        WHERE local_seconds // {DAY} - {MARGIN_DAYS} {days}"""
+
+
+def records_sql(query: StatsQuery) -> str:
+    """The statement; its single column ``record`` holds one rendered record per row."""
     filters = [
         f"customer_id = {int(query.customer_id)}",
-        f"qh BETWEEN {local.first_qh} AND {local.last_qh}",
         f"field_id IN {_int_list(tuple(k.field_id for k in query.fields))}",
         f"project_id IN {_int_list(query.projects)}",
     ]
     if query.users is not None:
         filters.append(f"user_id IN {_int_list(query.users)}")
-    group = [_COLUMNS[d] for d in query.dimensions]
-    group_list = ", ".join(group)
+    group_list = ", ".join(_COLUMNS[d] for d in query.dimensions)
     render = _json_record(query) if query.output is OutputFormat.JSON else _delimited_record(query)
-    shift = MARGIN_DAYS
+    first_minute, last_minute = query.minutes
     return f"""
-    WITH local_sums AS (
-        SELECT project_id, user_id, field_id, cnt, secs, hits,
-               {local_seconds_sql(local)} AS local_seconds
-        FROM {sums_table}
-        WHERE {" AND ".join(filters)}
-    ), buckets AS (
-        SELECT project_id, user_id, field_id, cnt, secs, hits,
-               local_seconds // {DAY} - {shift} AS day,
-               (local_seconds % {DAY}) // {slot} * {query.interval} AS minute
-        FROM local_sums
-        WHERE local_seconds // {DAY} - {shift} BETWEEN {local.first_day} AND {local.last_day}
-    ), chosen AS (
-        SELECT * FROM buckets WHERE minute BETWEEN {query.minutes[0]} AND {query.minutes[1]}
-    ), grouped AS (
+    WITH buckets AS ({_buckets_sql(query, grain_of(query), filters)}),
+    grouped AS (
         SELECT {group_list}, field_id, sum(cnt) AS cnt, sum(secs) AS secs
-        FROM chosen
+        FROM buckets
+        WHERE minute BETWEEN {first_minute} AND {last_minute}
         GROUP BY {group_list}, field_id
         HAVING sum(hits) > 0
     )

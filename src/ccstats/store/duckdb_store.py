@@ -170,29 +170,22 @@ def _add_sums(db: duckdb.DuckDBPyConnection, c: int, zone: str, deltas: str) -> 
     if low is not None:
         local = buckets.local_range(zone, buckets.day_of(low * QUARTER // DAY - 1),
                                     buckets.day_of(high * QUARTER // DAY + 1))
-        # Rows in (day, user) order: a day's rows of one user share few row groups.
-        db.execute(f"INSERT INTO sums SELECT {c}, * FROM delta ORDER BY qh // 96, user_id, qh")
+        db.execute(f"INSERT INTO sums SELECT {c}, * FROM delta")
         db.execute(
-            f"""CREATE OR REPLACE TEMP TABLE delta_local AS
-                SELECT project_id, user_id, field_id, cnt, secs, hits,
-                       local_seconds // {DAY} - {MARGIN_DAYS} AS day,
-                       (local_seconds % {DAY}) // 3600 AS hour
-                FROM (SELECT *, {local_seconds_sql(local)} AS local_seconds FROM delta)"""
+            f"""CREATE OR REPLACE TEMP TABLE delta_hour AS
+                SELECT project_id, user_id, local_seconds // {DAY} - {MARGIN_DAYS} AS day,
+                       ((local_seconds % {DAY}) // 3600)::TINYINT AS hour, field_id,
+                       sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
+                FROM (SELECT *, {local_seconds_sql(local)} AS local_seconds FROM delta)
+                GROUP BY ALL"""
         )
-        db.execute(
-            f"""INSERT INTO sums_hour
-                SELECT {c}, project_id, user_id, day, hour, field_id,
-                       sum(cnt), sum(secs), sum(hits)
-                FROM delta_local GROUP BY project_id, user_id, day, hour, field_id
-                ORDER BY day, user_id, hour"""
-        )
+        db.execute(f"INSERT INTO sums_hour SELECT {c}, * FROM delta_hour")
         db.execute(
             f"""INSERT INTO sums_day
                 SELECT {c}, project_id, user_id, day, field_id, sum(cnt), sum(secs), sum(hits)
-                FROM delta_local GROUP BY project_id, user_id, day, field_id
-                ORDER BY day, user_id"""
+                FROM delta_hour GROUP BY project_id, user_id, day, field_id"""
         )
-        db.execute("DROP TABLE delta_local")
+        db.execute("DROP TABLE delta_hour")
     db.execute("DROP TABLE delta")
 
 

@@ -27,7 +27,7 @@ run: install
 	$(BIN)/ccstats demo
 
 bench: install
-	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

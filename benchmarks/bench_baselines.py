@@ -2,26 +2,31 @@
 
     python benchmarks/bench_baselines.py read-json DB FILE
     python benchmarks/bench_baselines.py prepare DB
-    python benchmarks/bench_baselines.py duckdb-query DB --dims user --range 20250203:20250302 ...
+    python benchmarks/bench_baselines.py duckdb-query DB --source raw --dims user \
+        --range 20250203:20250302 ...
     python benchmarks/bench_baselines.py pandas-query DB --dims user --range ... --out ANSWER
     python benchmarks/bench_baselines.py render STORE --range ... --out ANSWER
 
 * ``read-json``: DuckDB's own ``read_json`` of an NDJSON file into a table ``t`` of a
   fresh database file (the floor of an import: parse and store, nothing else).
 * ``prepare``: ``t`` -> ``ev``, the events normalised (one row per event, timestamps
-  as epoch seconds, the sub-type member in one column), once, untimed by the caller.
-  The query baselines read ``ev``: the raw events, but without re-parsing
-  timestamps on every query, which is the strongest reasonable form of them.
+  as epoch seconds, the sub-type member in one column), once, untimed by the caller:
+  the raw events without re-parsing JSON timestamps on every query, the strongest
+  reasonable form of them.
 * ``duckdb-query``: the statistics answer computed by straightforward SQL over the
-  raw events: every KPI span is cut into per-hour pieces (``generate_series`` +
-  ``unnest``), each piece mapped to its local date and hour with
-  ``timezone(zone, ...)``, then grouped by the requested dimensions and field.
-  Hourly UTC pieces are exact for zones whose offsets are whole hours (Budapest).
+  raw events (``--source raw``: the read_json table ``t`` itself, timestamps parsed
+  as the query reads them; ``--source ev``: the normalised copy): every KPI span is
+  cut into per-hour pieces (``generate_series`` + ``unnest``), each piece mapped to
+  its local date and hour with ``timezone(zone, ...)``, then grouped by the
+  requested dimensions and field. Hourly UTC pieces are exact for zones whose
+  offsets are whole hours (Budapest).
 * ``pandas-query``: the same computation with pandas/numpy over ``ev`` loaded into
   a DataFrame (the load is timed separately and not part of the query time).
-* ``render``: the naive way to serve the grouped numbers: one SQL over the store's
-  quarter-hour sums groups them by project, user, local date and hour, the rows
-  are fetched into Python, turned into the API's records and serialised by orjson.
+* ``render``: the usual way to serve the grouped numbers: one SQL over the store's
+  sums groups them by project, user, local date and hour (from the store's local-hour
+  sums when it has them, i.e. the rows ours reads; else from its quarter-hour sums),
+  the rows are fetched into Python, turned into the API's records and serialised by
+  orjson. Only the rendering differs from ours.
 
 Every query command runs ``--range`` (repeatable) one after another, prints
 ``{"seconds": [...], ...}`` as its last line, and writes the answer body of the
@@ -40,6 +45,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import orjson
@@ -47,6 +53,7 @@ import orjson
 from ccstats.catalog import CATALOG, Kpi
 
 TIMEZONE = "Europe/Budapest"
+EPOCH = dt.date(1970, 1, 1)
 DAY = 86_400
 HOUR = 3_600
 #: Events whose span touches [first local midnight - margin, last + margin) are read.
@@ -54,19 +61,26 @@ MARGIN_S = 2 * DAY
 
 READ_JSON = "CREATE TABLE t AS SELECT * FROM read_json(?, format='newline_delimited')"
 
-PREPARE = """
-CREATE OR REPLACE MACRO ts(x) AS
+#: Epoch seconds (floored) of a JSON timestamp: a number, or an ISO-8601 string with offset.
+TS_MACRO = """
+CREATE OR REPLACE TEMP MACRO ts(x) AS
     CASE WHEN x IS NULL THEN NULL
          WHEN json_type(x) = 'VARCHAR'
              THEN floor(epoch(CAST(json_extract_string(x, '$') AS TIMESTAMPTZ)))::BIGINT
-         ELSE floor(CAST(x AS DOUBLE))::BIGINT END;
-CREATE OR REPLACE TABLE ev AS
+         ELSE floor(CAST(x AS DOUBLE))::BIGINT END
+"""
+
+#: The events of the read_json table ``t`` in normalised form, computed as they are read.
+NORMALISED = """
 SELECT id AS event_id, type, coalesce(state, direction, status, action) AS subtype,
        projectId AS project_id, userId AS user_id,
        ts(coalesce("start", "time")) AS t_start, ts(answer) AS t_answer,
        ts(coalesce("end", "time")) AS t_end
-FROM t;
+FROM t
 """
+
+#: Where a query baseline reads its events: the raw read_json table, or ``ev``.
+SOURCES = {"raw": f"({NORMALISED})", "ev": "ev"}
 
 #: Dimension -> (column of the grouped rows, key in the JSON record).
 DIMENSIONS = {
@@ -101,8 +115,12 @@ def _window(first: dt.date, last: dt.date) -> tuple[int, int]:
     return lo, hi
 
 
-def query_sql(dims: Sequence[str], first: dt.date, last: dt.date) -> str:
-    """Grouped rows ``(<dimension columns>, field_id, cnt, secs)`` from the raw events."""
+def query_sql(dims: Sequence[str], first: dt.date, last: dt.date, source: str = "ev") -> str:
+    """Grouped rows ``(<dimension columns>, field_id, cnt, secs)`` from the raw events.
+
+    ``source``: ``raw`` reads the read_json table ``t`` (timestamps parsed as it goes),
+    ``ev`` the normalised copy.
+    """
     lo, hi = _window(first, last)
     columns = ", ".join(DIMENSIONS[d][0] for d in dims)
     # MATERIALIZED: without it DuckDB 2.0.0 fails on larger inputs with "INTERNAL Error:
@@ -114,7 +132,7 @@ def query_sql(dims: Sequence[str], first: dt.date, last: dt.date) -> str:
                CASE WHEN r.span = 'answer_end' THEN e.t_answer ELSE e.t_start END AS a,
                CASE WHEN r.has_sum THEN e.t_end
                     WHEN r.span = 'answer_end' THEN e.t_answer ELSE e.t_start END AS b
-        FROM ev AS e JOIN {_rules()}
+        FROM {SOURCES[source]} AS e JOIN {_rules()}
           ON e.type = r.type
          AND (r.subtype IS NULL OR e.subtype = r.subtype)
          AND (r.answered IS NULL OR (e.t_answer IS NOT NULL) = r.answered)
@@ -150,7 +168,10 @@ def render(dims: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
         record: dict[str, object] = {}
         for name, index in keyed:
             value = key[index]
-            record[name] = value.isoformat() if isinstance(value, dt.date) else value
+            if name == "date":  # a date, or a day number (days since 1970-01-01)
+                day = value if isinstance(value, dt.date) else EPOCH + dt.timedelta(days=value)
+                value = day.isoformat()
+            record[name] = value
         data = []
         for row in group:
             kpi: Kpi = kpis[int(row[width])]
@@ -175,12 +196,13 @@ def _ranges(texts: Sequence[str]) -> list[tuple[dt.date, dt.date]]:
 
 
 def duckdb_query(db: str, dims: list[str], ranges: list[tuple[dt.date, dt.date]],
-                 out: Path | None) -> dict[str, object]:
+                 out: Path | None, source: str) -> dict[str, object]:
     con = duckdb.connect(db, read_only=True)
+    con.execute(TS_MACRO)
     seconds, sizes = [], []
     for i, (first, last) in enumerate(ranges):
         began = time.perf_counter()
-        rows = con.execute(query_sql(dims, first, last)).fetchall()
+        rows = con.execute(query_sql(dims, first, last, source)).fetchall()
         body = render(dims, rows)
         seconds.append(time.perf_counter() - began)
         sizes.append(len(body))
@@ -258,17 +280,49 @@ def pandas_query(db: str, dims: list[str], ranges: list[tuple[dt.date, dt.date]]
     return {"seconds": seconds, "bytes": sizes, "load_s": load_s, "events": len(ev)}
 
 
-def render_sql(customer_id: int, first: dt.date, last: dt.date) -> str:
-    lo, hi = _window(first, last)
+def _offset_case(first_qh: int, last_qh: int) -> str:
+    """SQL: the zone's UTC offset (seconds) at UTC quarter-hour ``qh``, as a CASE over qh."""
+    zone = ZoneInfo(TIMEZONE)
+    segments: list[tuple[int, int]] = []
+    for qh in range(first_qh, last_qh + 1):
+        delta = dt.datetime.fromtimestamp(qh * 900, zone).utcoffset()
+        offset = int(delta.total_seconds()) if delta else 0
+        if not segments or segments[-1][1] != offset:
+            segments.append((qh, offset))
+    if len(segments) == 1:
+        return str(segments[0][1])
+    cases = " ".join(f"WHEN qh < {nxt[0]} THEN {seg[1]}"
+                     for seg, nxt in itertools.pairwise(segments))
+    return f"CASE {cases} ELSE {segments[-1][1]} END"
+
+
+def render_sql(con: duckdb.DuckDBPyConnection, customer_id: int, first: dt.date,
+               last: dt.date) -> str:
+    """Grouped rows (project, user, local day number, hhmm, field, count, sum) of the store.
+
+    Reads the store's local-hour sums when it has them (the rows ours reads for this
+    request), else its UTC quarter-hour sums mapped to local time by offset segments.
+    """
+    epoch = dt.date(1970, 1, 1)
+    first_day, last_day = (first - epoch).days, (last - epoch).days
+    tables = {row[0] for row in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    if "sums_hour" in tables:
+        source = f"""SELECT project_id, user_id, field_id, cnt, secs, hits, day,
+                            hour::INTEGER * 100 AS hhmm
+                     FROM sums_hour
+                     WHERE customer_id = {customer_id} AND day BETWEEN {first_day} AND {last_day}"""
+    else:
+        lo, hi = _window(first, last)
+        local = f"qh::BIGINT * 900 + {_offset_case(lo // 900, hi // 900)}"
+        source = f"""SELECT project_id, user_id, field_id, cnt, secs, hits,
+                            ({local}) // {DAY} AS day, ({local}) % {DAY} // {HOUR} * 100 AS hhmm
+                     FROM sums
+                     WHERE customer_id = {customer_id} AND qh BETWEEN {lo // 900} AND {hi // 900}"""
     return f"""
     SELECT project_id, user_id, day, hhmm, field_id, sum(cnt) AS cnt, sum(secs) AS secs
-    FROM (SELECT *, local_time::DATE AS day, hour(local_time) * 100 AS hhmm
-          FROM (SELECT project_id, user_id, field_id, cnt, secs, hits,
-                       timezone('{TIMEZONE}', to_timestamp(qh::BIGINT * 900)) AS local_time
-                FROM sums
-                WHERE customer_id = {customer_id}
-                  AND qh BETWEEN {lo // 900} AND {hi // 900}))
-    WHERE day BETWEEN DATE '{first}' AND DATE '{last}'
+    FROM ({source})
+    WHERE day BETWEEN {first_day} AND {last_day}
     GROUP BY project_id, user_id, day, hhmm, field_id
     HAVING sum(hits) > 0
     ORDER BY project_id, user_id, day, hhmm, field_id
@@ -288,7 +342,7 @@ def render_store(db: str, customer: str, ranges: list[tuple[dt.date, dt.date]],
     seconds, query_seconds, sizes, digests = [], [], [], []
     for i, (first, last) in enumerate(ranges):
         began = time.perf_counter()
-        rows = con.execute(render_sql(int(found[0]), first, last)).fetchall()
+        rows = con.execute(render_sql(con, int(found[0]), first, last)).fetchall()
         query_seconds.append(time.perf_counter() - began)
         body = render(dims, rows)
         seconds.append(time.perf_counter() - began)
@@ -313,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         q = sub.add_parser(name)
         q.add_argument("db")
         q.add_argument("--dims", default="user")
+        q.add_argument("--source", choices=sorted(SOURCES), default="ev",
+                       help="duckdb-query: the read_json table t (raw) or the normalised ev")
         q.add_argument("--range", action="append", required=True, help="yyyymmdd:yyyymmdd")
         q.add_argument("--out", type=Path)
         q.add_argument("--customer", default="bench")
@@ -327,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "prepare":
         began = time.perf_counter()
         con = duckdb.connect(args.db)
-        con.execute(PREPARE)
+        con.execute(TS_MACRO)
+        con.execute(f"CREATE OR REPLACE TABLE ev AS {NORMALISED}")
         row = con.execute("SELECT count(*) FROM ev").fetchone()
         con.close()
         result = {"rows": row[0] if row else 0, "seconds": time.perf_counter() - began}
@@ -335,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         ranges = _ranges(args.range)
         dims = [d.strip() for d in args.dims.split(",")]
         if args.command == "duckdb-query":
-            result = duckdb_query(args.db, dims, ranges, args.out)
+            result = duckdb_query(args.db, dims, ranges, args.out, args.source)
         elif args.command == "pandas-query":
             result = pandas_query(args.db, dims, ranges, args.out)
         else:

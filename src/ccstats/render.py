@@ -39,9 +39,6 @@ SEPARATORS: dict[OutputFormat, tuple[str, str]] = {
     OutputFormat.TAB: ("\t", "\n"),
 }
 
-#: Records are gathered into pieces of about this many characters before writing.
-CHUNK_CHARS = 1 << 16
-
 
 def ordered_dimensions(query: StatsQuery) -> list[str]:
     """The requested dimensions in key/column order (not request order)."""
@@ -54,26 +51,30 @@ def header(query: StatsQuery) -> str:
     return separator.join([*columns, "level", "field", "count", "sum"]) + newline
 
 
-def stream(query: StatsQuery, records: Iterable[str]) -> Iterator[bytes]:
-    """The whole answer body, in chunks, from the rendered records of a store."""
+#: What precedes every JSON record as the store renders it; dropped before the first.
+JSON_SEPARATOR = b","
+
+
+def stream(query: StatsQuery, pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """The whole answer body, in chunks, from the rendered records of a store.
+
+    `pieces` concatenate to the records in order, each JSON record preceded by
+    `JSON_SEPARATOR` (csv/tab records need none); pieces are passed on as they come.
+    """
     if query.output is OutputFormat.JSON:
-        opening, glue, closing = '{"response":[', ",", '],"errors":[]}'
+        opening, closing = b'{"response":[', b'],"errors":[]}'
     else:
-        opening, glue, closing = header(query), "", ""
-    pending = [opening]
-    size = len(opening)
+        opening, closing = header(query).encode("utf-8"), b""
     first = True
-    for record in records:
-        if not first:
-            pending.append(glue)
-        first = False
-        pending.append(record)
-        size += len(record)
-        if size >= CHUNK_CHARS:
-            yield "".join(pending).encode("utf-8")
-            pending, size = [], 0
-    pending.append(closing)
-    yield "".join(pending).encode("utf-8")
+    for piece in pieces:
+        if first and piece:
+            lead = piece.removeprefix(JSON_SEPARATOR) if query.output is OutputFormat.JSON \
+                else piece
+            yield opening + lead
+            first = False
+        elif piece:
+            yield piece
+    yield closing if not first else opening + closing
 
 
 def error_body(errors: Iterable[object]) -> bytes:

@@ -13,9 +13,9 @@ Contract shared by every implementation:
   (times counted), ``secs`` (seconds) and ``hits`` (contributions, which decide
   whether a field is present). They are derived from the events and can be
   recomputed by `rebuild` at any time.
-- **Statistics** are streamed by `records` as text, one item per record in the
-  requested order, already rendered for the requested format (see
-  `ccstats.render` for what surrounds them).
+- **Statistics** are streamed by `records` as UTF-8 pieces that concatenate to
+  the records in the requested order, already rendered for the requested format
+  (see `ccstats.render` for the separator and what surrounds them).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class Store(Protocol):
     def event_count(self, customer_id: int) -> int: ...
 
     # statistics
-    def records(self, query: StatsQuery) -> Iterator[str]:
+    def records(self, query: StatsQuery) -> Iterator[bytes]:
         """The rendered records of `query`, in order (see the module docstring)."""
         ...
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from ccstats import buckets
@@ -33,6 +34,7 @@ from ccstats.errors import StoreUnavailable
 from ccstats.model import ApiKey, Customer, Preset, Project, Scope, Status, User, UserKind
 from ccstats.query import StatsQuery
 from ccstats.store.contributions import sums_sql
+from ccstats.store.id_index import Hashes, IdIndex
 from ccstats.store.partitions import split
 from ccstats.store.records_sql import local_seconds_sql, records_sql
 
@@ -131,10 +133,14 @@ _EVENT_COLUMNS = "event_id, type, subtype, project_id, user_id, t_start, t_answe
 class _Writer:
     """`ccstats.store.base.EventWriter` inside an open DuckDB transaction."""
 
-    def __init__(self, db: duckdb.DuckDBPyConnection, customer_id: int, zone: str) -> None:
+    def __init__(self, db: duckdb.DuckDBPyConnection, customer_id: int, zone: str,
+                 index: IdIndex) -> None:
         self._db = db
         self._customer_id = customer_id
         self._zone = zone
+        self._index = index
+        self.added: list[Hashes] = []
+        """Id hashes added in this transaction (for the index once it commits)."""
         self.aborted = False
 
     def add(self, events: pa.Table, has_repeats: bool) -> None:
@@ -143,7 +149,12 @@ class _Writer:
         db = self._db
         db.register("incoming", events)
         try:
-            DuckDBStore.apply(db, self._customer_id, self._zone, has_repeats)
+            hashes = db.sql("SELECT hash(event_id) AS h FROM incoming").to_arrow_table()
+            ids = hashes.column("h").to_numpy().astype(np.uint64)
+            may_replace = self._index.may_contain_any(ids) or any(
+                IdIndex(earlier).may_contain_any(ids) for earlier in self.added)
+            DuckDBStore.apply(db, self._customer_id, self._zone, has_repeats, may_replace)
+            self.added.append(ids)
         finally:
             db.unregister("incoming")
             for table in ("batch", "previous", "unchanged"):
@@ -151,6 +162,22 @@ class _Writer:
 
     def abort(self) -> None:
         self.aborted = True
+
+
+#: Records fetched from the database at a time.
+RECORDS_PER_BATCH = 8192
+
+
+def _text_of(strings: pa.Array) -> bytes:
+    """The values of a string array, concatenated, straight from its data buffer."""
+    if len(strings) == 0:
+        return b""
+    if not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)):
+        strings = strings.cast(pa.large_string())
+    wide = pa.types.is_large_string(strings.type)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if wide else np.int32)
+    first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
+    return bytes(memoryview(strings.buffers()[2])[first:last])
 
 
 def _zone_of(db: duckdb.DuckDBPyConnection, customer_id: int) -> str:
@@ -213,6 +240,7 @@ class DuckDBStore:
         # (the database file has one writing process: this one).
         self._cache: dict[tuple[str, object], Any] = {}
         self._generation = 0
+        self._id_indexes: dict[int, IdIndex] = {}
         self._db.execute(SCHEMA)
         self._migrate()
 
@@ -373,17 +401,38 @@ class DuckDBStore:
         with self._writing():
             db = self._db
             db.execute("BEGIN TRANSACTION")
-            writer = _Writer(db, int(customer_id), _zone_of(db, int(customer_id)))
+            index = self._id_index(int(customer_id))
+            writer = _Writer(db, int(customer_id), _zone_of(db, int(customer_id)), index)
             try:
                 yield writer
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            db.execute("ROLLBACK" if writer.aborted else "COMMIT")
+            if writer.aborted:
+                db.execute("ROLLBACK")
+            else:
+                db.execute("COMMIT")
+                for hashes in writer.added:
+                    index.add(hashes)
+
+    def _id_index(self, customer_id: int) -> IdIndex:
+        """The customer's id index, read from the events on first use (under the write lock)."""
+        if customer_id not in self._id_indexes:
+            table = self._db.sql(
+                f"SELECT hash(event_id) AS h FROM events WHERE customer_id = {customer_id}"
+            ).to_arrow_table()
+            hashes = table.column("h").to_numpy().astype(np.uint64)
+            self._id_indexes[customer_id] = IdIndex(hashes)
+        return self._id_indexes[customer_id]
 
     @staticmethod
-    def apply(db: duckdb.DuckDBPyConnection, c: int, zone: str, has_repeats: bool) -> None:
-        """Replace-or-insert the registered ``incoming`` events (inside a transaction)."""
+    def apply(db: duckdb.DuckDBPyConnection, c: int, zone: str, has_repeats: bool,
+              may_replace: bool = True) -> None:
+        """Replace-or-insert the registered ``incoming`` events (inside a transaction).
+
+        With `may_replace` false (no id of the batch is stored yet) the lookup of
+        old versions is skipped.
+        """
         batch = "incoming"
         if has_repeats:  # the last line of an id wins
             db.execute(
@@ -391,12 +440,14 @@ class DuckDBStore:
                     QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no DESC) = 1"""
             )
             batch = "batch"
-        db.execute(
-            f"""CREATE TEMP TABLE previous AS
-                SELECT {_EVENT_COLUMNS} FROM events
-                WHERE customer_id = {c} AND event_id IN (SELECT event_id FROM {batch})"""
-        )
-        withdrawn = _scalar(db, "SELECT count(*) FROM previous")
+        withdrawn = 0
+        if may_replace:
+            db.execute(
+                f"""CREATE TEMP TABLE previous AS
+                    SELECT {_EVENT_COLUMNS} FROM events
+                    WHERE customer_id = {c} AND event_id IN (SELECT event_id FROM {batch})"""
+            )
+            withdrawn = _scalar(db, "SELECT count(*) FROM previous")
         if withdrawn:
             # An event stored again unchanged needs no work; the others replace theirs.
             same = " AND ".join(
@@ -518,9 +569,10 @@ class DuckDBStore:
                            [customer_id])
 
     # statistics ---------------------------------------------------------------------
-    def records(self, query: StatsQuery) -> Iterator[str]:
+    def records(self, query: StatsQuery) -> Iterator[bytes]:
         for part in split(query, lambda: [u.user_id for u in self.users(query.customer_id)]):
             with self._db.cursor() as cursor:
-                reader = cursor.sql(records_sql(part)).to_arrow_reader(batch_size=4096)
+                reader = cursor.sql(records_sql(part)).to_arrow_reader(
+                    batch_size=RECORDS_PER_BATCH)
                 for batch in reader:
-                    yield from batch.column(0).to_pylist()
+                    yield _text_of(batch.column(0))

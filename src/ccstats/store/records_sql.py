@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER, LocalRange
 from ccstats.query import OutputFormat, StatsQuery
-from ccstats.render import DIMENSION_KEYS, SEPARATORS, ordered_dimensions
+from ccstats.render import DIMENSION_KEYS, JSON_SEPARATOR, SEPARATORS, ordered_dimensions
 
 #: Dimension -> the SQL column computed for it.
 _COLUMNS = {"date": "day", "time": "minute", "project": "project_id", "user": "user_id"}
@@ -58,7 +58,7 @@ def _fields_relation(query: StatsQuery) -> str:
 
 
 def _json_record(query: StatsQuery) -> str:
-    parts: list[str] = ["'{'"]
+    parts: list[str] = [f"'{JSON_SEPARATOR.decode()}{{'"]
     keys = ordered_dimensions(query)
     for index, dimension in enumerate(keys):
         prefix = "" if index == 0 else ","

@@ -64,15 +64,20 @@ class Service:
     def __init__(self, store: Store, max_days: int = DEFAULT_MAX_DAYS) -> None:
         self.store = store
         self.max_days = max_days
-        self._validator = Validator()
-        self._validator_lock = threading.Lock()
+        # One validator (an in-memory DuckDB) per thread: batches validate in parallel.
+        self._local = threading.local()
+        self._validators: list[Validator] = []
+        self._validators_lock = threading.Lock()
 
     @classmethod
     def open(cls, db: str, max_days: int = DEFAULT_MAX_DAYS) -> Service:
         return cls(open_store(db), max_days)
 
     def close(self) -> None:
-        self._validator.close()
+        with self._validators_lock:
+            for validator in self._validators:
+                validator.close()
+            self._validators.clear()
         self.store.close()
 
     # customers ----------------------------------------------------------------------
@@ -226,6 +231,15 @@ class Service:
                 report.stored = report.accepted
         return report
 
+    def _validator(self) -> Validator:
+        """This thread's validator."""
+        validator: Validator | None = getattr(self._local, "validator", None)
+        if validator is None:
+            validator = self._local.validator = Validator()
+            with self._validators_lock:
+                self._validators.append(validator)
+        return validator
+
     def _checked(
         self,
         blocks: Iterable[LineBlock],
@@ -237,8 +251,7 @@ class Service:
         """Validate `blocks`, counting lines and problems into `report` as they go."""
         for block in blocks:
             room = max(ERROR_LIMIT - report.rejected, 0)
-            with self._validator_lock:
-                checked = self._validator.validate(block.table, room)
+            checked = self._validator().validate(block.table, room)
             rejected = sorted([*checked.rejected_lines, *(n for n, _ in block.not_utf8)])
             problems = [*checked.errors, *(
                 EventError(n, None, "error.wrong_format", "not UTF-8 text")

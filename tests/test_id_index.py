@@ -17,8 +17,10 @@ hashes = st.lists(st.integers(0, 2**64 - 1), max_size=40).map(
 def test_every_added_hash_is_found_and_absent_ones_are_not(batches: list[np.ndarray],
                                                            probe: np.ndarray) -> None:
     index = IdIndex(batches[0] if batches else np.array([], dtype=np.uint64))
+    later = IdIndex(np.array([], dtype=np.uint64))
     for batch in batches[1:]:
-        index.add(batch)
+        later.add(batch)
+    index.merge(later)
     stored = {int(h) for batch in batches for h in batch}
     assert len(index) == sum(len(batch) for batch in batches)
     for value in stored:

@@ -34,7 +34,7 @@ from ccstats.errors import StoreUnavailable
 from ccstats.model import ApiKey, Customer, Preset, Project, Scope, Status, User, UserKind
 from ccstats.query import StatsQuery
 from ccstats.store.contributions import sums_sql
-from ccstats.store.id_index import Hashes, IdIndex
+from ccstats.store.id_index import IdIndex
 from ccstats.store.partitions import split
 from ccstats.store.records_sql import local_seconds_sql, records_sql
 
@@ -139,7 +139,7 @@ class _Writer:
         self._customer_id = customer_id
         self._zone = zone
         self._index = index
-        self.added: list[Hashes] = []
+        self.added = IdIndex(np.array([], dtype=np.uint64))
         """Id hashes added in this transaction (for the index once it commits)."""
         self.aborted = False
 
@@ -151,10 +151,9 @@ class _Writer:
         try:
             hashes = db.sql("SELECT hash(event_id) AS h FROM incoming").to_arrow_table()
             ids = hashes.column("h").to_numpy().astype(np.uint64)
-            may_replace = self._index.may_contain_any(ids) or any(
-                IdIndex(earlier).may_contain_any(ids) for earlier in self.added)
+            may_replace = self._index.may_contain_any(ids) or self.added.may_contain_any(ids)
             DuckDBStore.apply(db, self._customer_id, self._zone, has_repeats, may_replace)
-            self.added.append(ids)
+            self.added.add(ids)
         finally:
             db.unregister("incoming")
             for table in ("batch", "previous", "unchanged"):
@@ -412,8 +411,7 @@ class DuckDBStore:
                 db.execute("ROLLBACK")
             else:
                 db.execute("COMMIT")
-                for hashes in writer.added:
-                    index.add(hashes)
+                index.merge(writer.added)
 
     def _id_index(self, customer_id: int) -> IdIndex:
         """The customer's id index, read from the events on first use (under the write lock)."""

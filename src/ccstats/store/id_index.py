@@ -38,6 +38,11 @@ class IdIndex:
                 return True
         return False
 
+    def merge(self, other: IdIndex) -> None:
+        """Remember every hash of `other` as stored."""
+        for run in other._runs:
+            self.add(run)
+
     def add(self, hashes: Hashes) -> None:
         """Remember `hashes` as stored."""
         if not len(hashes):

@@ -194,6 +194,15 @@ def rebuild(customer: str | None, db: str) -> None:
         click.echo(f"rebuilt the sums of {count} events")
 
 
+@main.command()
+@db_option
+def compact(db: str) -> None:
+    """Merge the logs of replaced and deleted events' sums (answers stay the same)."""
+    with _service(db) as service:
+        service.store.compact()
+        click.echo("compacted the sums")
+
+
 @main.group()
 def project() -> None:
     """Change projects."""

@@ -76,6 +76,10 @@ class Store(Protocol):
         """Recompute the sums from the stored events; returns the number of events read."""
         ...
 
+    def compact(self) -> None:
+        """Merge the delta logs of the sums (answers stay the same; fewer rows to read)."""
+        ...
+
     def event_count(self, customer_id: int) -> int: ...
 
     # statistics

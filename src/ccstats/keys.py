@@ -16,6 +16,9 @@ from ccstats.model import ApiKey, Scope
 _N, _R, _P = 2**14, 8, 1
 
 
+_NO_SALT = bytes(16)
+
+
 def generate_secret() -> str:
     """A new random key (32 URL-safe characters)."""
     return secrets.token_urlsafe(24)
@@ -35,8 +38,12 @@ def matching_key(password: str, keys: list[ApiKey]) -> ApiKey | None:
     """The key among `keys` whose hash `password` matches, or None.
 
     Every key is hashed and compared, so the time taken does not reveal which
-    key (if any) matched.
+    key (if any) matched; with no keys at all (an unknown customer) one hash is
+    still computed, so that case costs as much as a wrong key.
     """
+    if not keys:
+        digest(password, _NO_SALT)
+        return None
     found: ApiKey | None = None
     for key in keys:
         if hmac.compare_digest(digest(password, key.salt), key.digest):

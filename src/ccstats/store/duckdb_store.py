@@ -34,7 +34,7 @@ from ccstats.errors import StoreUnavailable
 from ccstats.model import ApiKey, Customer, Preset, Project, Scope, Status, User, UserKind
 from ccstats.query import StatsQuery
 from ccstats.store.contributions import sums_sql
-from ccstats.store.id_index import IdIndex
+from ccstats.store.id_index import Hashes, IdIndex
 from ccstats.store.partitions import split
 from ccstats.store.records_sql import local_seconds_sql, records_sql
 
@@ -149,8 +149,7 @@ class _Writer:
         db = self._db
         db.register("incoming", events)
         try:
-            hashes = db.sql("SELECT hash(event_id) AS h FROM incoming").to_arrow_table()
-            ids = hashes.column("h").to_numpy().astype(np.uint64)
+            ids = _id_hashes(db, "incoming")
             may_replace = self._index.may_contain_any(ids) or self.added.may_contain_any(ids)
             DuckDBStore.apply(db, self._customer_id, self._zone, has_repeats, may_replace)
             self.added.add(ids)
@@ -177,6 +176,13 @@ def _text_of(strings: pa.Array) -> bytes:
     offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if wide else np.int32)
     first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
     return bytes(memoryview(strings.buffers()[2])[first:last])
+
+
+def _id_hashes(db: duckdb.DuckDBPyConnection, source: str) -> Hashes:
+    """The 64-bit hashes of the event ids of `source` (a table, optionally filtered)."""
+    table = db.sql(f"SELECT hash(event_id) AS h FROM {source}").to_arrow_table()
+    hashes: Hashes = table.column("h").to_numpy().astype(np.uint64)
+    return hashes
 
 
 def _zone_of(db: duckdb.DuckDBPyConnection, customer_id: int) -> str:
@@ -416,11 +422,8 @@ class DuckDBStore:
     def _id_index(self, customer_id: int) -> IdIndex:
         """The customer's id index, read from the events on first use (under the write lock)."""
         if customer_id not in self._id_indexes:
-            table = self._db.sql(
-                f"SELECT hash(event_id) AS h FROM events WHERE customer_id = {customer_id}"
-            ).to_arrow_table()
-            hashes = table.column("h").to_numpy().astype(np.uint64)
-            self._id_indexes[customer_id] = IdIndex(hashes)
+            self._id_indexes[customer_id] = IdIndex(
+                _id_hashes(self._db, f"events WHERE customer_id = {customer_id}"))
         return self._id_indexes[customer_id]
 
     @staticmethod

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ccstats.buckets import (
     DAY,
@@ -143,3 +145,23 @@ def test_day_numbers() -> None:
 ])
 def test_hhmm(minute: int, value: int) -> None:
     assert hhmm(minute) == value
+
+
+@settings(max_examples=200, deadline=None)
+@given(zone=st.sampled_from(["Europe/Budapest", "America/New_York", "Asia/Kathmandu",
+                             "Australia/Lord_Howe", "Pacific/Chatham", "Pacific/Kiritimati",
+                             "America/Adak", "UTC"]),
+       first=st.dates(date(1973, 1, 1), date(2098, 12, 1)), days=st.integers(0, 40))
+def test_scan_range_holds_every_quarter_hour_of_the_dates(zone: str, first: date,
+                                                          days: int) -> None:
+    local = local_range(zone, first, first + timedelta(days=days))
+    low, high = local.scan_qhs
+    bounds = [s.first_qh for s in local.segments[1:]] + [local.last_qh + 1]
+    for segment, stop in zip(local.segments, bounds, strict=True):
+        # The quarter-hours of this segment that fall on the local dates.
+        start_day, end_day = local.first_day * DAY, (local.last_day + 1) * DAY
+        inside_from = max(segment.first_qh, -(-(start_day - segment.offset) // QUARTER))
+        inside_to = min(stop - 1, (end_day - segment.offset) // QUARTER - 1)
+        if inside_from <= inside_to:
+            assert low <= inside_from and inside_to <= high, (zone, first, days)
+    assert high - low <= (days + 1) * 96 + 2 * 26 * 4

@@ -43,6 +43,21 @@ def test_parts_concatenate_to_the_whole(service: Service, monkeypatch: pytest.Mo
     plan = service.plan(CUSTOMER, params)
     estimate = math.prod(partitions.cardinality(plan, d, 8) for d in plan.dimensions)
     monkeypatch.setattr(partitions, "RECORDS_PER_PART", max(estimate // 6, 1))
+    monkeypatch.setattr(partitions, "FIRST_PART_RECORDS", max(estimate // 30, 1))
     parts = partitions.split(plan, lambda: list(range(1, 9)))
     assert len(parts) > 1
     assert service.query(CUSTOMER, params) == whole
+
+
+@pytest.mark.parametrize("dimensions", ["project,user,date,time", "user,date", "date,project",
+                                        "time", "user"])
+def test_estimate_from_the_sums_bounds_the_records(service: Service, dimensions: str) -> None:
+    params = {"from": "20240326", "to": "20240330", "dimensions": dimensions, "of": "csv"}
+    plan = service.plan(CUSTOMER, params)
+    lines = service.query(CUSTOMER, params).decode().splitlines()[1:]  # without the header
+    records = len({tuple(line.split(",")[:len(plan.dimensions)]) for line in lines})
+    product = math.prod(partitions.cardinality(plan, d, 8) for d in plan.dimensions)
+    estimate = service.store._record_estimate(plan)  # type: ignore[attr-defined]
+    assert records <= estimate
+    if "project" in dimensions and "user" in dimensions:
+        assert estimate < product  # agents work on few of the projects

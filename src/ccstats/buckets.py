@@ -60,6 +60,19 @@ class LocalRange:
         """The last UTC quarter-hour that may belong to the range."""
         return (self.last_day + 1 + MARGIN_DAYS) * DAY // QUARTER - 1
 
+    @property
+    def scan_qhs(self) -> tuple[int, int]:
+        """The first and last UTC quarter-hour that can hold a moment of the local dates.
+
+        A narrower range than [`first_qh`, `last_qh`] (which covers the margin): a
+        quarter-hour ``q`` lies on local date ``(q * 900 + offset) // 86400``, so the
+        range is bounded by the largest and smallest offset of the segments.
+        """
+        offsets = [segment.offset for segment in self.segments]
+        first = (self.first_day * DAY - max(offsets)) // QUARTER
+        last = -(-((self.last_day + 1) * DAY - min(offsets)) // QUARTER) - 1
+        return max(first, self.first_qh), min(last, self.last_qh)
+
 
 @functools.cache
 def known_zones() -> frozenset[str]:

@@ -21,6 +21,8 @@ from ccstats.query import StatsQuery
 
 #: A part aims at no more than this many records (an upper estimate).
 RECORDS_PER_PART = 400_000
+#: The first part aims at fewer, so that the answer starts soon.
+FIRST_PART_RECORDS = 40_000
 MINUTES_PER_DAY = 1440
 
 
@@ -37,19 +39,32 @@ def cardinality(query: StatsQuery, dimension: str, user_count: int) -> int:
 
 
 def split(query: StatsQuery, user_ids: Callable[[], Sequence[int]],
+          estimate: Callable[[StatsQuery], int] | None = None,
           records_per_part: int | None = None) -> list[StatsQuery]:
     """`query` as consecutive parts whose answers, concatenated, are its answer.
 
     `user_ids` lists the customer's users (asked only when needed); parts aim at
-    `records_per_part` records (default `RECORDS_PER_PART`).
+    `records_per_part` records (default `RECORDS_PER_PART`). The number of records
+    is taken as the product of the dimensions' cardinalities, which is far too
+    high when agents work on few of the projects; when that product calls for
+    parts, `estimate` (if given) is asked for a figure from the stored data.
     """
     records_per_part = records_per_part or RECORDS_PER_PART
     users: Sequence[int] | None = query.users
     if users is None and "user" in query.dimensions:
         users = user_ids()
     user_count = len(users) if users is not None else 1
-    estimate = math.prod(cardinality(query, d, user_count) for d in query.dimensions)
-    return _split(query, query.dimensions, math.ceil(estimate / records_per_part), users)
+    records = math.prod(cardinality(query, d, user_count) for d in query.dimensions)
+    if records > min(records_per_part, FIRST_PART_RECORDS) and estimate is not None:
+        records = min(records, estimate(query))
+    count = math.ceil(records / records_per_part)
+    parts = _split(query, query.dimensions, count, users)
+    first_records = records / len(parts)
+    if first_records > FIRST_PART_RECORDS:
+        first = _split(parts[0], query.dimensions,
+                       math.ceil(first_records / FIRST_PART_RECORDS), users)
+        parts = first + parts[1:]
+    return parts
 
 
 def _split(query: StatsQuery, dimensions: Sequence[str], parts: int,

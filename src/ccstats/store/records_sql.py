@@ -136,13 +136,40 @@ def _buckets_sql(query: StatsQuery, grain: Grain, filters: list[str]) -> str:
                           hour::INTEGER * 60 AS minute
                    FROM {grain} WHERE {where} AND day {days}"""
     slot = query.interval * 60
+    first_qh, last_qh = local.scan_qhs
     return f"""
         SELECT project_id, user_id, field_id, cnt, secs, hits,
                local_seconds // {DAY} - {MARGIN_DAYS} AS day,
                (local_seconds % {DAY}) // {slot} * {query.interval} AS minute
         FROM (SELECT *, {local_seconds_sql(local)} AS local_seconds FROM {grain}
-              WHERE {where} AND qh BETWEEN {local.first_qh} AND {local.last_qh})
+              WHERE {where} AND qh BETWEEN {first_qh} AND {last_qh})
         WHERE local_seconds // {DAY} - {MARGIN_DAYS} {days}"""
+
+
+def record_estimate_sql(query: StatsQuery) -> str:
+    """The statement whose single value estimates how many records `query` has.
+
+    It counts the distinct (project, user, date) combinations of the query's
+    dimensions in the local-day sums (dates widened by a day for another zone's
+    dates) and multiplies by the slots of a day when ``time`` is a dimension.
+    """
+    local = query.local
+    columns = [_COLUMNS[d] for d in query.dimensions if d != "time"]
+    filters = [
+        f"customer_id = {int(query.customer_id)}",
+        f"project_id IN {_int_list(query.projects)}",
+        f"day BETWEEN {local.first_day - 1} AND {local.last_day + 1}",
+    ]
+    if query.users is not None:
+        filters.append(f"user_id IN {_int_list(query.users)}")
+    slots = 1
+    if "time" in query.dimensions:
+        first_minute, last_minute = query.minutes
+        slots = (last_minute - first_minute) // query.interval + 1
+    distinct = ", ".join(columns) if columns else "1"
+    return f"""SELECT count(*) * {slots} FROM (
+                 SELECT DISTINCT {distinct} FROM {Grain.LOCAL_DAY}
+                 WHERE {" AND ".join(filters)})"""
 
 
 def records_sql(query: StatsQuery) -> str:

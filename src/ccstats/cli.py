@@ -8,6 +8,7 @@ Failures print one line to stderr that says what to do, and exit with status 2
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +19,16 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from ccstats import render
-from ccstats.api.settings import DEFAULT_MAX_BODY_BYTES, Settings
+from ccstats.api.settings import (
+    DEFAULT_FAILED_LOGINS,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_RATE_LIMIT,
+    Settings,
+)
 from ccstats.errors import NotFound, QueryRejected, StoreUnavailable
 from ccstats.model import Status, UserKind
 from ccstats.query import DEFAULT_MAX_DAYS
-from ccstats.service import ImportReport, Service
+from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged
 
 DEFAULT_DB = "ccstats.duckdb"
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -46,6 +52,9 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
         for problem in error.errors:
             _err.print(f"error: {problem}")
         sys.exit(2)
+    except StoreUnavailable as error:
+        _err.print(f"error: {error}; nothing was changed", markup=False)
+        sys.exit(1)
     finally:
         service.close()
 
@@ -84,10 +93,87 @@ def customer_create(name: str, timezone: str, password: str | None, db: str) -> 
 @customer.command("list")
 @db_option
 def customer_list(db: str) -> None:
-    """List customers and their time zones."""
+    """List customers: name, time zone, allowed networks and rate limit."""
     with _service(db) as service:
         for found in service.store.customers():
-            click.echo(f"{found.name}\t{found.timezone}")
+            click.echo(f"{found.name}\t{found.timezone}\t{_networks_text(found.networks)}"
+                       f"\t{_rate_text(found.rate_limit)}")
+
+
+@customer.command("set")
+@click.argument("name")
+@click.option("--allow", default=None, metavar="CIDRS",
+              help="Comma-separated client networks allowed to call the API "
+                   "(e.g. 203.0.113.0/24,2001:db8::/32); 'any' removes the restriction.")
+@click.option("--rate-limit", default=None, metavar="N|default",
+              help="Requests per second allowed to this customer; 'default' uses the "
+                   "server's --rate-limit.")
+@db_option
+def customer_set(name: str, allow: str | None, rate_limit: str | None, db: str) -> None:
+    """Change who may reach customer NAME's API: networks and rate limit."""
+    if allow is None and rate_limit is None:
+        raise click.UsageError("give --allow and/or --rate-limit")
+    networks = None if allow is None else ([] if allow.strip() == "any" else allow.split(","))
+    limit: int | Unchanged | None = UNCHANGED
+    if rate_limit is not None:
+        if rate_limit.strip() == "default":
+            limit = None
+        elif rate_limit.strip().isdigit():
+            limit = int(rate_limit)
+        else:
+            raise click.BadParameter("a number of requests per second, or 'default'",
+                                     param_hint="--rate-limit")
+    with _service(db) as service:
+        found = service.set_access(name, networks, limit)
+        click.echo(f"customer {found.name}: networks {_networks_text(found.networks)}, "
+                   f"rate limit {_rate_text(found.rate_limit)}")
+
+
+def _networks_text(networks: tuple[str, ...]) -> str:
+    return ",".join(networks) if networks else "any"
+
+
+def _rate_text(rate_limit: int | None) -> str:
+    return "default" if rate_limit is None else f"{rate_limit}/s"
+
+
+@main.group()
+def key() -> None:
+    """Create, list and revoke a customer's API keys."""
+
+
+@key.command("create")
+@customer_option
+@click.option("--scopes", default="read", show_default=True,
+              help="Comma-separated scopes: read, write, admin.")
+@db_option
+def key_create(customer: str, scopes: str, db: str) -> None:
+    """Create an API key; its secret is printed once and stored only as a hash."""
+    with _service(db) as service:
+        created, secret = service.create_key(customer, scopes.split(","))
+        click.echo(f"key {created.key_id} ({','.join(created.scopes)}) created")
+        click.echo(f"API key (shown once): {secret}")
+
+
+@key.command("list")
+@customer_option
+@db_option
+def key_list(customer: str, db: str) -> None:
+    """List the customer's keys: id and scopes (secrets are never stored)."""
+    with _service(db) as service:
+        for found in service.keys(customer):
+            click.echo(f"{found.key_id}\t{','.join(found.scopes)}")
+
+
+@key.command("revoke")
+@click.argument("key_id")
+@customer_option
+@db_option
+def key_revoke(key_id: str, customer: str, db: str) -> None:
+    """Revoke key KEY_ID of the customer at once."""
+    with _service(db) as service:
+        service.revoke_key(customer, key_id)
+        click.echo(f"key {key_id} revoked")
 
 
 @main.command("import")
@@ -289,6 +375,14 @@ def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
 
     from ccstats.api.app import create_app
 
+    # One JSON line per request on stderr (see ccstats.api.middleware).
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger("ccstats.access")
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.propagate = False
+
     uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info",
                 access_log=False)
 
@@ -308,12 +402,21 @@ base_domain_option = click.option(
               help="Larger request bodies get 413.")
 @click.option("--max-days", default=DEFAULT_MAX_DAYS, show_default=True, type=int,
               help="Longest from..to range of one statistics request.")
+@click.option("--rate-limit", default=DEFAULT_RATE_LIMIT, show_default=True,
+              type=click.IntRange(min=0),
+              help="Requests per second per customer, unless the customer has its own "
+                   "(ccstats customer set); 0: no limit.")
+@click.option("--max-failed-logins", default=DEFAULT_FAILED_LOGINS, show_default=True,
+              type=click.IntRange(min=0),
+              help="Failed logins per minute from one client address before it gets 429; "
+                   "0: no limit.")
 @db_option
 def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days: int,
-          db: str) -> None:
+          rate_limit: int, max_failed_logins: int, db: str) -> None:
     """Serve the HTTP API."""
     settings = Settings(base_domain=base_domain, max_body_bytes=max_body_bytes,
-                        max_days=max_days)
+                        max_days=max_days, rate_limit=rate_limit,
+                        failed_logins_per_minute=max_failed_logins)
     with _service(db, max_days) as service:
         _serve(service, settings, host, port)
 

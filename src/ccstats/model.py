@@ -34,6 +34,10 @@ class Customer:
     customer_id: int
     name: str
     timezone: str
+    networks: tuple[str, ...] = ()
+    """Client networks (CIDRs) allowed to call the API; empty: any."""
+    rate_limit: int | None = None
+    """Requests per second allowed to this customer; None: the server's default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +86,7 @@ class ApiKey:
     salt: bytes
     digest: bytes
     scopes: tuple[Scope, ...]
+
+    def public(self) -> dict[str, object]:
+        """What may be shown of a stored key: never its secret or hash."""
+        return {"keyid": self.key_id, "scopes": [str(s) for s in self.scopes]}

@@ -7,9 +7,11 @@ the customer by name and raises `ccstats.errors.NotFound` for an unknown one.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,13 +26,24 @@ from ccstats.errors import (
     NotFound,
     QueryRejected,
     bad_arguments,
+    required,
     wrong_format,
 )
 from ccstats.events import EventError
 from ccstats.ingest.lines import LineBlock, blocks_of, read_file
 from ccstats.ingest.readahead import read_ahead
 from ccstats.ingest.validate import ValidatedBlock, Validator
-from ccstats.model import ALL_SCOPES, Customer, Preset, Project, Scope, Status, User, UserKind
+from ccstats.model import (
+    ALL_SCOPES,
+    ApiKey,
+    Customer,
+    Preset,
+    Project,
+    Scope,
+    Status,
+    User,
+    UserKind,
+)
 from ccstats.query import DEFAULT_MAX_DAYS, StatsQuery, parse_query
 from ccstats.store import open_store
 from ccstats.store.base import Store
@@ -52,6 +65,47 @@ class ImportReport:
     lines: int = 0
     rejected: int = 0
     problems: list[tuple[str, EventError]] = field(default_factory=list)
+
+
+class Unchanged(Enum):
+    """Marks an option left as it is."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
+
+
+def parse_scopes(names: Iterable[str]) -> tuple[Scope, ...]:
+    """Scopes by name (at least one, repeats dropped); 417 for an unknown one."""
+    chosen: list[Scope] = []
+    for raw in names:
+        name = raw.strip()
+        if name not in {str(s) for s in ALL_SCOPES}:
+            raise QueryRejected([bad_arguments(
+                "scopes", f"unknown scope {name[:40]!r}; use read, write and/or admin")])
+        if Scope(name) not in chosen:
+            chosen.append(Scope(name))
+    if not chosen:
+        raise QueryRejected([required("scopes", "give at least one of read, write, admin")])
+    return tuple(chosen)
+
+
+def parse_networks(texts: Iterable[str]) -> tuple[str, ...]:
+    """Normalized CIDRs (``10.1.2.3`` is ``10.1.2.3/32``); ValueError names a bad one."""
+    found: list[str] = []
+    for raw in texts:
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise ValueError(f"{text[:60]!r} is not a network; write CIDRs such as "
+                             "203.0.113.0/24 or 2001:db8::/32") from None
+        if str(network) not in found:
+            found.append(str(network))
+    return tuple(found)
 
 
 def valid_customer_name(name: str) -> bool:
@@ -116,6 +170,53 @@ class Service:
             return None
         key = keys.matching_key(password, self.store.keys(customer.customer_id))
         return (customer, key.scopes) if key else None
+
+    # keys and access ---------------------------------------------------------------
+    def create_key(self, customer_name: str, scopes: Iterable[str]) -> tuple[ApiKey, str]:
+        """A new key of the customer with `scopes`; returns it with its secret (shown once)."""
+        customer = self.customer(customer_name)
+        chosen = parse_scopes(scopes)
+        secret = keys.generate_secret()
+        key = keys.new_key(secret, chosen)
+        self.store.add_key(customer.customer_id, key)
+        return key, secret
+
+    def keys(self, customer_name: str) -> list[ApiKey]:
+        return self.store.keys(self.customer(customer_name).customer_id)
+
+    def revoke_key(self, customer_name: str, key_id: str) -> None:
+        """Forget a key at once. The customer's last admin key cannot be revoked."""
+        customer = self.customer(customer_name)
+        found = self.store.keys(customer.customer_id)
+        if key_id not in {k.key_id for k in found}:
+            raise NotFound(f"unknown key {key_id[:40]!r}", "keyid")
+        admins = [k for k in found if Scope.ADMIN in k.scopes]
+        if [k.key_id for k in admins] == [key_id]:
+            raise QueryRejected([bad_arguments(
+                "keyid", "this is the customer's last key with the admin scope; create "
+                         "another admin key first")])
+        self.store.revoke_key(customer.customer_id, key_id)
+
+    def set_access(self, customer_name: str, networks: Iterable[str] | None = None,
+                   rate_limit: int | Unchanged | None = UNCHANGED) -> Customer:
+        """Change the allowed client networks (CIDRs; none: any) and/or the rate limit
+        (requests per second; None: the server's default). Returns the customer."""
+        customer = self.customer(customer_name)
+        problems = []
+        chosen = customer.networks
+        if networks is not None:
+            try:
+                chosen = parse_networks(networks)
+            except ValueError as error:
+                problems.append(wrong_format("networks", str(error)))
+        limit = customer.rate_limit if isinstance(rate_limit, Unchanged) else rate_limit
+        if limit is not None and not 1 <= limit <= 1_000_000:
+            problems.append(bad_arguments("rate_limit", "the rate limit is a number of "
+                                                        "requests per second, 1-1000000"))
+        if problems:
+            raise QueryRejected(problems)
+        self.store.set_access(customer.customer_id, chosen, limit)
+        return self.customer(customer_name)
 
     # projects and users ------------------------------------------------------------
     def create_project(self, customer_name: str, project: Project) -> Project:

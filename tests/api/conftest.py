@@ -114,12 +114,16 @@ def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
         db = folder / "ccstats.duckdb"
         create_customers(db, accounts, readonly)
         log = folder / "server.log"
+        # Tests send bursts from one address: limits only where a test asks for them.
+        limits = [*([] if "--rate-limit" in options else ["--rate-limit", "0"]),
+                  *([] if "--max-failed-logins" in options else ["--max-failed-logins", "0"])]
         for _ in range(3):  # another process may take the free port before the server binds it
             port = free_port()
             url = f"http://127.0.0.1:{port}"
             with log.open("wb") as out:
                 process = subprocess.Popen(
-                    [str(CCSTATS), "serve", "--db", str(db), "--port", str(port), *options],
+                    [str(CCSTATS), "serve", "--db", str(db), "--port", str(port), *limits,
+                     *options],
                     stdout=out, stderr=subprocess.STDOUT,
                 )
             processes.append(process)

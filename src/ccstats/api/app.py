@@ -5,15 +5,25 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException
 
 from ccstats import __version__
-from ccstats.api import events, metadata, statistics
+from ccstats.api import access, events, metadata, statistics
 from ccstats.api.auth import Authenticator
-from ccstats.api.envelope import ApiProblem, failure, invalid, not_found, ok
+from ccstats.api.envelope import ApiProblem, failure, invalid, not_found, ok, unavailable
+from ccstats.api.guard import Guard
+from ccstats.api.metrics import Metrics
 from ccstats.api.middleware import RequestIdAndFaults
 from ccstats.api.settings import Settings
-from ccstats.errors import ApiError, EventsRejected, NotFound, QueryRejected, wrong_format
+from ccstats.errors import (
+    ApiError,
+    EventsRejected,
+    NotFound,
+    QueryRejected,
+    StoreUnavailable,
+    wrong_format,
+)
 from ccstats.service import Service
 
 
@@ -30,16 +40,27 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     )
     app.state.service = service
     app.state.settings = settings
-    app.state.authenticator = Authenticator(service, settings.base_domain,
+    app.state.guard = Guard(settings.rate_limit, settings.failed_logins_per_minute)
+    app.state.authenticator = Authenticator(service, app.state.guard, settings.base_domain,
                                             settings.auth_cache_seconds)
+    app.state.metrics = metrics = Metrics()
     app.include_router(statistics.router)
     app.include_router(metadata.router)
     app.include_router(events.router)
+    app.include_router(access.router)
 
     @app.get("/health", tags=["service"], summary="200 when the store answers")
     def health() -> Response:
         service.store.customers()
         return ok({"status": "ok"})
+
+    @app.get("/metrics", tags=["service"], summary="Prometheus metrics (no key needed)")
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.exception_handler(StoreUnavailable)
+    def on_unavailable(_: Request, error: StoreUnavailable) -> Response:
+        return failure(unavailable(f"{error}; nothing was changed, retry later"))
 
     @app.exception_handler(ApiProblem)
     def on_problem(_: Request, problem: ApiProblem) -> Response:
@@ -77,5 +98,5 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
         return failure(ApiProblem(error.status_code, [ApiError(
             "error.bad_arguments", str(error.detail), None)], error.headers))
 
-    app.add_middleware(RequestIdAndFaults)
+    app.add_middleware(RequestIdAndFaults, metrics=metrics)
     return app

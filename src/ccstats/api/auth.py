@@ -9,6 +9,9 @@ wrong key all get the same 401.
 Verifying a key costs a deliberately slow hash; a verified (customer, key) pair
 is remembered for a short time under an HMAC of the key with a per-process
 secret, so that plain keys are never held in memory beyond the request.
+Changing a customer's keys or access through the API forgets its entries at
+once; a change made with the command line reaches a running server within
+that time.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from ccstats.api.envelope import forbidden, unauthorized
+from ccstats.api.guard import Guard
 from ccstats.model import Customer, Scope
 from ccstats.service import Service
 
@@ -72,9 +76,10 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
 class Authenticator:
     """Resolves and checks the tenant of each request."""
 
-    def __init__(self, service: Service, base_domain: str, cache_seconds: float,
+    def __init__(self, service: Service, guard: Guard, base_domain: str, cache_seconds: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._service = service
+        self._guard = guard
         self._base_domain = base_domain
         self._cache_seconds = cache_seconds
         self._clock = clock
@@ -98,8 +103,11 @@ class Authenticator:
             cached = self._cache.get(key)
         if cached and cached[0] > now:
             return cached[1]
+        client = request.client.host if request.client else None
+        self._guard.check_login(client)
         found = self._service.authenticate(user, password)
         if found is None:
+            self._guard.login_failed(client)
             raise unauthorized("wrong credentials for this customer")
         tenant = Tenant(found[0], frozenset(found[1]))
         with self._lock:
@@ -107,3 +115,9 @@ class Authenticator:
                 self._cache.clear()
             self._cache[key] = (now + self._cache_seconds, tenant)
         return tenant
+
+    def forget(self, customer_name: str) -> None:
+        """Drop the remembered keys of a customer (after its keys or access changed)."""
+        with self._lock:
+            for key in [k for k in self._cache if k[0] == customer_name]:
+                del self._cache[key]

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from ccstats.api.auth import Authenticator, Tenant
 from ccstats.api.envelope import too_large
+from ccstats.api.guard import Guard
 from ccstats.api.settings import Settings
 from ccstats.model import Scope
 from ccstats.service import Service
@@ -25,8 +26,12 @@ def settings(request: Request) -> Settings:
 
 def _tenant_with(scope: Scope) -> object:
     def dependency(request: Request) -> Tenant:
+        """The authenticated tenant, admitted (network, rate) and holding `scope`."""
         authenticator: Authenticator = request.app.state.authenticator
         tenant = authenticator.tenant(request)
+        request.state.customer = tenant.customer.name
+        guard: Guard = request.app.state.guard
+        guard.admit(tenant.customer, request.client.host if request.client else None)
         tenant.require(scope)
         return tenant
 

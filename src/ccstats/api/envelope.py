@@ -43,6 +43,17 @@ def too_large(limit: int) -> ApiProblem:
                                      "batches", "body")])
 
 
+def too_many_requests(retry_after: int, why: str) -> ApiProblem:
+    return ApiProblem(429, [ApiError("error.too_many_requests",
+                                     f"{why}; retry after {retry_after} s", None)],
+                      {"Retry-After": str(retry_after)})
+
+
+def unavailable(message: str, retry_after: int = 5) -> ApiProblem:
+    return ApiProblem(503, [ApiError("error.unavailable", message, None)],
+                      {"Retry-After": str(retry_after)})
+
+
 def invalid(errors: Sequence[ApiError]) -> ApiProblem:
     return ApiProblem(417, errors)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ccstats.api.dependencies import Body, ServiceDep, Writer
 from ccstats.api.envelope import invalid, not_found, ok
+from ccstats.api.metrics import Metrics
 from ccstats.errors import required
 
 router = APIRouter(prefix="/v2/events", tags=["events"])
@@ -24,11 +25,13 @@ _BODY_DOC = {
 
 
 @router.post("", summary="Store a batch of events (atomic)", openapi_extra=_BODY_DOC)
-def store_events(tenant: Writer, body: Body, service: ServiceDep) -> Response:
+def store_events(request: Request, tenant: Writer, body: Body, service: ServiceDep) -> Response:
     """Store every event of the body, or none: any invalid line is a 417 naming it."""
     if not body.strip():
         raise invalid([required("body", "send events as NDJSON lines or a JSON array")])
     stored = service.ingest(tenant.customer.name, body)
+    metrics: Metrics = request.app.state.metrics
+    metrics.events_stored(stored)
     return ok({"stored": stored})
 
 

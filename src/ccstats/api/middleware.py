@@ -1,20 +1,31 @@
-"""The outermost layer: a request id on every answer, and faults turned into a 500 envelope.
+"""The outermost layer: request ids, one log line per request, metrics, and faults as a 500.
 
-A fault (an exception no handler claimed) is logged with its stack trace and the
-request id; the client gets ``error.internal`` quoting that id, never the trace.
-If the answer had already started streaming, the connection is closed instead.
+Every answer carries ``X-Request-Id``. When a request ends, one JSON line is
+logged to ``ccstats.access``: request id, method, path (without the query
+string), customer (once authenticated), status, bytes sent and duration. No
+header, key or query string is ever logged.
+
+A fault (an exception no handler claimed) is logged to ``ccstats.api`` with its
+stack trace and the request id; the client gets ``error.internal`` quoting that
+id, never the trace. If the answer had already started streaming, the
+connection is closed instead.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+from datetime import UTC, datetime
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccstats import render
+from ccstats.api.metrics import Metrics
 
 log = logging.getLogger("ccstats.api")
+access_log = logging.getLogger("ccstats.access")
 
 REQUEST_ID_HEADER = b"x-request-id"
 
@@ -22,23 +33,31 @@ REQUEST_ID_HEADER = b"x-request-id"
 class RequestIdAndFaults:
     """Pure ASGI middleware (works with streamed answers)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        began = time.perf_counter()
         request_id = uuid.uuid4().hex[:16]
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        status = 500
+        sent = 0
         started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started
+            nonlocal status, sent, started
             if message["type"] == "http.response.start":
                 started = True
+                status = message["status"]
                 message["headers"] = [*message.get("headers", []),
                                       (REQUEST_ID_HEADER, request_id.encode())]
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
             await send(message)
 
         try:
@@ -46,16 +65,30 @@ class RequestIdAndFaults:
         except Exception as error:
             log.error("request %s %s %s failed", request_id, scope.get("method"),
                       scope.get("path"), exc_info=error)
-            if started:
-                return
-            body = render.error_body([{
-                "code": "error.internal",
-                "message": f"internal error; quote request id {request_id}",
-                "param": None,
-            }])
-            await send({"type": "http.response.start", "status": 500, "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (REQUEST_ID_HEADER, request_id.encode()),
-            ]})
-            await send({"type": "http.response.body", "body": body})
+            if not started:
+                body = render.error_body([{
+                    "code": "error.internal",
+                    "message": f"internal error; quote request id {request_id}",
+                    "param": None,
+                }])
+                status, sent = 500, len(body)
+                await send({"type": "http.response.start", "status": 500, "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (REQUEST_ID_HEADER, request_id.encode()),
+                ]})
+                await send({"type": "http.response.body", "body": body})
+        finally:
+            seconds = time.perf_counter() - began
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            self.metrics.request(scope.get("method", ""), route, status, seconds)
+            access_log.info(orjson.dumps({
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "request_id": request_id,
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "customer": state.get("customer"),
+                "status": status,
+                "bytes": sent,
+                "ms": round(seconds * 1000, 1),
+            }).decode())

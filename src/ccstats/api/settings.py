@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from ccstats.query import DEFAULT_MAX_DAYS
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+DEFAULT_RATE_LIMIT = 100
+DEFAULT_FAILED_LOGINS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,3 +23,7 @@ class Settings:
     """Longest `from`..`to` range of one statistics request, in days."""
     auth_cache_seconds: float = 60.0
     """How long a verified key is remembered, so that the slow hash runs once a minute."""
+    rate_limit: int = DEFAULT_RATE_LIMIT
+    """Requests per second per customer unless the customer has its own limit; 0: none."""
+    failed_logins_per_minute: int = DEFAULT_FAILED_LOGINS
+    """Failed logins from one client address within a minute before it gets 429; 0: none."""

@@ -18,6 +18,7 @@ at all; reads use their own cursor and see the last committed state.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +39,8 @@ from ccstats.store.id_index import Hashes, IdIndex
 from ccstats.store.partitions import split
 from ccstats.store.records_sql import local_seconds_sql, record_estimate_sql, records_sql
 
+log = logging.getLogger(__name__)
+
 #: Write-ahead log size that triggers a checkpoint. DuckDB's default (16 MiB) makes
 #: about every tenth 10,000-event batch pay a second-long checkpoint; a larger log
 #: is replayed on the next open after a crash, and checkpointed on a clean close.
@@ -54,6 +57,8 @@ CREATE TABLE IF NOT EXISTS customers (
     name VARCHAR NOT NULL UNIQUE,
     timezone VARCHAR NOT NULL
 );
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS networks VARCHAR[] DEFAULT [];
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS rate_limit INTEGER;
 CREATE TABLE IF NOT EXISTS api_keys (
     customer_id INTEGER NOT NULL,
     key_id VARCHAR NOT NULL,
@@ -190,6 +195,21 @@ def _id_hashes(db: duckdb.DuckDBPyConnection, source: str) -> Hashes:
     return hashes
 
 
+def _is_storage_failure(error: duckdb.Error) -> bool:
+    """Whether `error` comes from the file system rather than from the statement."""
+    text = str(error)
+    return isinstance(error, duckdb.IOException) or "Could not write" in text or (
+        "No space left" in text)
+
+
+_CUSTOMER_COLUMNS = "customer_id, name, timezone, networks, rate_limit"
+
+
+def _customer(row: tuple[Any, ...]) -> Customer:
+    return Customer(int(row[0]), row[1], row[2], tuple(row[3] or ()),
+                    None if row[4] is None else int(row[4]))
+
+
 def _zone_of(db: duckdb.DuckDBPyConnection, customer_id: int) -> str:
     rows = db.execute("SELECT timezone FROM customers WHERE customer_id = ?",
                       [customer_id]).fetchall()
@@ -270,10 +290,21 @@ class DuckDBStore:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """Hold the write lock; afterwards forget cached metadata."""
+        """Hold the write lock; afterwards forget cached metadata.
+
+        A write the disk refuses (full, read-only, failing) leaves the transaction
+        rolled back and raises `StoreUnavailable`; DuckDB keeps working once the
+        cause is gone.
+        """
         with self._write_lock:
             try:
                 yield
+            except duckdb.Error as error:
+                if not _is_storage_failure(error):
+                    raise
+                log.warning("cannot write %s: %s", self._path, error)
+                raise StoreUnavailable("the store cannot save data right now (its disk may "
+                                       "be full)") from None
             finally:
                 self._generation += 1
                 self._cache.clear()
@@ -298,8 +329,8 @@ class DuckDBStore:
         with self._writing():
             customer_id = _scalar(
                 self._db,
-                "INSERT INTO customers VALUES (nextval('customer_ids'), ?, ?) "
-                "RETURNING customer_id",
+                "INSERT INTO customers (customer_id, name, timezone) "
+                "VALUES (nextval('customer_ids'), ?, ?) RETURNING customer_id",
                 [name, timezone],
             )
         return Customer(customer_id, name, timezone)
@@ -308,16 +339,20 @@ class DuckDBStore:
         return self._cached(("customer", name), lambda: self._load_customer(name))
 
     def _load_customer(self, name: str) -> Customer | None:
-        rows = self._read(
-            "SELECT customer_id, name, timezone FROM customers WHERE name = ?", [name]
-        )
-        return Customer(int(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
+        rows = self._read(f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE name = ?", [name])
+        return _customer(rows[0]) if rows else None
 
     def customers(self) -> list[Customer]:
-        rows = self._read(
-            "SELECT customer_id, name, timezone FROM customers ORDER BY name"
-        )
-        return [Customer(int(r[0]), r[1], r[2]) for r in rows]
+        rows = self._read(f"SELECT {_CUSTOMER_COLUMNS} FROM customers ORDER BY name")
+        return [_customer(r) for r in rows]
+
+    def set_access(self, customer_id: int, networks: tuple[str, ...],
+                   rate_limit: int | None) -> None:
+        with self._writing():
+            self._db.execute(
+                "UPDATE customers SET networks = ?, rate_limit = ? WHERE customer_id = ?",
+                [list(networks), rate_limit, customer_id],
+            )
 
     def add_key(self, customer_id: int, key: ApiKey) -> None:
         with self._writing():
@@ -334,6 +369,14 @@ class DuckDBStore:
         )
         return [ApiKey(r[0], bytes(r[1]), bytes(r[2]), tuple(Scope(s) for s in r[3]))
                 for r in rows]
+
+    def revoke_key(self, customer_id: int, key_id: str) -> bool:
+        with self._writing():
+            deleted = self._db.execute(
+                "DELETE FROM api_keys WHERE customer_id = ? AND key_id = ? RETURNING 1",
+                [customer_id, key_id],
+            ).fetchall()
+        return bool(deleted)
 
     # projects and users -------------------------------------------------------------
     def projects(self, customer_id: int) -> list[Project]:

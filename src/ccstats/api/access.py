@@ -1,0 +1,68 @@
+"""`/v2/keys` and `/v2/access`: a customer's API keys and allowed client networks (admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ccstats.api.auth import Authenticator
+from ccstats.api.bodies import json_object
+from ccstats.api.dependencies import Admin, Body, ServiceDep
+from ccstats.api.envelope import invalid, ok
+from ccstats.errors import required, wrong_format
+from ccstats.model import Customer
+
+router = APIRouter(prefix="/v2", tags=["keys and access"])
+
+
+def _strings(body: bytes, member: str, example: str) -> list[str]:
+    """The list of strings `member` of a JSON object body, or a 417 problem."""
+    found = json_object(body)
+    if member not in found:
+        raise invalid([required(member, f"{member} is required: a list such as {example}")])
+    value = found[member]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise invalid([wrong_format(member, f"{member} must be a list of strings such as "
+                                            f"{example}")])
+    return value
+
+
+def _forget(request: Request, customer_name: str) -> None:
+    authenticator: Authenticator = request.app.state.authenticator
+    authenticator.forget(customer_name)
+
+
+def _access(customer: Customer) -> dict[str, object]:
+    return {"networks": list(customer.networks), "rateLimit": customer.rate_limit}
+
+
+@router.get("/keys", summary="The customer's API keys (ids and scopes, never secrets)")
+def keys(tenant: Admin, service: ServiceDep) -> Response:
+    return ok([key.public() for key in service.keys(tenant.customer.name)])
+
+
+@router.post("/keys", summary="Create an API key; its secret is in this answer only")
+def create_key(tenant: Admin, body: Body, service: ServiceDep) -> Response:
+    scopes = _strings(body, "scopes", '["read", "write"]')
+    created, secret = service.create_key(tenant.customer.name, scopes)
+    return ok({**created.public(), "key": secret})
+
+
+@router.delete("/keys/{key_id}", summary="Revoke an API key at once")
+def revoke_key(key_id: str, request: Request, tenant: Admin, service: ServiceDep) -> Response:
+    service.revoke_key(tenant.customer.name, key_id)
+    _forget(request, tenant.customer.name)
+    return ok(True)
+
+
+@router.get("/access", summary="Allowed client networks and the rate limit")
+def access(tenant: Admin, service: ServiceDep) -> Response:
+    return ok(_access(service.customer(tenant.customer.name)))
+
+
+@router.put("/access", summary="Replace the allowed client networks (an empty list: any)")
+def set_access(request: Request, tenant: Admin, body: Body, service: ServiceDep) -> Response:
+    networks = _strings(body, "networks", '["203.0.113.0/24"]')
+    changed = service.set_access(tenant.customer.name, networks)
+    _forget(request, tenant.customer.name)
+    return ok(_access(changed))

@@ -1,0 +1,39 @@
+"""Prometheus metrics of one server process, served at ``/metrics``.
+
+Labels never name a customer (the endpoint needs no key, and customers must not
+learn of each other); routes are the path templates, so ids do not multiply series.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+#: Seconds: from 1 ms to 30 s.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                   10.0, 30.0)
+
+
+class Metrics:
+    """Request counts and latencies, and events stored."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self._requests = Counter(
+            "ccstats_requests", "HTTP requests answered", ["method", "route", "status"],
+            registry=self.registry)
+        self._latency = Histogram(
+            "ccstats_request_duration_seconds", "Time to answer a request (until the last "
+            "byte of the body)", ["route"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        self._events = Counter("ccstats_events_stored", "Events stored by POST /v2/events",
+                               registry=self.registry)
+
+    def request(self, method: str, route: str, status: int, seconds: float) -> None:
+        self._requests.labels(method, route, str(status)).inc()
+        self._latency.labels(route).observe(seconds)
+
+    def events_stored(self, count: int) -> None:
+        self._events.inc(count)
+
+    def exposition(self) -> bytes:
+        """The metrics in the Prometheus text format."""
+        return generate_latest(self.registry)

@@ -1,0 +1,275 @@
+"""Keys, client networks, rate limits, logs, metrics and a full disk, on the real server."""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.conftest import (
+    CCSTATS,
+    Account,
+    Launcher,
+    create_customers,
+    free_port,
+    stop,
+    wait_until_healthy,
+)
+
+CUSTOMER, PASSWORD = "acme-tenant", "acme-admin-pass"
+OTHER, OTHER_PASSWORD = "globex-tenant", "globex-pass"
+STATS = "/v2/statistics/userbased"
+DAY = {"from": "20240301", "to": "20240301", "dimensions": "user"}
+
+
+@pytest.fixture(scope="module")
+def accounts() -> list[Account]:
+    return [(CUSTOMER, "UTC", PASSWORD), (OTHER, "UTC", OTHER_PASSWORD)]
+
+
+def envelope_errors(response: httpx.Response, status: int) -> list[dict[str, Any]]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["response"] is None
+    errors: list[dict[str, Any]] = body["errors"]
+    return errors
+
+
+def batch(first_id: int, count: int, project: int = 1) -> bytes:
+    lines = [json.dumps({"id": f"e{first_id + i}", "type": "userstate", "state": "available",
+                         "start": 1709280000 + 60 * i, "end": 1709280030 + 60 * i,
+                         "projectId": project, "userId": 1}) for i in range(count)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+# keys ---------------------------------------------------------------------------------
+
+
+def test_a_created_key_has_its_scopes_and_revoking_it_takes_effect_at_once(server: str) -> None:
+    with httpx.Client(base_url=server, auth=(CUSTOMER, PASSWORD), timeout=30) as admin:
+        created = admin.post("/v2/keys", json={"scopes": ["read"]})
+        assert created.status_code == 200, created.text
+        key = created.json()["response"]
+        assert set(key) == {"keyid", "scopes", "key"} and key["scopes"] == ["read"]
+        listed = admin.get("/v2/keys").json()["response"]
+        assert {"keyid": key["keyid"], "scopes": ["read"]} in listed
+        assert all("key" not in item for item in listed)  # secrets are never shown again
+        with httpx.Client(base_url=server, auth=(CUSTOMER, key["key"]), timeout=30) as reader:
+            assert reader.get(STATS, params=DAY).status_code == 200
+            envelope_errors(reader.post("/v2/events", content=batch(0, 1)), 403)
+            envelope_errors(reader.get("/v2/keys"), 403)
+            assert admin.delete(f"/v2/keys/{key['keyid']}").json() == {
+                "response": True, "errors": []}
+            envelope_errors(reader.get(STATS, params=DAY), 401)
+        assert key["keyid"] not in {k["keyid"] for k in admin.get("/v2/keys").json()["response"]}
+
+
+def test_key_errors(server: str) -> None:
+    with httpx.Client(base_url=server, auth=(CUSTOMER, PASSWORD), timeout=30) as admin:
+        [error] = envelope_errors(admin.post("/v2/keys", json={"scopes": ["root"]}), 417)
+        assert error["param"] == "scopes" and "read, write" in error["message"]
+        [error] = envelope_errors(admin.post("/v2/keys", json={"scopes": []}), 417)
+        assert error["code"] == "error.required"
+        [error] = envelope_errors(admin.post("/v2/keys", json={"scopes": "read"}), 417)
+        assert error["param"] == "scopes"
+        [error] = envelope_errors(admin.delete("/v2/keys/nope"), 404)
+        assert error["param"] == "keyid"
+        own = [k for k in admin.get("/v2/keys").json()["response"] if "admin" in k["scopes"]]
+        assert len(own) == 1
+        [error] = envelope_errors(admin.delete(f"/v2/keys/{own[0]['keyid']}"), 417)
+        assert "last key with the admin scope" in error["message"]
+        assert admin.get("/v2/keys").status_code == 200  # still usable
+
+
+def test_keys_of_another_customer_are_neither_listed_nor_revocable(server: str) -> None:
+    with httpx.Client(base_url=server, auth=(OTHER, OTHER_PASSWORD), timeout=30) as other:
+        theirs = {k["keyid"] for k in other.get("/v2/keys").json()["response"]}
+    with httpx.Client(base_url=server, auth=(CUSTOMER, PASSWORD), timeout=30) as admin:
+        ours = {k["keyid"] for k in admin.get("/v2/keys").json()["response"]}
+        assert not theirs & ours
+        for key_id in theirs:
+            envelope_errors(admin.delete(f"/v2/keys/{key_id}"), 404)
+    with httpx.Client(base_url=server, auth=(OTHER, OTHER_PASSWORD), timeout=30) as other:
+        assert other.get("/v2/keys").status_code == 200
+
+
+# networks -----------------------------------------------------------------------------
+
+
+def test_allowed_networks(launch: Launcher) -> None:
+    url = launch([(CUSTOMER, "UTC", PASSWORD), (OTHER, "UTC", OTHER_PASSWORD)], {}, [])
+    with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=30) as admin:
+        [error] = envelope_errors(admin.put("/v2/access", json={"networks": ["10.0.0.0/33"]}),
+                                  417)
+        assert error["param"] == "networks" and "CIDR" in error["message"]
+        assert admin.get("/v2/access").json()["response"] == {"networks": [],
+                                                               "rateLimit": None}
+        allowed = admin.put("/v2/access", json={"networks": ["127.0.0.0/8", "::1"]})
+        assert allowed.json()["response"]["networks"] == ["127.0.0.0/8", "::1/128"]
+        assert admin.get(STATS, params=DAY).status_code == 200
+        admin.put("/v2/access", json={"networks": ["203.0.113.0/24"]})
+        [error] = envelope_errors(admin.get(STATS, params=DAY), 403)
+        assert error["code"] == "error.forbidden" and "127.0.0.1" in error["message"]
+        envelope_errors(admin.get("/v2/access"), 403)
+    with httpx.Client(base_url=url, timeout=30) as anonymous:
+        envelope_errors(anonymous.get(STATS, params=DAY), 401)  # strangers learn nothing
+        envelope_errors(anonymous.get(STATS, params=DAY, auth=(CUSTOMER, "wrong")), 401)
+    with httpx.Client(base_url=url, auth=(OTHER, OTHER_PASSWORD), timeout=30) as other:
+        assert other.get(STATS, params=DAY).status_code == 200  # another customer's list
+
+
+# rates --------------------------------------------------------------------------------
+
+
+def test_rate_limit_answers_429_with_retry_after_per_customer(launch: Launcher) -> None:
+    url = launch([(CUSTOMER, "UTC", PASSWORD), (OTHER, "UTC", OTHER_PASSWORD)], {},
+                 ["--rate-limit", "5"])
+    with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=30) as client:
+        statuses = [client.get(STATS, params=DAY) for _ in range(12)]
+    limited = [r for r in statuses if r.status_code == 429]
+    assert limited, [r.status_code for r in statuses]
+    assert {r.status_code for r in statuses} == {200, 429}
+    [error] = envelope_errors(limited[0], 429)
+    assert error["code"] == "error.too_many_requests"
+    assert int(limited[0].headers["Retry-After"]) >= 1
+    with httpx.Client(base_url=url, auth=(OTHER, OTHER_PASSWORD), timeout=30) as other:
+        assert other.get(STATS, params=DAY).status_code == 200  # its own window
+
+
+def test_failed_logins_from_an_address_are_limited(launch: Launcher) -> None:
+    url = launch([(CUSTOMER, "UTC", PASSWORD)], {}, ["--max-failed-logins", "3"])
+    with httpx.Client(base_url=url, timeout=30) as client:
+        statuses = [client.get(STATS, params=DAY, auth=(CUSTOMER, f"guess-{i}")).status_code
+                    for i in range(5)]
+        assert statuses == [401, 401, 401, 429, 429]
+        refused = client.get(STATS, params=DAY, auth=(CUSTOMER, PASSWORD))
+        [error] = envelope_errors(refused, 429)
+        assert "failed logins" in error["message"] and "Retry-After" in refused.headers
+
+
+# logs and metrics ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[Callable[[Sequence[str], Callable[[], None] | None],
+                                      tuple[str, Path, subprocess.Popen[bytes]]]]:
+    """Starts servers whose log file and process the test can read and control."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(options: Sequence[str], preexec: Callable[[], None] | None
+              ) -> tuple[str, Path, subprocess.Popen[bytes]]:
+        folder = tmp_path_factory.mktemp("own")
+        db = folder / "ccstats.duckdb"
+        create_customers(db, [(CUSTOMER, "UTC", PASSWORD)], {})
+        log, port = folder / "server.log", free_port()
+        url = f"http://127.0.0.1:{port}"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [str(CCSTATS), "serve", "--db", str(db), "--port", str(port), "--rate-limit",
+                 "0", *options], stdout=out, stderr=subprocess.STDOUT, preexec_fn=preexec)
+        processes.append(process)
+        assert wait_until_healthy(process, url, log), log.read_text(errors="replace")
+        return url, log, process
+
+    try:
+        yield start
+    finally:
+        for process in processes:
+            stop(process)
+
+
+def logged(log: Path, request_id: str) -> dict[str, Any]:
+    """The log line of a request (written just after its answer was sent)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for line in log.read_text().splitlines():
+            if line.startswith("{") and json.loads(line)["request_id"] == request_id:
+                found: dict[str, Any] = json.loads(line)
+                return found
+        time.sleep(0.05)
+    pytest.fail(f"no log line for request {request_id}:\n{log.read_text()}")
+
+
+def test_one_json_log_line_per_request_and_never_a_key(
+        own_server: Callable[[Sequence[str], Callable[[], None] | None],
+                             tuple[str, Path, subprocess.Popen[bytes]]]) -> None:
+    url, log, _ = own_server([], None)
+    with httpx.Client(base_url=url, timeout=30) as client:
+        ok = client.get(STATS, params=DAY, auth=(CUSTOMER, PASSWORD))
+        wrong = client.get(STATS, params=DAY, auth=(CUSTOMER, "not-the-key"))
+    logged_ok = logged(log, ok.headers["X-Request-Id"])
+    assert logged_ok["customer"] == CUSTOMER and logged_ok["status"] == 200
+    assert logged_ok["path"] == STATS and logged_ok["method"] == "GET"
+    assert logged_ok["bytes"] == len(ok.content) and logged_ok["ms"] >= 0
+    logged_wrong = logged(log, wrong.headers["X-Request-Id"])
+    assert logged_wrong["status"] == 401 and logged_wrong["customer"] is None
+    text = log.read_text()
+    assert PASSWORD not in text and "not-the-key" not in text
+    assert "Authorization" not in text and "from=" not in text
+
+
+def test_metrics_count_requests_and_events(server: str) -> None:
+    with httpx.Client(base_url=server, auth=(CUSTOMER, PASSWORD), timeout=30) as client:
+        stored = client.post("/v2/events", content=batch(1000, 7, project=9))
+        assert stored.json()["response"] == {"stored": 7}
+        client.get(STATS, params=DAY)
+        exposition = httpx.get(f"{server}/metrics", timeout=30)
+    assert exposition.status_code == 200
+    assert exposition.headers["content-type"].startswith("text/plain")
+    samples = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+               for line in exposition.text.splitlines() if line and not line.startswith("#")}
+    assert samples["ccstats_events_stored_total"] >= 7
+    assert samples['ccstats_requests_total{method="GET",route="/v2/statistics/userbased",'
+                   'status="200"}'] >= 1
+    assert samples['ccstats_request_duration_seconds_count{route="/v2/events"}'] >= 1
+    assert CUSTOMER not in exposition.text and OTHER not in exposition.text
+
+
+# a full disk --------------------------------------------------------------------------
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    """A child setup: writes beyond `limit` bytes per file fail (EFBIG) instead of killing."""
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+    return apply
+
+
+def test_a_disk_that_refuses_writes_gives_503_changes_nothing_and_recovers(
+        own_server: Callable[[Sequence[str], Callable[[], None] | None],
+                             tuple[str, Path, subprocess.Popen[bytes]]]) -> None:
+    url, _, process = own_server([], _file_size_limit(8 << 20))
+    with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=60) as client:
+        answers = []
+        for n in range(1, 40):
+            response = client.post("/v2/events", content=batch(100_000 * n, 20_000, project=n))
+            answers.append(response)
+            if response.status_code != 200:
+                break
+        refused = answers[-1]
+        [error] = envelope_errors(refused, 503)
+        assert error["code"] == "error.unavailable" and "Retry-After" in refused.headers
+        assert "duckdb" not in refused.text.lower() and "/" not in error["message"]
+        acknowledged = len(answers) - 1
+        by_project = client.get(STATS, params={"from": "20240301", "to": "20240331",
+                                               "dimensions": "project", "of": "csv",
+                                               "fields": "userstateAvailable"})
+        assert by_project.status_code == 200
+        counts = {line.split(",")[0]: line.split(",")[3]
+                  for line in by_project.text.splitlines()[1:]}
+        assert counts == {str(n): "20000" for n in range(1, acknowledged + 1)}
+        resource.prlimit(process.pid, resource.RLIMIT_FSIZE,
+                         (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        again = client.post("/v2/events", content=batch(9_000_000, 20_000, project=99))
+        assert again.status_code == 200, again.text
+        assert client.get(STATS, params=DAY).status_code == 200

@@ -7,7 +7,7 @@ import resource
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,26 +158,40 @@ def test_failed_logins_from_an_address_are_limited(launch: Launcher) -> None:
 # logs and metrics ---------------------------------------------------------------------
 
 
+#: Starts a server the test controls: (file size limit or None) -> (URL, log file, process)
+OwnServer = Callable[[int | None], tuple[str, Path, "subprocess.Popen[bytes]"]]
+
+
 @pytest.fixture(scope="module")
-def own_server(tmp_path_factory: pytest.TempPathFactory
-               ) -> Iterator[Callable[[Sequence[str], Callable[[], None] | None],
-                                      tuple[str, Path, subprocess.Popen[bytes]]]]:
-    """Starts servers whose log file and process the test can read and control."""
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnServer]:
+    """Starts servers whose log file and process the test can read and control.
+
+    With a file size limit, the server's writes beyond that many bytes per file
+    fail (EFBIG) as on a full disk: SIGXFSZ, ignored here while the server
+    starts, stays ignored in it, and the limit is set on its process.
+    """
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start(options: Sequence[str], preexec: Callable[[], None] | None
-              ) -> tuple[str, Path, subprocess.Popen[bytes]]:
+    def start(file_limit: int | None) -> tuple[str, Path, subprocess.Popen[bytes]]:
         folder = tmp_path_factory.mktemp("own")
         db = folder / "ccstats.duckdb"
         create_customers(db, [(CUSTOMER, "UTC", PASSWORD)], {})
         log, port = folder / "server.log", free_port()
         url = f"http://127.0.0.1:{port}"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [str(CCSTATS), "serve", "--db", str(db), "--port", str(port), "--rate-limit",
-                 "0", *options], stdout=out, stderr=subprocess.STDOUT, preexec_fn=preexec)
+        previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        try:
+            with log.open("wb") as out:
+                process = subprocess.Popen(
+                    [str(CCSTATS), "serve", "--db", str(db), "--port", str(port),
+                     "--rate-limit", "0"], stdout=out, stderr=subprocess.STDOUT,
+                    restore_signals=False)
+        finally:
+            signal.signal(signal.SIGXFSZ, previous)
         processes.append(process)
         assert wait_until_healthy(process, url, log), log.read_text(errors="replace")
+        if file_limit is not None:
+            resource.prlimit(process.pid, resource.RLIMIT_FSIZE,
+                             (file_limit, resource.RLIM_INFINITY))
         return url, log, process
 
     try:
@@ -199,10 +213,8 @@ def logged(log: Path, request_id: str) -> dict[str, Any]:
     pytest.fail(f"no log line for request {request_id}:\n{log.read_text()}")
 
 
-def test_one_json_log_line_per_request_and_never_a_key(
-        own_server: Callable[[Sequence[str], Callable[[], None] | None],
-                             tuple[str, Path, subprocess.Popen[bytes]]]) -> None:
-    url, log, _ = own_server([], None)
+def test_one_json_log_line_per_request_and_never_a_key(own_server: OwnServer) -> None:
+    url, log, _ = own_server(None)
     with httpx.Client(base_url=url, timeout=30) as client:
         ok = client.get(STATS, params=DAY, auth=(CUSTOMER, PASSWORD))
         wrong = client.get(STATS, params=DAY, auth=(CUSTOMER, "not-the-key"))
@@ -237,18 +249,9 @@ def test_metrics_count_requests_and_events(server: str) -> None:
 # a full disk --------------------------------------------------------------------------
 
 
-def _file_size_limit(limit: int) -> Callable[[], None]:
-    """A child setup: writes beyond `limit` bytes per file fail (EFBIG) instead of killing."""
-    def apply() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
-    return apply
-
-
 def test_a_disk_that_refuses_writes_gives_503_changes_nothing_and_recovers(
-        own_server: Callable[[Sequence[str], Callable[[], None] | None],
-                             tuple[str, Path, subprocess.Popen[bytes]]]) -> None:
-    url, _, process = own_server([], _file_size_limit(8 << 20))
+        own_server: OwnServer) -> None:
+    url, _, process = own_server(8 << 20)
     with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=60) as client:
         answers = []
         for n in range(1, 40):

@@ -13,12 +13,16 @@
 - PBXware's outbound lines: ``OUTDIAL`` opens, ``OUTANSWER`` / ``OUTTRANSFER``
   (ring and talk seconds in the last two fields) end an answered outbound call,
   ``OUTCANCEL``, ``OUTCHANUNAVAIL``, ``OUTCONGESTION``, ``OUTBUSY``,
-  ``OUTNOANSWER`` an unanswered one.
+  ``OUTNOANSWER`` an unanswered one. The routes PBXware tries one after another
+  for one call (several OUTDIAL … end pairs of one callid) are one call, from the
+  first OUTDIAL to the last end, answered at the first answering end line minus
+  its talk seconds (a call answered, then transferred with OUTTRANSFER, is talked
+  until the transfer's end).
 
-A call whose end is not in the log yet produces nothing but an `OpenItem`; it is
-given up as lost when the member connects to another call or ``QUEUESTART``
-(Asterisk restarted) is logged. A
-second end line of a call already ended (a log that repeats a line) is ignored.
+A call whose end is not in the log yet produces nothing but an `OpenItem`; an
+inbound one is given up as lost when the member connects to another call or
+``QUEUESTART`` (Asterisk restarted) is logged. A second end line of an inbound
+call already ended (a log that repeats a line) is ignored.
 """
 
 from __future__ import annotations
@@ -71,10 +75,33 @@ def _calltime(end: Record) -> int | None:
     return end.number(-2)  # ATTENDEDTRANSFER: method|data...|holdtime|calltime|origposition
 
 
+@dataclass(slots=True)
+class _Outbound:
+    """The lines of one outbound call: PBXware logs one OUTDIAL and one end per route tried."""
+
+    first: Record
+    ends: list[Record] = field(default_factory=list)
+    dialing: Record | None = None  # an OUTDIAL not ended yet
+
+    def event(self) -> tuple[LogEvent, int] | None:
+        if not self.ends:
+            return None
+        last = self.ends[-1]
+        answered = next((e for e in self.ends if e.event in OUT_ANSWERED), None)
+        start = self.first.time
+        if self.first.event != "OUTDIAL":  # the log begins after the OUTDIAL
+            start = last.time - min((last.number(2) or 0) + (last.number(3) or 0), last.time)
+        answer = None if answered is None else max(answered.time - (answered.number(3) or 0),
+                                                   start)
+        return (LogEvent(event_id("out", last.callid, last.agent, start), "call", "out",
+                         last.queue, last.agent, start, max(last.time, start), answer),
+                last.line)
+
+
 def pair_calls(records: Iterable[Record]) -> Calls:
     calls = Calls()
     connects: dict[tuple[str, str], list[Record]] = defaultdict(list)
-    dials: dict[tuple[str, str], Record] = {}
+    outbound: dict[tuple[str, str], _Outbound] = {}
     seen: Counter[tuple[object, ...]] = Counter()
     ended: set[tuple[str, str]] = set()
 
@@ -86,9 +113,11 @@ def pair_calls(records: Iterable[Record]) -> Calls:
 
     for r in records:
         if r.event == "QUEUESTART":
-            calls.lost += sum(map(len, connects.values())) + len(dials)
+            calls.lost += sum(map(len, connects.values()))
+            calls.lost += sum(1 for o in outbound.values() if o.dialing and not o.ends)
             connects.clear()
-            dials.clear()
+            for o in outbound.values():
+                o.dialing = None
         if not is_member(r.agent) or r.event not in CALL_EVENTS:
             continue
         key = (r.callid, r.agent)
@@ -108,8 +137,6 @@ def pair_calls(records: Iterable[Record]) -> Calls:
                     calls.lost += len(pending)
                     pending.clear()
             connects[key].append(r)
-        elif r.event == "OUTDIAL":
-            dials[key] = r
         elif r.event in END_EVENTS:
             if connects[key]:
                 _answered(r, connects[key].pop(0), add)
@@ -117,17 +144,23 @@ def pair_calls(records: Iterable[Record]) -> Calls:
                 _answered(r, None, add)
             ended.add(key)
         else:
-            if key in dials:
-                _outbound(r, dials.pop(key), add)
-            elif key not in ended:
-                _outbound(r, None, add)
-            ended.add(key)
+            call = outbound.setdefault(key, _Outbound(r))
+            if r.event == "OUTDIAL":
+                call.dialing = r
+            else:
+                call.ends.append(r)
+                call.dialing = None
     for pending in connects.values():
         calls.open.extend(OpenItem(c.agent, c.time - (c.number(2) or 0)) for c in pending)
-    calls.open.extend(OpenItem(d.agent, d.time) for d in dials.values())
+    for call in outbound.values():
+        if call.dialing is not None:
+            calls.open.append(OpenItem(call.first.agent, call.first.time))
+        elif (found := call.event()) is not None:
+            event, line = found
+            add(event, line)
+            add(LogEvent(event_id("out-call", event.id), "userstate", "call", event.queue,
+                         event.member, event.start, event.end), line)
     return calls
-
-
 def _answered(end: Record, connect: Record | None, add: _Add) -> None:
     calltime = _calltime(end)
     if connect is not None:
@@ -147,16 +180,3 @@ def _answered(end: Record, connect: Record | None, add: _Add) -> None:
                      end.agent, start, answer), end.line)
     add(LogEvent(event_id("in-call", *identity), "userstate", "call", queue, end.agent,
                  answer, stop), end.line)
-
-
-def _outbound(end: Record, dial: Record | None, add: _Add) -> None:
-    ring, talk = end.number(2) or 0, end.number(3) or 0
-    stop = end.time
-    start = dial.time if dial is not None else stop - min(ring + talk, stop)
-    answer = max(stop - talk, start) if end.event in OUT_ANSWERED else None
-    identity = (end.callid, end.agent, start)
-    add(LogEvent(event_id("out", *identity), "call", "out", end.queue, end.agent, start, stop,
-                 answer), end.line)
-    add(LogEvent(event_id("out-call", *identity), "userstate", "call", end.queue, end.agent,
-                 start, stop), end.line)
-

@@ -164,3 +164,20 @@ def test_a_file_without_queue_log_lines_stores_nothing(service: Service, custome
         import_logs(service, customer, [path])
     assert "no queue_log line" in str(caught.value.errors[0])
     assert names.listed(service, customer) == []
+
+
+def test_field_layouts_vary_and_are_read_as_far_as_they_go(service: Service, customer: str,
+                                                           tmp_path: Path) -> None:
+    lines = [
+        f"{T}|c1|q|SIP/1|CONNECT|5",  # no bridged channel, no ring time
+        f"{T + 10}|c1|q|SIP/1|COMPLETECALLER|5|10|1|extra|fields\r",  # CRLF, more fields
+        f"{T + 20}|c2|q|SIP/1|RINGNOANSWER|1999|extra",  # 1.999 s: 1 ring second
+        f"{T + 30}.250|c3|q|SIP/1|COMPLETEAGENT|2",  # fractional epoch; no calltime
+        f"{T + 40}|c4|q|SIP/1",  # too few fields
+        f"99999999999|c5|q|SIP/1|RINGNOANSWER|1000",  # after 2099
+    ]
+    report = import_logs(service, customer, [write(tmp_path, lines, final_newline=True)])
+    assert [line for _, line in report.malformed] == [5, 6]
+    found = by_user(service, customer)["1"]
+    assert found["callInAnswered"] == (2, 10)  # c1 10 s; c3 without calltime: 0 s
+    assert found["callInMissed"] == (1, 1)

@@ -91,11 +91,11 @@ class _Outbound:
         start = self.first.time
         if self.first.event != "OUTDIAL":  # the log begins after the OUTDIAL
             start = last.time - min((last.number(2) or 0) + (last.number(3) or 0), last.time)
-        answer = None if answered is None else max(answered.time - (answered.number(3) or 0),
-                                                   start)
+        end = max(last.time, start)
+        answer = None if answered is None else min(max(
+            answered.time - (answered.number(3) or 0), start), end)
         return (LogEvent(event_id("out", last.callid, last.agent, start), "call", "out",
-                         last.queue, last.agent, start, max(last.time, start), answer),
-                last.line)
+                         last.queue, last.agent, start, end, answer), last.line)
 
 
 def pair_calls(records: Iterable[Record]) -> Calls:

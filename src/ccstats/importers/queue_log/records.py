@@ -14,6 +14,9 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ccstats.events import MAX_EPOCH, MIN_EPOCH
+from ccstats.importers.queue_log.log_events import DAY
+
 PBXWARE_HEADER = "uid,date_time,callid,queue_name,type,event,"
 NO_NAME = "NONE"
 
@@ -48,6 +51,11 @@ class ParsedLog:
     lines: int = 0
 
 
+def _is_epoch(text: str) -> bool:
+    """Whole epoch seconds that ccstats accepts as a timestamp."""
+    return text.isdigit() and MIN_EPOCH + DAY <= int(text) < MAX_EPOCH
+
+
 def parse_line(number: int, text: str) -> Record | None:
     """A raw line, or None if it is not ``epoch|callid|queue|agent|EVENT[|data...]``."""
     parts = text.rstrip("\r\n").split("|")
@@ -55,7 +63,7 @@ def parse_line(number: int, text: str) -> Record | None:
         return None
     epoch, callid, queue, agent, event, *data = parts
     whole = epoch.strip().split(".", 1)[0]
-    if not whole.isdigit() or not event.strip():
+    if not _is_epoch(whole) or not event.strip():
         return None
     return Record(number, int(whole), callid.strip(), queue.strip(), agent.strip(),
                   event.strip().upper(), tuple(data))
@@ -89,7 +97,7 @@ _PBXWARE_DEFAULT = ("param1", "param2", "param3")
 def _pbxware_record(number: int, row: dict[str, str]) -> Record | None:
     epoch = (row.get("date_time") or "").strip()
     event = (row.get("event") or "").strip().upper()
-    if not epoch.isdigit() or not event:
+    if not _is_epoch(epoch) or not event:
         return None
     columns = _PBXWARE_DATA.get(event, _PBXWARE_DEFAULT)
     return Record(number, int(epoch), (row.get("callid") or "").strip(),

@@ -174,7 +174,7 @@ def test_field_layouts_vary_and_are_read_as_far_as_they_go(service: Service, cus
         f"{T + 20}|c2|q|SIP/1|RINGNOANSWER|1999|extra",  # 1.999 s: 1 ring second
         f"{T + 30}.250|c3|q|SIP/1|COMPLETEAGENT|2",  # fractional epoch; no calltime
         f"{T + 40}|c4|q|SIP/1",  # too few fields
-        f"99999999999|c5|q|SIP/1|RINGNOANSWER|1000",  # after 2099
+        "99999999999|c5|q|SIP/1|RINGNOANSWER|1000",  # after 2099
     ]
     report = import_logs(service, customer, [write(tmp_path, lines, final_newline=True)])
     assert [line for _, line in report.malformed] == [5, 6]

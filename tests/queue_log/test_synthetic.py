@@ -181,3 +181,26 @@ def test_field_layouts_vary_and_are_read_as_far_as_they_go(service: Service, cus
     found = by_user(service, customer)["1"]
     assert found["callInAnswered"] == (2, 10)  # c1 10 s; c3 without calltime: 0 s
     assert found["callInMissed"] == (1, 1)
+
+
+def test_long_sessions_and_pauses_are_cut_at_midnight(service: Service, customer: str,
+                                                      tmp_path: Path) -> None:
+    """Logged in for two days from 10:00 UTC, paused across the first midnight."""
+    lines = [f"{T}|NONE|q|SIP/7|ADDMEMBER|",
+             f"{T + 50_000}|NONE|q|SIP/7|PAUSE|",
+             f"{T + 60_000}|NONE|q|SIP/7|UNPAUSE|",
+             f"{T + 172_800}|NONE|q|SIP/7|REMOVEMEMBER|"]
+    import_logs(service, customer, [write(tmp_path, lines)])
+    customer_id = service.customer(customer).customer_id
+    answer = service.query(customer, {"from": "20240101", "to": "20240103", "dimensions": "date",
+                                      "fields": "userstateAvailable,userstateBreak",
+                                      "projects": ",".join(str(p.project_id) for p in
+                                                           service.store.projects(customer_id))})
+    found = {r["date"]: {d["field"]: (d["count"], d["sum"]) for d in r["data"]}
+             for r in records(answer)}
+    # midnights at T + 50,400 and T + 136,800; the pause is 50,000-60,000
+    assert found == {
+        "2024-01-01": {"userstateAvailable": (1, 50_000), "userstateBreak": (1, 400)},
+        "2024-01-02": {"userstateAvailable": (1, 86_400 - 9_600), "userstateBreak": (1, 9_600)},
+        "2024-01-03": {"userstateAvailable": (1, 36_000)},
+    }

@@ -27,7 +27,7 @@ call already ended (a log that repeats a line) is ignored.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -94,13 +94,14 @@ class _Outbound:
         end = max(last.time, start)
         answer = None if answered is None else min(max(
             answered.time - (answered.number(3) or 0), start), end)
-        return (LogEvent(event_id("out", last.callid, last.agent, start), "call", "out",
+        identity = (self.first.callid, self.first.agent, self.first.time)
+        return (LogEvent(event_id("out", *identity), "call", "out",
                          last.queue, last.agent, start, end, answer), last.line)
 
 
 def pair_calls(records: Iterable[Record]) -> Calls:
     calls = Calls()
-    connects: dict[tuple[str, str], list[Record]] = defaultdict(list)
+    connects: dict[str, Record] = {}  # the CONNECT of each member's call in progress
     outbound: dict[tuple[str, str], _Outbound] = {}
     seen: Counter[tuple[object, ...]] = Counter()
     ended: set[tuple[str, str]] = set()
@@ -113,7 +114,7 @@ def pair_calls(records: Iterable[Record]) -> Calls:
 
     for r in records:
         if r.event == "QUEUESTART":
-            calls.lost += sum(map(len, connects.values()))
+            calls.lost += len(connects)
             calls.lost += sum(1 for o in outbound.values() if o.dialing and not o.ends)
             connects.clear()
             for o in outbound.values():
@@ -132,14 +133,12 @@ def pair_calls(records: Iterable[Record]) -> Calls:
                 add(LogEvent(event_id("ringing", *identity, seen[identity]), "userstate",
                              "ringing", r.queue, r.agent, start, r.time), r.line)
         elif r.event == "CONNECT":
-            for other, pending in connects.items():
-                if other[1] == r.agent and pending:
-                    calls.lost += len(pending)
-                    pending.clear()
-            connects[key].append(r)
+            if r.agent in connects:
+                calls.lost += 1
+            connects[r.agent] = r
         elif r.event in END_EVENTS:
-            if connects[key]:
-                _answered(r, connects[key].pop(0), add)
+            if r.agent in connects and connects[r.agent].callid == r.callid:
+                _answered(r, connects.pop(r.agent), add)
             elif key not in ended:  # not a repeated end line of a call already ended
                 _answered(r, None, add)
             ended.add(key)
@@ -150,8 +149,7 @@ def pair_calls(records: Iterable[Record]) -> Calls:
             else:
                 call.ends.append(r)
                 call.dialing = None
-    for pending in connects.values():
-        calls.open.extend(OpenItem(c.agent, c.time - (c.number(2) or 0)) for c in pending)
+    calls.open.extend(OpenItem(c.agent, c.time - (c.number(2) or 0)) for c in connects.values())
     for call in outbound.values():
         if call.dialing is not None:
             calls.open.append(OpenItem(call.first.agent, call.first.time))
@@ -161,6 +159,8 @@ def pair_calls(records: Iterable[Record]) -> Calls:
             add(LogEvent(event_id("out-call", event.id), "userstate", "call", event.queue,
                          event.member, event.start, event.end), line)
     return calls
+
+
 def _answered(end: Record, connect: Record | None, add: _Add) -> None:
     calltime = _calltime(end)
     if connect is not None:

@@ -20,11 +20,12 @@ that opened them and the start of the piece.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ccstats.importers.queue_log.calls import OpenItem, is_member
-from ccstats.importers.queue_log.log_events import LogEvent, day_pieces, event_id
+from ccstats.importers.queue_log.log_events import DAY, LogEvent, day_pieces, event_id
 from ccstats.importers.queue_log.records import NO_NAME, Record
 
 LOGINS = {"AGENTLOGIN": "AGENTLOGOFF", "AGENTCALLBACKLOGIN": "AGENTCALLBACKLOGOFF",
@@ -126,10 +127,12 @@ def merge(spans: Iterable[Span], user_of: Callable[[str], int]) -> dict[int, lis
 
 
 def _subtract(start: int, end: int, busy: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """[start, end) minus the intervals `busy` (sorted by start)."""
+    """[start, end) minus the intervals `busy` (sorted by start, none longer than a day)."""
     free, cursor = [], start
-    for b_start, b_end in busy:
-        if b_end <= cursor or b_start >= end:
+    for b_start, b_end in busy[bisect.bisect_left(busy, (start - DAY, 0)):]:
+        if b_start >= end:
+            break
+        if b_end <= cursor:
             continue
         if b_start > cursor:
             free.append((cursor, b_start))
@@ -158,7 +161,7 @@ def user_states(records: Sequence[Record], call_events: Sequence[LogEvent],
                 states.open_pauses += 1
                 still_open.setdefault(user, []).append(pause.start)
                 continue
-            busy.setdefault(user, []).append((pause.start, pause.end))
+            busy.setdefault(user, []).extend(day_pieces(pause.start, pause.end))
             opener = pause.spans[0]
             queue = pause.queue()
             if queue == NO_NAME:

@@ -167,10 +167,10 @@ def _print_queue_log_report(report: QueueLogReport) -> None:
     if len(report.malformed) > 10:
         _err.print(f"... {len(report.malformed)} lines skipped in all", markup=False)
     conversion = report.conversion
-    click.echo(f"read {report.lines} lines ({report.records} queue_log events); stored "
-               f"{report.stored} events: {report.count('call', 'in')} inbound calls, "
+    click.echo(f"read {report.lines} lines ({report.records} queue_log events): "
+               f"{report.count('call', 'in')} inbound calls, "
                f"{report.count('call', 'out')} outbound calls, "
-               f"{report.count('userstate')} user states")
+               f"{report.count('userstate')} user states; stored {report.stored} events")
     if conversion.open_calls or conversion.open_sessions or conversion.open_pauses:
         click.echo(f"still open, imported once ended: {conversion.open_calls} calls, "
                    f"{conversion.open_sessions} login sessions, {conversion.open_pauses} pauses")

@@ -48,7 +48,6 @@ class NameMap:
 
     def __init__(self, service: Service, customer_name: str) -> None:
         self._service = service
-        self._customer_name = customer_name
         self._customer_id = service.customer(customer_name).customer_id
         self._ids: dict[tuple[MappingKind, str], int] = {
             (m.kind, m.name): m.target_id

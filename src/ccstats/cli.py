@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -29,6 +32,9 @@ from ccstats.errors import NotFound, QueryRejected, StoreUnavailable
 from ccstats.model import Status, UserKind
 from ccstats.query import DEFAULT_MAX_DAYS
 from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged
+
+if TYPE_CHECKING:
+    from ccstats.importers.queue_log.importer import QueueLogReport
 
 DEFAULT_DB = "ccstats.duckdb"
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -180,22 +186,34 @@ def key_revoke(key_id: str, customer: str, db: str) -> None:
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @customer_option
-@click.option("--format", "input_format", type=click.Choice(["ndjson"]), default="ndjson",
-              show_default=True, help="Input format.")
+@click.option("--format", "input_format", type=click.Choice(["ndjson", "queue_log"]),
+              default="ndjson", show_default=True,
+              help="ndjson: ccstats events; queue_log: an Asterisk queue_log (docs/asterisk.md).")
 @click.option("--skip-invalid", is_flag=True,
               help="Store the valid lines and count the invalid ones instead of stopping.")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="With --skip-invalid: write the invalid lines to this file.")
+@click.option("--follow", is_flag=True,
+              help="queue_log: keep importing what is appended to FILE until Ctrl-C/SIGTERM.")
 @db_option
 def import_(files: tuple[Path, ...], customer: str, input_format: str, skip_invalid: bool,
-            rejects: Path | None, db: str) -> None:
-    """Store the events of NDJSON FILES as one atomic batch.
+            rejects: Path | None, follow: bool, db: str) -> None:
+    """Store the events of FILES as one atomic batch.
 
-    By default any invalid line stops the import before anything is stored, and
-    the problems are listed (up to 100).
+    NDJSON: by default any invalid line stops the import before anything is
+    stored, and the problems are listed (up to 100). queue_log: every call,
+    ring, pause and login session that has ended is stored; lines that are no
+    queue_log line and unknown events are counted and reported.
     """
     if rejects and not skip_invalid:
         raise click.UsageError("--rejects needs --skip-invalid")
+    if input_format == "queue_log":
+        if skip_invalid:
+            raise click.UsageError("--skip-invalid is for --format ndjson")
+        _import_queue_log(list(files), customer, follow, db)
+        return
+    if follow:
+        raise click.UsageError("--follow is for --format queue_log")
     total = sum(path.stat().st_size for path in files)
     with _service(db) as service:
         service.customer(customer)
@@ -213,6 +231,47 @@ def import_(files: tuple[Path, ...], customer: str, input_format: str, skip_inva
         _print_report(report, skip_invalid, rejects)
         if report.rejected and not skip_invalid:
             sys.exit(2)
+
+
+def _import_queue_log(files: list[Path], customer: str, follow: bool, db: str) -> None:
+    from ccstats.importers.queue_log import importer
+
+    with _service(db) as service:
+        if not follow:
+            _print_queue_log_report(importer.import_logs(service, customer, files))
+            return
+        if len(files) != 1:
+            raise click.UsageError("--follow takes one FILE")
+        stop = threading.Event()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signal_number, lambda *_: stop.set())
+        click.echo(f"following {files[0]} (Ctrl-C to stop)")
+        importer.follow(service, customer, files[0], stop, _print_queue_log_report)
+        click.echo("stopped")
+
+
+def _print_queue_log_report(report: QueueLogReport) -> None:
+    for source, line in report.malformed[:10]:
+        _err.print(f"{source}: line {line}: not a queue_log line, skipped", markup=False)
+    if len(report.malformed) > 10:
+        _err.print(f"... {len(report.malformed)} lines skipped in all", markup=False)
+    conversion = report.conversion
+    click.echo(f"read {report.lines} lines ({report.records} queue_log events): "
+               f"{report.count('call', 'in')} inbound calls, "
+               f"{report.count('call', 'out')} outbound calls, "
+               f"{report.count('userstate')} user states; stored {report.stored} events")
+    if conversion.open_calls or conversion.open_sessions or conversion.open_pauses:
+        click.echo(f"still open, imported once ended: {conversion.open_calls} calls, "
+                   f"{conversion.open_sessions} login sessions, {conversion.open_pauses} pauses")
+    if conversion.lost_calls:
+        click.echo(f"{conversion.lost_calls} calls never ended (the member took another call "
+                   "or Asterisk restarted): not imported")
+    if conversion.implausible:
+        click.echo(f"{len(conversion.implausible)} calls longer than a day not imported "
+                   f"(lines {', '.join(map(str, conversion.implausible[:10]))})")
+    if conversion.unknown:
+        listed = ", ".join(f"{name}: {n}" for name, n in sorted(conversion.unknown.items()))
+        click.echo(f"unknown events, counted and not imported: {listed}")
 
 
 def _print_report(report: ImportReport, skip_invalid: bool, rejects: Path | None) -> None:
@@ -368,6 +427,42 @@ def preset_list(customer: str, db: str) -> None:
     with _service(db) as service:
         for found in service.store.presets(service.customer(customer).customer_id):
             click.echo(f"{found.preset_id}\t{found.name}\t{','.join(found.fields)}")
+
+
+@main.group()
+def mapping() -> None:
+    """Asterisk queues → projects and queue members → users (see docs/asterisk.md)."""
+
+
+@mapping.command("list")
+@customer_option
+@db_option
+def mapping_list(customer: str, db: str) -> None:
+    """List the mappings: kind, name in the log, id, and the project or user name."""
+    from ccstats.importers.queue_log import names
+
+    with _service(db) as service:
+        for found, name in names.listed(service, customer):
+            kind = "queue" if found.kind == "project" else "member"
+            click.echo(f"{kind}\t{found.name}\t{found.kind} {found.target_id}\t{name}")
+
+
+@mapping.command("set")
+@click.argument("kind", type=click.Choice(["queue", "member"]))
+@click.argument("name")
+@click.argument("target_id", metavar="ID", type=int)
+@customer_option
+@db_option
+def mapping_set(kind: str, name: str, target_id: int, customer: str, db: str) -> None:
+    """Map queue or member NAME (as the log writes it) to project or user ID.
+
+    Events imported before keep their ids: import the log again to move them.
+    """
+    from ccstats.importers.queue_log import names
+
+    with _service(db) as service:
+        saved = names.set_mapping(service, customer, kind, name, target_id)
+        click.echo(f"{kind} {saved.name} → {saved.kind} {saved.target_id}")
 
 
 def _serve(service: Service, settings: Settings, host: str, port: int) -> None:

@@ -66,6 +66,27 @@ class User:
         }
 
 
+class MappingKind(StrEnum):
+    """What a name of an outside system is mapped to: a project or a user."""
+
+    PROJECT = "project"
+    USER = "user"
+
+
+@dataclass(frozen=True, slots=True)
+class NameMapping:
+    """A name of an outside system (an Asterisk queue or queue member) and its id here.
+
+    `source` names the system (``queue_log``), `name` is the name as that system
+    writes it (``Local/2004@from-internal/n``), `target_id` the project or user id.
+    """
+
+    source: str
+    kind: MappingKind
+    name: str
+    target_id: int
+
+
 @dataclass(frozen=True, slots=True)
 class Preset:
     """A named list of KPI names (a column preset)."""

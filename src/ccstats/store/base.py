@@ -13,6 +13,8 @@ Contract shared by every implementation:
   (times counted), ``secs`` (seconds) and ``hits`` (contributions, which decide
   whether a field is present). They are derived from the events and can be
   recomputed by `rebuild` at any time.
+- **Name mappings** (`NameMapping`) tie names of an outside system to project
+  and user ids; at most one per (customer, source, kind, name), kept until replaced.
 - **Statistics** are streamed by `records` as UTF-8 pieces that concatenate to
   the records in the requested order, already rendered for the requested format
   (see `ccstats.render` for the separator and what surrounds them).
@@ -26,7 +28,16 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from ccstats.model import ApiKey, Customer, Preset, Project, Status, User, UserKind
+from ccstats.model import (
+    ApiKey,
+    Customer,
+    NameMapping,
+    Preset,
+    Project,
+    Status,
+    User,
+    UserKind,
+)
 from ccstats.query import StatsQuery
 
 
@@ -71,6 +82,18 @@ class Store(Protocol):
     def presets(self, customer_id: int) -> list[Preset]: ...
     def create_preset(self, customer_id: int, name: str, fields: tuple[str, ...]) -> Preset: ...
     def delete_preset(self, customer_id: int, preset_id: int) -> bool: ...
+
+    # names of outside systems (e.g. Asterisk queues and members) and their ids here
+    def name_mappings(self, customer_id: int, source: str) -> list[NameMapping]:
+        """The customer's mappings of `source`, ordered by kind, then name."""
+        ...
+
+    def save_name_mapping(self, customer_id: int, mapping: NameMapping) -> None:
+        """Insert, or replace the one with the same (source, kind, name).
+
+        Only stores the pair: it neither checks nor creates the project or user.
+        """
+        ...
 
     # events and sums
     def writer(self, customer_id: int) -> AbstractContextManager[EventWriter]:

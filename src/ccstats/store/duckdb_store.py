@@ -3,6 +3,7 @@
 Tables
 ------
 ``customers``, ``api_keys``, ``projects``, ``users``, ``presets``: metadata.
+``name_mappings``: names of outside systems (Asterisk queues, members) → ids.
 ``events``: the normalized events, the source of truth (no index: DuckDB's
 hash joins find replaced ids faster than an ART index could be maintained).
 ``sums``: quarter-hour sums as an append-only log of deltas (see
@@ -32,7 +33,18 @@ import pyarrow as pa
 from ccstats import buckets
 from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER
 from ccstats.errors import StoreUnavailable
-from ccstats.model import ApiKey, Customer, Preset, Project, Scope, Status, User, UserKind
+from ccstats.model import (
+    ApiKey,
+    Customer,
+    MappingKind,
+    NameMapping,
+    Preset,
+    Project,
+    Scope,
+    Status,
+    User,
+    UserKind,
+)
 from ccstats.query import StatsQuery
 from ccstats.store.contributions import sums_sql
 from ccstats.store.id_index import Hashes, IdIndex
@@ -47,7 +59,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_THRESHOLD = "256MiB"
 
 #: Version of the layout below; a database written by an older version is migrated on open.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -88,6 +100,14 @@ CREATE TABLE IF NOT EXISTS presets (
     name VARCHAR NOT NULL,
     fields VARCHAR[] NOT NULL,
     PRIMARY KEY (customer_id, preset_id)
+);
+CREATE TABLE IF NOT EXISTS name_mappings (
+    customer_id INTEGER NOT NULL,
+    source VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    target_id BIGINT NOT NULL,
+    PRIMARY KEY (customer_id, source, kind, name)
 );
 CREATE TABLE IF NOT EXISTS events (
     customer_id INTEGER NOT NULL,
@@ -276,11 +296,15 @@ class DuckDBStore:
         self._migrate()
 
     def _migrate(self) -> None:
-        """Bring an older database to `SCHEMA_VERSION` (the sums are derived: rebuild them)."""
+        """Bring an older database to `SCHEMA_VERSION`.
+
+        Version 2 changed the layout of the sums (derived data: they are rebuilt);
+        version 3 added ``name_mappings`` (created empty by `SCHEMA`).
+        """
         rows = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         version = int(rows[0][0]) if rows else 0
         if version < SCHEMA_VERSION:
-            if _scalar(self._db, "SELECT count(*) FROM events"):
+            if version < 2 and _scalar(self._db, "SELECT count(*) FROM events"):
                 self.rebuild()
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                              [str(SCHEMA_VERSION)])
@@ -448,6 +472,23 @@ class DuckDBStore:
                 [customer_id, preset_id],
             ).fetchall()
         return bool(deleted)
+
+    # name mappings ------------------------------------------------------------------
+    def name_mappings(self, customer_id: int, source: str) -> list[NameMapping]:
+        rows = self._read(
+            "SELECT kind, name, target_id FROM name_mappings WHERE customer_id = ? "
+            "AND source = ? ORDER BY kind, name",
+            [customer_id, source],
+        )
+        return [NameMapping(source, MappingKind(r[0]), r[1], int(r[2])) for r in rows]
+
+    def save_name_mapping(self, customer_id: int, mapping: NameMapping) -> None:
+        with self._writing():
+            self._db.execute(
+                "INSERT OR REPLACE INTO name_mappings VALUES (?, ?, ?, ?, ?)",
+                [customer_id, mapping.source, str(mapping.kind), mapping.name,
+                 mapping.target_id],
+            )
 
     # events and sums ----------------------------------------------------------------
     @contextmanager

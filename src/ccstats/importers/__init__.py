@@ -1,0 +1,1 @@
+"""Importers: logs written by other systems, turned into ccstats events."""

@@ -1,0 +1,182 @@
+"""Rings, answered calls and outbound calls of members, paired from their lines.
+
+- ``RINGNOANSWER`` / ``RINGCANCELED`` (ring time in **milliseconds**): a missed
+  inbound call of the member, ``[time - ring, time)``, and a ``ringing`` state.
+- ``CONNECT`` (``holdtime|bridged channel[|ringtime]``, ring time in seconds and
+  only since Asterisk 1.6) opens an answered call; it is ended by the member's
+  ``COMPLETECALLER`` / ``COMPLETEAGENT`` (``holdtime|calltime|...``),
+  ``TRANSFER`` / ``BLINDTRANSFER`` (``exten|context|holdtime|calltime|...``) or
+  ``ATTENDEDTRANSFER`` (``...|holdtime|calltime|origposition``) of the same
+  callid: ``start`` = CONNECT - ring time, ``answer`` = CONNECT, ``end`` =
+  CONNECT + calltime. An end line without its CONNECT (a log that begins
+  mid-call) still makes a call: ``answer`` = end - calltime.
+- PBXware's outbound lines: ``OUTDIAL`` opens, ``OUTANSWER`` / ``OUTTRANSFER``
+  (ring and talk seconds in the last two fields) end an answered outbound call,
+  ``OUTCANCEL``, ``OUTCHANUNAVAIL``, ``OUTCONGESTION``, ``OUTBUSY``,
+  ``OUTNOANSWER`` an unanswered one. The routes PBXware tries one after another
+  for one call (several OUTDIAL … end pairs of one callid) are one call, from the
+  first OUTDIAL to the last end, answered at the first answering end line minus
+  its talk seconds (a call answered, then transferred with OUTTRANSFER, is talked
+  until the transfer's end).
+
+A call whose end is not in the log yet produces nothing but an `OpenItem`; an
+inbound one is given up as lost when the member connects to another call or
+``QUEUESTART`` (Asterisk restarted) is logged. A second end line of an inbound
+call already ended (a log that repeats a line) is ignored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from ccstats.importers.queue_log.log_events import DAY, LogEvent, event_id
+from ccstats.importers.queue_log.records import NO_NAME, Record
+
+RING_EVENTS = frozenset({"RINGNOANSWER", "RINGCANCELED"})
+END_EVENTS = frozenset({"COMPLETEAGENT", "COMPLETECALLER", "TRANSFER", "BLINDTRANSFER",
+                        "ATTENDEDTRANSFER"})
+OUT_ANSWERED = frozenset({"OUTANSWER", "OUTTRANSFER"})
+OUT_UNANSWERED = frozenset({"OUTCANCEL", "OUTCHANUNAVAIL", "OUTCONGESTION", "OUTBUSY",
+                            "OUTNOANSWER"})
+_Add = Callable[[LogEvent, int], None]
+
+CALL_EVENTS = RING_EVENTS | END_EVENTS | OUT_ANSWERED | OUT_UNANSWERED | {"CONNECT", "OUTDIAL"}
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """A call, session or pause of `member` that began at `since` and has not ended yet."""
+
+    member: str
+    since: int
+
+
+@dataclass(slots=True)
+class Calls:
+    events: list[LogEvent] = field(default_factory=list)
+    open: list[OpenItem] = field(default_factory=list)
+    #: Lines whose call would be longer than a day (not importable).
+    implausible: list[int] = field(default_factory=list)
+    #: Calls whose end will never be logged: the member connected again, or Asterisk restarted.
+    lost: int = 0
+
+
+def is_member(agent: str) -> bool:
+    return agent not in ("", NO_NAME)
+
+
+def _calltime(end: Record) -> int | None:
+    if end.event in ("COMPLETEAGENT", "COMPLETECALLER"):
+        return end.number(1)
+    if end.event in ("TRANSFER", "BLINDTRANSFER"):
+        return end.number(3)
+    return end.number(-2)  # ATTENDEDTRANSFER: method|data...|holdtime|calltime|origposition
+
+
+@dataclass(slots=True)
+class _Outbound:
+    """The lines of one outbound call: PBXware logs one OUTDIAL and one end per route tried."""
+
+    first: Record
+    ends: list[Record] = field(default_factory=list)
+    dialing: Record | None = None  # an OUTDIAL not ended yet
+
+    def event(self) -> tuple[LogEvent, int] | None:
+        if not self.ends:
+            return None
+        last = self.ends[-1]
+        answered = next((e for e in self.ends if e.event in OUT_ANSWERED), None)
+        start = self.first.time
+        if self.first.event != "OUTDIAL":  # the log begins after the OUTDIAL
+            start = last.time - min((last.number(2) or 0) + (last.number(3) or 0), last.time)
+        end = max(last.time, start)
+        answer = None if answered is None else min(max(
+            answered.time - (answered.number(3) or 0), start), end)
+        identity = (self.first.callid, self.first.agent, self.first.time)
+        return (LogEvent(event_id("out", *identity), "call", "out",
+                         last.queue, last.agent, start, end, answer), last.line)
+
+
+def pair_calls(records: Iterable[Record]) -> Calls:
+    calls = Calls()
+    connects: dict[str, Record] = {}  # the CONNECT of each member's call in progress
+    outbound: dict[tuple[str, str], _Outbound] = {}
+    seen: Counter[tuple[object, ...]] = Counter()
+    ended: set[tuple[str, str]] = set()
+
+    def add(event: LogEvent, line: int) -> None:
+        if event.end - event.start > DAY:
+            calls.implausible.append(line)
+        else:
+            calls.events.append(event)
+
+    for r in records:
+        if r.event == "QUEUESTART":
+            calls.lost += len(connects)
+            calls.lost += sum(1 for o in outbound.values() if o.dialing and not o.ends)
+            connects.clear()
+            for o in outbound.values():
+                o.dialing = None
+        if not is_member(r.agent) or r.event not in CALL_EVENTS:
+            continue
+        key = (r.callid, r.agent)
+        if r.event in RING_EVENTS:
+            ring = (r.number(0) or 0) // 1000
+            identity = (r.callid, r.queue, r.agent, r.time, r.event)
+            seen[identity] += 1
+            start = r.time - min(ring, r.time)
+            add(LogEvent(event_id("missed", *identity, seen[identity]), "call", "in", r.queue,
+                         r.agent, start, r.time), r.line)
+            if start < r.time:
+                add(LogEvent(event_id("ringing", *identity, seen[identity]), "userstate",
+                             "ringing", r.queue, r.agent, start, r.time), r.line)
+        elif r.event == "CONNECT":
+            if r.agent in connects:
+                calls.lost += 1
+            connects[r.agent] = r
+        elif r.event in END_EVENTS:
+            if r.agent in connects and connects[r.agent].callid == r.callid:
+                _answered(r, connects.pop(r.agent), add)
+            elif key not in ended:  # not a repeated end line of a call already ended
+                _answered(r, None, add)
+            ended.add(key)
+        else:
+            call = outbound.setdefault(key, _Outbound(r))
+            if r.event == "OUTDIAL":
+                call.dialing = r
+            else:
+                call.ends.append(r)
+                call.dialing = None
+    calls.open.extend(OpenItem(c.agent, c.time - (c.number(2) or 0)) for c in connects.values())
+    for call in outbound.values():
+        if call.dialing is not None:
+            calls.open.append(OpenItem(call.first.agent, call.first.time))
+        elif (found := call.event()) is not None:
+            event, line = found
+            add(event, line)
+            add(LogEvent(event_id("out-call", event.id), "userstate", "call", event.queue,
+                         event.member, event.start, event.end), line)
+    return calls
+
+
+def _answered(end: Record, connect: Record | None, add: _Add) -> None:
+    calltime = _calltime(end)
+    if connect is not None:
+        answer = connect.time
+        ring = connect.number(2) or 0  # CONNECT's ring time: seconds, since Asterisk 1.6
+        stop = answer + calltime if calltime is not None else max(end.time, answer)
+        queue = connect.queue
+    else:
+        stop, ring, queue = end.time, 0, end.queue
+        answer = stop - min(calltime or 0, stop)
+    start = answer - min(ring, answer)
+    identity = (end.callid, queue, end.agent, answer)
+    add(LogEvent(event_id("in", *identity), "call", "in", queue, end.agent, start, stop,
+                 answer), end.line)
+    if start < answer:
+        add(LogEvent(event_id("in-ringing", *identity), "userstate", "ringing", queue,
+                     end.agent, start, answer), end.line)
+    add(LogEvent(event_id("in-call", *identity), "userstate", "call", queue, end.agent,
+                 answer, stop), end.line)

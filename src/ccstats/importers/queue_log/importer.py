@@ -1,0 +1,151 @@
+"""Importing queue_log files, once or following a growing file.
+
+Every import reads the log from its beginning and derives every event again
+(`convert`); the ids depend only on the log's content, so storing them again
+replaces rather than duplicates (`Service.ingest`: validated, atomic, replace by
+id). Following a file keeps the records in memory, reads what was appended, and
+stores only the events that are new or changed since the last round.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ccstats.errors import QueryRejected, wrong_format
+from ccstats.importers.queue_log.convert import Conversion, convert, mapped_names
+from ccstats.importers.queue_log.names import NameMap
+from ccstats.importers.queue_log.records import (
+    ParsedLog,
+    Record,
+    is_pbxware,
+    numbered_lines,
+    parse,
+)
+from ccstats.service import Service
+
+EXPECTED_FORM = ("epoch|callid|queue|agent|EVENT|data..., or a PBXware queue_log table dump "
+                 "(CSV with the header uid,date_time,callid,queue_name,type,event,...)")
+
+
+@dataclass(slots=True)
+class QueueLogReport:
+    """What an import (or one round of following) read and stored."""
+
+    lines: int = 0
+    records: int = 0
+    malformed: list[tuple[str, int]] = field(default_factory=list)
+    conversion: Conversion = field(default_factory=Conversion)
+    stored: int = 0
+
+    def count(self, event_type: str, subtype: str | None = None) -> int:
+        """Events derived of this type (and sub-type: direction or state)."""
+        return sum(1 for e in self.conversion.events if e["type"] == event_type and (
+            subtype is None or subtype in (e.get("direction"), e.get("state"))))
+
+
+def read_log(path: Path) -> ParsedLog:
+    """The records of one file (undecodable bytes are replaced; they only occur in names)."""
+    lines = numbered_lines(path.read_bytes().decode("utf-8", errors="replace"))
+    return parse(lines, pbxware=bool(lines) and is_pbxware(lines[0][1]))
+
+
+def _ndjson(events: Sequence[dict[str, Any]]) -> bytes:
+    return b"\n".join(orjson.dumps(e) for e in events) + b"\n"
+
+
+def _derive(service: Service, customer: str, records: list[Record]) -> Conversion:
+    names = NameMap(service, customer)
+    names.add(*mapped_names(records))
+    return convert(records, names)
+
+
+def import_logs(service: Service, customer: str, paths: Sequence[Path]) -> QueueLogReport:
+    """Import queue_log files (rotated parts in time order) as one atomic batch.
+
+    A file with lines but not one queue_log line is refused (nothing is stored).
+    """
+    service.customer(customer)
+    report = QueueLogReport()
+    records: list[Record] = []
+    for path in paths:
+        log = read_log(path)
+        if log.malformed and not log.records:
+            raise QueryRejected([wrong_format(
+                "FILE", f"{path} has no queue_log line; line {log.malformed[0]} is not of the "
+                        f"form {EXPECTED_FORM}")])
+        records.extend(log.records)
+        report.lines += log.lines
+        report.malformed.extend((str(path), line) for line in log.malformed)
+    report.records = len(records)
+    report.conversion = _derive(service, customer, records)
+    if report.conversion.events:
+        report.stored = service.ingest(customer, _ndjson(report.conversion.events))
+    return report
+
+
+class Follower:
+    """Imports what is appended to a queue_log file, round after round (`poll`)."""
+
+    def __init__(self, service: Service, customer: str, path: Path) -> None:
+        service.customer(customer)
+        self._service = service
+        self._customer = customer
+        self._path = path
+        self._restart()
+
+    def _restart(self) -> None:
+        self._offset = 0
+        self._pending = b""
+        self._log = ParsedLog()
+        self._pbxware: bool | None = None
+        self._stored: dict[str, bytes] = {}
+
+    def poll(self) -> QueueLogReport | None:
+        """Read the complete lines appended since the last round and store what changed.
+
+        None if no complete line was appended. A file that became shorter (rotated or
+        truncated) is read again from its beginning.
+        """
+        if self._path.stat().st_size < self._offset:
+            self._restart()
+        with self._path.open("rb") as handle:
+            handle.seek(self._offset)
+            appended = handle.read()
+        self._offset += len(appended)
+        data = self._pending + appended
+        cut = data.rfind(b"\n") + 1
+        self._pending = data[cut:]
+        if not cut:
+            return None
+        lines = numbered_lines(data[:cut].decode("utf-8", errors="replace"),
+                               self._log.lines + 1)
+        if self._pbxware is None:
+            self._pbxware = is_pbxware(lines[0][1])
+        parse(lines, into=self._log, pbxware=self._pbxware)
+        report = QueueLogReport(lines=self._log.lines, records=len(self._log.records),
+                                malformed=[(str(self._path), n) for n in self._log.malformed])
+        report.conversion = _derive(self._service, self._customer, self._log.records)
+        encoded = {e["id"]: orjson.dumps(e) for e in report.conversion.events}
+        changed = [e for e in report.conversion.events
+                   if self._stored.get(e["id"]) != encoded[e["id"]]]
+        if changed:
+            report.stored = self._service.ingest(self._customer, _ndjson(changed))
+        self._stored.update((e["id"], encoded[e["id"]]) for e in changed)
+        return report
+
+
+def follow(service: Service, customer: str, path: Path, stop: threading.Event,
+           on_round: Callable[[QueueLogReport], None], poll_seconds: float = 1.0) -> None:
+    """Import `path` and what is appended to it until `stop` is set."""
+    follower = Follower(service, customer, path)
+    while not stop.is_set():
+        report = follower.poll()
+        if report is not None:
+            on_round(report)
+        stop.wait(poll_seconds)

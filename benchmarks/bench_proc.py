@@ -110,13 +110,17 @@ class Processes:
     servers: list[Server] = field(default_factory=list)
 
     def serve(self, db: Path, log: Path) -> Server:
-        """Start `ccstats serve --db DB` on a free port; return once /health answers 200."""
+        """Start `ccstats serve --db DB` on a free port; return once /health answers 200.
+
+        The load tests send more than the default per-customer rate: no rate limit.
+        """
         for _ in range(3):  # another process may take the free port before the server binds it
             port = free_port()
             url = f"http://127.0.0.1:{port}"
             with log.open("wb") as out:
                 process = subprocess.Popen(
-                    [str(CCSTATS), "serve", "--db", str(db), "--port", str(port)],
+                    [str(CCSTATS), "serve", "--db", str(db), "--port", str(port),
+                     "--rate-limit", "0"],
                     stdout=out,
                     stderr=subprocess.STDOUT,
                 )

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from ccstats import __version__
+from ccstats import __version__, dashboard
 from ccstats.api import events, metadata, statistics
 from ccstats.api.auth import Authenticator
 from ccstats.api.envelope import ApiProblem, failure, invalid, not_found, ok
@@ -35,6 +35,7 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(metadata.router)
     app.include_router(events.router)
+    dashboard.mount(app)
 
     @app.get("/health", tags=["service"], summary="200 when the store answers")
     def health() -> Response:

@@ -202,6 +202,23 @@ def test_a_bookmarked_url_restores_and_runs_the_report(
     expect_table_equals(page, answer(api, query), names)
 
 
+def test_back_and_forward_step_through_the_reports_run(page: Page, demo: Demo) -> None:
+    sign_in(page, demo)
+    by_user = hash_query(page)
+    set_dimensions(page, ["project"])
+    run(page)
+    assert hash_query(page) == {**by_user, "dimensions": "project"}
+    first_column = page.locator("#table thead th").first
+
+    page.go_back()
+    expect(first_column).to_have_attribute("data-key", "user")
+    assert hash_query(page) == by_user
+    expect(page.locator("#dimension-project")).not_to_be_checked()
+    page.go_forward()
+    expect(first_column).to_have_attribute("data-key", "project")
+    expect(page.locator("#dimension-user")).not_to_be_checked()
+
+
 # Charts --------------------------------------------------------------------------------
 
 def chart_data(page: Page, canvas: str) -> dict[str, Any]:

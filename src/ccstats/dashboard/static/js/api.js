@@ -34,7 +34,6 @@ export class Client {
   #authorization;
 
   constructor(customer, key) {
-    this.customer = customer;
     this.#authorization = basicAuthorization(customer, key);
   }
 

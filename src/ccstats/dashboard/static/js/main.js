@@ -147,7 +147,7 @@ function showReport() {
   table.show(records, columns(state.dimensions, shown.measures, session.names));
   const select = byId("chart-measures");
   const previous = new Set([...select.selectedOptions].map((option) => option.value));
-  select.replaceChildren(...shown.measures.map((measure, index) => h("option", {
+  select.replaceChildren(...shown.measures.map((measure) => h("option", {
     value: `${measure.field}.${measure.part}`, text: measure.label, title: measure.meaning,
   })));
   const options = [...select.options];

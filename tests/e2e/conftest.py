@@ -64,25 +64,26 @@ def _free_port() -> int:
         return port
 
 
-def _start_demo(db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`ccstats demo` on a free port; returns the process and everything it printed."""
+def _start_demo(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`ccstats demo` on a free port, printing into `log` (a file, so that the server
+    never blocks on a full pipe); returns the process and what it printed until it served."""
     port = _free_port()
-    process = subprocess.Popen([str(CCSTATS), "demo", "--port", str(port), "--db", str(db)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert process.stdout is not None
-    printed: list[str] = []
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(CCSTATS), "demo", "--port", str(port), "--db", str(db)],
+            stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        line = process.stdout.readline().decode()
-        printed.append(line)
-        if "Uvicorn running" in line or process.poll() is not None:
+    while time.monotonic() < deadline and process.poll() is None:
+        if "Uvicorn running" in log.read_text(errors="replace"):
             break
-    return process, "".join(printed)
+        time.sleep(0.1)
+    return process, log.read_text(errors="replace")
 
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    process, printed = _start_demo(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+    folder = tmp_path_factory.mktemp("demo")
+    process, printed = _start_demo(folder / "demo.duckdb", folder / "demo.log")
     try:
         served = re.search(r"ccstats demo on (http://\S+?)/ \(data from (\S+) to (\S+)\)", printed)
         credentials = re.search(r"customer: (\S+)\s+API key: (\S+)", printed)

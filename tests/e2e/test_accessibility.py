@@ -7,7 +7,6 @@ bypass it to inject axe; everything else is as a user sees it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,9 +45,10 @@ def test_sign_in_page(axe_page: Page, demo: Demo, width: int) -> None:
 @pytest.mark.parametrize("width", [390, 1280])
 def test_report_with_charts_table_and_an_error(axe_page: Page, demo: Demo, width: int) -> None:
     axe_page.set_viewport_size({"width": width, "height": 800})
-    week = (f"from={api_date(demo.first)}&to={api_date(demo.first + dt.timedelta(days=6))}"
-            "&dimensions=date,time,user&fields=userstateAvailable,callOutReached")
-    sign_in(axe_page, demo, week)
+    # one day keeps the table small: axe checks the contrast of every cell
+    day = (f"from={api_date(demo.first)}&to={api_date(demo.first)}"
+           "&dimensions=date,time,user&fields=userstateAvailable,callOutReached")
+    sign_in(axe_page, demo, day)
     check_kpis(axe_page, ["ticketClosed"])  # opens two families with their descriptions
     assert violations(axe_page) == []
 

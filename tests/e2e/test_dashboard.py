@@ -43,6 +43,11 @@ def names(api: httpx.Client) -> dict[str, dict[int, str]]:
             "user": {u["userid"]: u["name"] for u in users}}
 
 
+#: The dashboard's KPI families by the first four letters of a KPI's name.
+FAMILIES = {"user": "Agent states", "call": "Calls", "disp": "Dispositions", "emai": "E-mails",
+            "tick": "Tickets", "chat": "Chats"}
+
+
 def answer(api: httpx.Client, query: dict[str, str]) -> list[dict[str, Any]]:
     response = api.get(STATS, params=query)
     assert response.status_code == 200, response.text
@@ -108,6 +113,12 @@ def test_a_report_built_in_the_form_equals_the_api_answer(
     page.get_by_label("Projects").select_option(label=["Outbound Sales", "Customer Care"])
     page.get_by_label("Hide system users").check()
     check_kpis(page, ["callOutReached", "callInAnswered", "userstateAvailable"])
+    catalog = api.get("/v2/statistics/fields").json()["response"]
+    for kpi in catalog:  # every KPI under its family, with the catalog's description
+        family = page.locator("details.family", has=page.locator(f"#kpi-{kpi['field']}"))
+        expect(family).to_have_attribute("data-family", FAMILIES[kpi["field"][:4]])
+        expect(page.locator(f"#kpi-{kpi['field']}-description")).to_have_text(
+            kpi["description"])
     run(page)
 
     query = {"from": api_date(first), "to": api_date(last), "dimensions": "user,project",

@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# The dashboard's end-to-end tests drive Debian's Chromium (as root on CI; else use sudo).
+# The dashboard's end-to-end tests drive Debian's Chromium, installed here with apt-get when
+# missing (as root, like CI; elsewhere run `sudo make browser` once).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 

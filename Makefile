@@ -6,7 +6,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test check run bench clean
+.PHONY: install browser test check run bench screenshots clean
 
 install: $(STAMP)
 
@@ -16,11 +16,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-test: install
+# The dashboard's end-to-end tests drive Debian's Chromium, installed here with apt-get when
+# missing (as root, like CI; elsewhere run `sudo make browser` once).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+test: install browser
 	$(BIN)/python -m pytest
 
 check: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 
 run: install
@@ -28,6 +33,9 @@ run: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+screenshots: install browser
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

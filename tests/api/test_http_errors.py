@@ -190,7 +190,7 @@ def test_the_read_only_key_may_read(readonly: httpx.Client, path: str) -> None:
 NOT_FOUND = [
     ("GET", "/v2/nothing-here", None),
     ("GET", "/v3/statistics/userbased", None),
-    ("GET", "/", None),
+    ("GET", "/dashboard/no-such-file.js", None),
     ("PUT", "/v2/projects/999", b'{"name": "x"}'),
     ("PUT", "/v2/projects/abc", b'{"name": "x"}'),
     ("PUT", "/v2/users/999", b'{"name": "x"}'),

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException
 
-from ccstats import __version__
+from ccstats import __version__, dashboard
 from ccstats.api import access, events, metadata, statistics
 from ccstats.api.auth import Authenticator
 from ccstats.api.envelope import ApiProblem, failure, invalid, not_found, ok, unavailable
@@ -48,6 +48,7 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     app.include_router(metadata.router)
     app.include_router(events.router)
     app.include_router(access.router)
+    dashboard.mount(app)
 
     @app.get("/health", tags=["service"], summary="200 when the store answers")
     def health() -> Response:

@@ -276,3 +276,63 @@ def test_a_disk_that_refuses_writes_gives_503_changes_nothing_and_recovers(
         again = client.post("/v2/events", content=batch(9_000_000, 20_000, project=99))
         assert again.status_code == 200, again.text
         assert client.get(STATS, params=DAY).status_code == 200
+
+
+# the scope matrix ---------------------------------------------------------------------
+
+#: The scope each operation needs; every operation of /openapi.json must be listed here.
+SCOPE_OF = {
+    ("GET", "/v2/statistics/userbased"): "read",
+    ("GET", "/v2/statistics/fields"): "read",
+    ("GET", "/v2/statistics/presets"): "read",
+    ("POST", "/v2/statistics/presets"): "admin",
+    ("DELETE", "/v2/statistics/presets/{preset_id}"): "admin",
+    ("GET", "/v2/projects"): "read",
+    ("POST", "/v2/projects"): "admin",
+    ("PUT", "/v2/projects/{project_id}"): "admin",
+    ("GET", "/v2/users"): "read",
+    ("POST", "/v2/users"): "admin",
+    ("PUT", "/v2/users/{user_id}"): "admin",
+    ("POST", "/v2/events"): "write",
+    ("DELETE", "/v2/events/{event_id}"): "write",
+    ("GET", "/v2/keys"): "admin",
+    ("POST", "/v2/keys"): "admin",
+    ("DELETE", "/v2/keys/{key_id}"): "admin",
+    ("GET", "/v2/access"): "admin",
+    ("PUT", "/v2/access"): "admin",
+    ("GET", "/health"): "",
+    ("GET", "/metrics"): "",
+}
+
+
+def test_every_operation_needs_exactly_its_scope(server: str) -> None:
+    """Each single-scope key is refused (403) exactly where the matrix says, on every route.
+
+    Requests carry bodies that change nothing (empty objects, unknown ids).
+    """
+    document = httpx.get(f"{server}/openapi.json", timeout=30).json()
+    operations = {(method.upper(), path) for path, item in document["paths"].items()
+                  for method in item}
+    assert operations == set(SCOPE_OF)
+    with httpx.Client(base_url=server, auth=(CUSTOMER, PASSWORD), timeout=30) as admin:
+        secrets = {scope: admin.post("/v2/keys", json={"scopes": [scope]}).json()["response"]
+                   for scope in ("read", "write", "admin")}
+        before = admin.get(STATS, params={**DAY, "of": "csv"}).content
+        try:
+            for (method, template), needed in sorted(SCOPE_OF.items()):
+                path = (template.replace("{preset_id}", "999").replace("{event_id}", "nope")
+                        .replace("{key_id}", "nope").replace("{project_id}", "999")
+                        .replace("{user_id}", "999"))
+                params = DAY if path == STATS else None
+                for scope, key in secrets.items():
+                    response = httpx.request(method, f"{server}{path}", params=params,
+                                             content=b"{}" if method in ("POST", "PUT") else None,
+                                             auth=(CUSTOMER, key["key"]), timeout=30)
+                    refused = response.status_code == 403
+                    assert refused == (needed not in ("", scope)), (method, path, scope,
+                                                                    response.text)
+                    assert response.status_code < 500
+        finally:
+            for key in secrets.values():
+                admin.delete(f"/v2/keys/{key['keyid']}")
+        assert admin.get(STATS, params={**DAY, "of": "csv"}).content == before

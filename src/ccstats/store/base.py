@@ -87,6 +87,10 @@ class Store(Protocol):
         """The rendered records of `query`, in order (see the module docstring)."""
         ...
 
+    def migrate(self) -> None:
+        """Create or upgrade the tables (a no-op when they are current)."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -28,15 +28,14 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ccstats import buckets
-from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER
 from ccstats.errors import StoreUnavailable
 from ccstats.model import ApiKey, Customer, Preset, Project, Scope, Status, User, UserKind
 from ccstats.query import StatsQuery
 from ccstats.store.contributions import sums_sql
+from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.id_index import Hashes, IdIndex
 from ccstats.store.partitions import split
-from ccstats.store.records_sql import local_seconds_sql, records_sql
+from ccstats.store.records_sql import records_sql
 
 #: Version of the layout below; a database written by an older version is migrated on open.
 SCHEMA_VERSION = 2
@@ -192,33 +191,11 @@ def _zone_of(db: duckdb.DuckDBPyConnection, customer_id: int) -> str:
 
 
 def _add_sums(db: duckdb.DuckDBPyConnection, c: int, zone: str, deltas: str) -> None:
-    """Append the quarter-hour delta rows `deltas` (a query) of customer `c` to every grain.
-
-    Local hours and days follow the customer's zone: each quarter-hour is mapped
-    with the zone's offsets over the deltas' range (see `ccstats.buckets`).
-    """
-    db.execute(f"CREATE OR REPLACE TEMP TABLE delta AS {deltas}")
-    low, high = db.execute("SELECT min(qh), max(qh) FROM delta").fetchall()[0]
-    if low is not None:
-        local = buckets.local_range(zone, buckets.day_of(low * QUARTER // DAY - 1),
-                                    buckets.day_of(high * QUARTER // DAY + 1))
-        db.execute(f"INSERT INTO sums SELECT {c}, * FROM delta")
-        db.execute(
-            f"""CREATE OR REPLACE TEMP TABLE delta_hour AS
-                SELECT project_id, user_id, local_seconds // {DAY} - {MARGIN_DAYS} AS day,
-                       ((local_seconds % {DAY}) // 3600)::TINYINT AS hour, field_id,
-                       sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
-                FROM (SELECT *, {local_seconds_sql(local)} AS local_seconds FROM delta)
-                GROUP BY ALL"""
-        )
-        db.execute(f"INSERT INTO sums_hour SELECT {c}, * FROM delta_hour")
-        db.execute(
-            f"""INSERT INTO sums_day
-                SELECT {c}, project_id, user_id, day, field_id, sum(cnt), sum(secs), sum(hits)
-                FROM delta_hour GROUP BY project_id, user_id, day, field_id"""
-        )
-        db.execute("DROP TABLE delta_hour")
-    db.execute("DROP TABLE delta")
+    """Append the quarter-hour delta rows `deltas` (a query) of customer `c` to every grain."""
+    if derive_grains(db, zone, deltas):
+        for table, delta in zip(_SUMS_TABLES, DELTA_TABLES, strict=True):
+            db.execute(f"INSERT INTO {table} SELECT {c}, * FROM {delta}")
+    drop_grains(db)
 
 
 def _scalar(db: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
@@ -247,9 +224,9 @@ class DuckDBStore:
         self._generation = 0
         self._id_indexes: dict[int, IdIndex] = {}
         self._db.execute(SCHEMA)
-        self._migrate()
+        self.migrate()
 
-    def _migrate(self) -> None:
+    def migrate(self) -> None:
         """Bring an older database to `SCHEMA_VERSION` (the sums are derived: rebuild them)."""
         rows = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         version = int(rows[0][0]) if rows else 0

@@ -32,6 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
+from backends import drop_database, new_database
 from ccstats.service import Service
 from oracle import CATALOG, Event, Op, apply_ops, expected_csv, expected_response, parse_timestamp
 
@@ -397,9 +398,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 
 @pytest.fixture(scope="module")
 def oracle_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    svc = Service.open(str(tmp_path_factory.mktemp("oracle") / "oracle.duckdb"))
+    url = new_database(tmp_path_factory.mktemp("oracle"), "oracle")
+    svc = Service.open(url)
     yield svc
     svc.close()
+    drop_database(url)
 
 
 def _ndjson(events: list[Event], as_array: bool) -> bytes:
@@ -439,7 +442,7 @@ def check_query(service: Service, customer: str, query: Query, stored: dict[str,
 
 
 @settings(
-    max_examples=int(os.environ.get("CCSTATS_ORACLE_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("CCSTATS_ORACLE_EXAMPLES", settings().max_examples)),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

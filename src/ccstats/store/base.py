@@ -82,6 +82,10 @@ class Store(Protocol):
 
     def event_count(self, customer_id: int) -> int: ...
 
+    def events(self, customer_id: int) -> Iterator[pa.Table]:
+        """The customer's stored events (normalized, one version per id), in blocks."""
+        ...
+
     # statistics
     def records(self, query: StatsQuery) -> Iterator[bytes]:
         """The rendered records of `query`, in order (see the module docstring)."""

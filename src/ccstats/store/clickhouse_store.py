@@ -384,6 +384,10 @@ class ClickHouseStore:
             return pa.Table.from_batches([], NORMALIZED_SCHEMA)
         return pa.table(dict(zip(_EVENT_COLUMNS, rows, strict=True)), schema=NORMALIZED_SCHEMA)
 
+    def events(self, customer_id: int) -> Iterator[pa.Table]:
+        with self._connection() as client:
+            yield self._all_current(client, int(customer_id))
+
     def compact(self) -> None:
         """Merge each customer's visible sums into one new batch and drop the old rows."""
         with self._write_lock, self._connection() as client:

@@ -161,6 +161,9 @@ class _Writer:
         self.aborted = True
 
 
+#: Events read at a time by `DuckDBStore.events`.
+EVENTS_PER_BLOCK = 1_000_000
+
 #: Records fetched from the database at a time.
 RECORDS_PER_BATCH = 8192
 
@@ -545,6 +548,14 @@ class DuckDBStore:
         with self._db.cursor() as cursor:
             return _scalar(cursor, "SELECT count(*) FROM events WHERE customer_id = ?",
                            [customer_id])
+
+    def events(self, customer_id: int) -> Iterator[pa.Table]:
+        with self._db.cursor() as cursor:
+            reader = cursor.sql(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE customer_id = {int(customer_id)}"
+            ).to_arrow_reader(batch_size=EVENTS_PER_BLOCK)
+            for batch in reader:
+                yield pa.Table.from_batches([batch])
 
     # statistics ---------------------------------------------------------------------
     def records(self, query: StatsQuery) -> Iterator[bytes]:

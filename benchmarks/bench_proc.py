@@ -109,7 +109,7 @@ class Processes:
 
     servers: list[Server] = field(default_factory=list)
 
-    def serve(self, db: Path, log: Path) -> Server:
+    def serve(self, db: Path | str, log: Path) -> Server:
         """Start `ccstats serve --db DB` on a free port; return once /health answers 200."""
         for _ in range(3):  # another process may take the free port before the server binds it
             port = free_port()

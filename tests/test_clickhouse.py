@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pyarrow as pa
 import pytest
 
+from api.conftest import free_port, stop
 from backends import ON_CLICKHOUSE, SERVER_URL, drop_database, new_database
-from ccstats.errors import StoreUnavailable
+from ccstats.errors import StoreBusy
 from ccstats.service import ImportReport, Service, _batch_lines
 from ccstats.store import clickhouse_records, clickhouse_schema
-from ccstats.store.clickhouse_target import Target
+from ccstats.store.clickhouse_target import Target, cluster_hosts
 from conftest import call, ndjson, point, records, userstate
 
 CCSTATS = Path(sys.executable).parent / "ccstats"
@@ -126,9 +129,48 @@ def test_a_batch_is_invisible_until_it_commits(url: str) -> None:
             writer.add(checked[0].events, checked[0].has_repeats)
             raise RuntimeError("the client went away")
         assert _events_of(reader_side, "acme") == 2
+        before = reader_side.query("acme", {"from": "20240610", "to": "20240610",
+                                            "dimensions": "user,time"})
+        assert _rows_per_batch(url, "events") == {"committed": 2, "not committed": 2}
+        writer_side.store.compact()  # also removes what the failed batch wrote
+        _wait_for_mutations(url)
+        assert _rows_per_batch(url, "events") == {"committed": 2}
+        assert reader_side.query("acme", {"from": "20240610", "to": "20240610",
+                                          "dimensions": "user,time"}) == before
     finally:
         writer_side.close()
         reader_side.close()
+
+
+def _rows_per_batch(url: str, table: str) -> dict[str, int]:
+    client = Target.parse(url).client()
+    try:
+        rows = client.execute(
+            f"SELECT if(batch IN (SELECT batch FROM batches WHERE state = 'committed'), "
+            f"'committed', 'not committed') AS kind, toInt64(count()) FROM {table} "
+            "GROUP BY kind")
+        return {str(kind): int(count) for kind, count in rows}
+    finally:
+        client.disconnect()
+
+
+def _wait_for_mutations(url: str) -> None:
+    """Until every server of `url` has applied its mutations (ClickHouse applies them later)."""
+    target = Target.parse(url)
+    for host, port in cluster_hosts(target):
+        client = target.client(host, port)
+        try:
+            for _ in range(600):
+                pending = client.execute("SELECT count() FROM system.mutations WHERE "
+                                         "database = %(db)s AND is_done = 0",
+                                         {"db": target.database})[0][0]
+                if not pending:
+                    break
+                time.sleep(0.1)
+            else:
+                pytest.fail(f"mutations on {host}:{port} still pending")
+        finally:
+            client.disconnect()
 
 
 @on_server
@@ -137,7 +179,7 @@ def test_a_concurrent_writer_of_the_same_customer_is_refused(url: str) -> None:
     try:
         first.create_customer("acme", "UTC", "pw")
         customer_id = first.customer("acme").customer_id
-        with pytest.raises(StoreUnavailable, match="send it again"), \
+        with pytest.raises(StoreBusy, match="send it again"), \
                 first.store.writer(customer_id):
             second.ingest("acme", ndjson(point("p", "ticket", "created", B)))
         assert second.ingest("acme", ndjson(point("q", "ticket", "created", B))) == 1
@@ -145,6 +187,32 @@ def test_a_concurrent_writer_of_the_same_customer_is_refused(url: str) -> None:
     finally:
         first.close()
         second.close()
+
+
+@on_server
+def test_the_server_answers_503_without_tables(tmp_path: Path) -> None:
+    target = Target.parse(SERVER_URL).with_database("never_migrated")
+    port = free_port()
+    with (tmp_path / "server.log").open("wb") as log:
+        server = subprocess.Popen([str(CCSTATS), "serve", "--db", target.url, "--port",
+                                   str(port)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, (tmp_path / "server.log").read_text()
+                time.sleep(0.1)
+        else:
+            pytest.fail("ccstats serve did not answer")
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "1"
+        [error] = answer.json()["errors"]
+        assert error["code"] == "error.unavailable"
+        assert "ccstats migrate --db" in error["message"]
+    finally:
+        stop(server)
 
 
 def _ccstats(*args: str) -> subprocess.CompletedProcess[str]:

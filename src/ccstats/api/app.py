@@ -13,7 +13,14 @@ from ccstats.api.auth import Authenticator
 from ccstats.api.envelope import ApiProblem, failure, invalid, not_found, ok
 from ccstats.api.middleware import RequestIdAndFaults
 from ccstats.api.settings import Settings
-from ccstats.errors import ApiError, EventsRejected, NotFound, QueryRejected, wrong_format
+from ccstats.errors import (
+    ApiError,
+    EventsRejected,
+    NotFound,
+    QueryRejected,
+    StoreUnavailable,
+    wrong_format,
+)
 from ccstats.service import Service
 
 
@@ -56,6 +63,11 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(NotFound)
     def on_not_found(_: Request, error: NotFound) -> Response:
         return failure(not_found(str(error), error.param))
+
+    @app.exception_handler(StoreUnavailable)
+    def on_unavailable(_: Request, error: StoreUnavailable) -> Response:
+        return failure(ApiProblem(503, [ApiError("error.unavailable", str(error), None)],
+                                  {"Retry-After": "1"}))
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(_: Request, error: RequestValidationError) -> Response:

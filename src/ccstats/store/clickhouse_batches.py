@@ -25,7 +25,7 @@ import time
 
 from clickhouse_driver import Client
 
-from ccstats.errors import StoreUnavailable
+from ccstats.errors import StoreBusy
 
 _clock_lock = threading.Lock()
 _last_tick = 0
@@ -73,7 +73,7 @@ class Batch:
             "SELECT count() FROM batches WHERE customer_id = %(c)s AND state = 'committed' "
             "AND batch > %(after)s", {"c": c, "after": self.opened_after})[0][0]
         if later:
-            raise StoreUnavailable(
+            raise StoreBusy(
                 "another process stored events of this customer while this batch was being "
                 "written; nothing of this batch was stored: send it again")
         markers = [(c, self.batch, "committed")]

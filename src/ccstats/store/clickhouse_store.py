@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 from clickhouse_driver import Client
 from clickhouse_driver.errors import Error as ClickHouseError
+from clickhouse_driver.errors import NetworkError, SocketTimeoutError
 
 from ccstats.errors import StoreUnavailable
 from ccstats.events import NORMALIZED_SCHEMA
@@ -28,7 +29,7 @@ from ccstats.model import ApiKey, Customer, Preset, Project, Scope, Status, User
 from ccstats.query import StatsQuery
 from ccstats.store import clickhouse_schema
 from ccstats.store.clickhouse_batches import Batch, tick, visible_events
-from ccstats.store.clickhouse_records import records_sql, visible_sums
+from ccstats.store.clickhouse_records import int_list, records_sql, visible_sums
 from ccstats.store.clickhouse_schema import SUMS_TABLES, local_name
 from ccstats.store.clickhouse_target import ClientPool, Target, cluster_hosts
 from ccstats.store.contributions import sums_sql
@@ -142,8 +143,9 @@ class ClickHouseStore:
         try:
             with self._pool.connection() as client:
                 yield client
-        except (ClickHouseError, OSError) as error:
-            raise StoreUnavailable(f"ClickHouse failed: {error}") from error
+        except (NetworkError, SocketTimeoutError, OSError) as error:
+            raise StoreUnavailable(f"cannot reach ClickHouse at {self.target.host}:"
+                                   f"{self.target.port}: {error}") from error
 
     def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         with self._connection() as client:
@@ -370,7 +372,7 @@ class ClickHouseStore:
                     self.append_sums(client, local, c, self._zone(client, c), batch.batch,
                                      events, events.slice(0, 0))
                 batch.commit(fold_earlier=True)
-                self._drop_folded(c, batch.batch)
+                self._drop_folded(client, c, batch.batch)
         return total
 
     def _all_current(self, client: Client, customer_id: int) -> pa.Table:
@@ -403,18 +405,30 @@ class ClickHouseStore:
                             GROUP BY customer_id, {keys}
                             HAVING sum(cnt) <> 0 OR sum(secs) <> 0 OR sum(hits) <> 0""")
                 batch.commit(fold_earlier=True)
-                self._drop_folded(c, batch.batch)
+                self._drop_folded(client, c, batch.batch)
 
-    def _drop_folded(self, customer_id: int, batch: int) -> None:
-        """Delete the sums rows older than `batch` (folded into it, or never committed)."""
+    def _drop_folded(self, client: Client, customer_id: int, batch: int) -> None:
+        """Delete the sums rows older than `batch` (folded into it, or never committed) and
+        the event rows of earlier batches that never committed (mutations, on every server).
+
+        (Mutations get literal lists: ClickHouse 18.16 mishandles subqueries in them.)
+        """
+        c = int(customer_id)
+        dropped = [int(row[0]) for row in client.execute(
+            f"SELECT DISTINCT batch FROM events WHERE customer_id = {c} AND batch < {batch} "
+            f"AND NOT ({visible_events(c)})")]
+        statements = [f"ALTER TABLE {local_name(table, self.target)} DELETE "
+                      f"WHERE customer_id = {c} AND batch < {batch}" for table in SUMS_TABLES]
+        if dropped:
+            statements.append(f"ALTER TABLE {local_name('events', self.target)} DELETE "
+                              f"WHERE customer_id = {c} AND batch IN {int_list(dropped)}")
         for host, port in cluster_hosts(self.target):
-            client = self.target.client(host, port)
+            server = self.target.client(host, port)
             try:
-                for table in SUMS_TABLES:
-                    client.execute(f"ALTER TABLE {local_name(table, self.target)} DELETE "
-                                   f"WHERE customer_id = {int(customer_id)} AND batch < {batch}")
+                for statement in statements:
+                    server.execute(statement)
             finally:
-                client.disconnect()
+                server.disconnect()
 
     def event_count(self, customer_id: int) -> int:
         rows = self._rows(

@@ -1,7 +1,7 @@
 """Shared fixtures and helpers of the engine tests.
 
 - `service`: a `Service` on a fresh database (a DuckDB file in ``tmp_path``, or a
-  ClickHouse database: see `tests.backends`), closed afterwards.
+  ClickHouse database: see `backends.py`), closed afterwards.
 - `seed_dir`: the seed example (``shared/fixtures/seed-example``), found next to the
   repository (CI clones the repository beside ``shared/``).
 - `ndjson`: NDJSON bytes from event dicts; `userstate`, `call`, `point` and `chat`

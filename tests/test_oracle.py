@@ -10,9 +10,11 @@ as ISO strings with assorted offsets (and fractional seconds) or as integer/floa
 numbers. Every query's answer (JSON, csv or tab) must equal what ``oracle.py`` computes
 from the events that should be stored at that moment.
 
-One ``Service`` (one temporary DuckDB file) serves the whole module; each example uses
-a fresh customer, so examples never see each other's data. ``CCSTATS_ORACLE_EXAMPLES``
-sets the number of examples (default 60, about half a minute) for longer hunts.
+One ``Service`` (one temporary database, see ``backends.py``) serves the whole module;
+each example uses a fresh customer, so examples never see each other's data.
+``CCSTATS_ORACLE_EXAMPLES`` sets the number of examples for longer hunts (default: the
+hypothesis profile of ``conftest.py``, 60 on DuckDB, about half a minute, 20 on
+ClickHouse).
 """
 
 from __future__ import annotations

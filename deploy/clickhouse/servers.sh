@@ -3,19 +3,21 @@
 #   - one ClickHouse server on 127.0.0.1:19000,
 #   - the two-shard cluster "ccstats" on 127.0.0.1:19101 and 127.0.0.1:19102,
 # all from node.xml and users.xml beside this script, with their data in a temporary
-# folder that is removed afterwards. Installs Debian's clickhouse-server if missing.
+# folder that is removed afterwards. Installs Debian's clickhouse-server and -client if missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ports=(19000 19101 19102)
 
-if ! command -v clickhouse-server >/dev/null; then
+if ! command -v clickhouse-server >/dev/null || ! command -v clickhouse-client >/dev/null; then
     if [ "$(id -u)" != 0 ]; then
-        echo "clickhouse-server is not installed; run: sudo apt-get install clickhouse-server" >&2
+        echo "ClickHouse is not installed; run:" \
+             "sudo apt-get install clickhouse-server clickhouse-client" >&2
         exit 1
     fi
-    echo "installing clickhouse-server" >&2
+    echo "installing clickhouse-server and clickhouse-client" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clickhouse-server clickhouse-client \
+        >/dev/null
 fi
 
 data=$(mktemp -d -t ccstats-clickhouse.XXXXXX)

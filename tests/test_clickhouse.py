@@ -6,8 +6,9 @@
   for byte what the DuckDB store answers (the server tests run it on 18.16).
 - On a server (``CCSTATS_TEST_DB``, see `tests.backends`): atomic batches (a batch
   is invisible to other readers until it commits, and a failed one leaves
-  nothing), a concurrent writer of the same customer is refused, ``ccstats
-  migrate`` and its absence, and ``ccstats copy`` from a DuckDB file.
+  nothing, and `compact` removes its rows), a concurrent writer of the same
+  customer is refused, ``ccstats migrate`` and its absence (the server answers
+  503), and ``ccstats copy`` from a DuckDB file.
 """
 
 from __future__ import annotations

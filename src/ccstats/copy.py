@@ -28,19 +28,18 @@ def copy_customer(source: Store, destination: Store, name: str,
     if destination.customer(name) is not None:
         raise QueryRejected([bad_arguments("customer", f"customer {name!r} already exists in "
                                                        "the destination database")])
-    c = found
     created = destination.create_customer(name, found.timezone)
     target = created.customer_id
-    for key in source.keys(c.customer_id):
+    for key in source.keys(found.customer_id):
         destination.add_key(target, key)
-    for project in source.projects(c.customer_id):
+    for project in source.projects(found.customer_id):
         destination.save_project(target, project)
-    for user in source.users(c.customer_id):
+    for user in source.users(found.customer_id):
         destination.save_user(target, user)
-    _copy_presets(source, destination, c.customer_id, target)
+    _copy_presets(source, destination, found.customer_id, target)
     copied = 0
     with destination.writer(target) as writer:
-        for block in source.events(c.customer_id):
+        for block in source.events(found.customer_id):
             numbered = block.append_column(
                 "line_no", pa.array(range(copied, copied + block.num_rows), pa.int64()))
             writer.add(numbered, has_repeats=False)
@@ -48,7 +47,7 @@ def copy_customer(source: Store, destination: Store, name: str,
             if progress:
                 progress(block.num_rows)
     stored = destination.event_count(target)
-    if stored != copied or stored != source.event_count(c.customer_id):
+    if stored != copied or stored != source.event_count(found.customer_id):
         raise RuntimeError(f"copied {copied} events but the destination counts {stored}")
     return copied
 

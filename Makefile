@@ -6,7 +6,14 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser test check run bench screenshots clean
+# The tests that exercise a store run again on ClickHouse: one server, then a two-shard cluster
+# (deploy/clickhouse/servers.sh starts both and stops them afterwards).
+STORE_TESTS := tests/test_oracle.py tests/test_ingest.py tests/test_query_options.py \
+	tests/test_partitions.py tests/test_seed_fixture.py tests/test_clickhouse.py tests/api
+CLICKHOUSE_SERVER := clickhouse://127.0.0.1:19000/
+CLICKHOUSE_CLUSTER := clickhouse://127.0.0.1:19101/?cluster=ccstats
+
+.PHONY: install browser test test-clickhouse check run bench screenshots clean
 
 install: $(STAMP)
 
@@ -23,6 +30,12 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest
+	deploy/clickhouse/servers.sh $(MAKE) --no-print-directory test-clickhouse
+
+# Needs the servers of deploy/clickhouse/servers.sh.
+test-clickhouse: install
+	CCSTATS_TEST_DB='$(CLICKHOUSE_SERVER)' $(BIN)/python -m pytest $(STORE_TESTS)
+	CCSTATS_TEST_DB='$(CLICKHOUSE_CLUSTER)' $(BIN)/python -m pytest $(STORE_TESTS)
 
 check: install
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -109,7 +109,7 @@ class Processes:
 
     servers: list[Server] = field(default_factory=list)
 
-    def serve(self, db: Path, log: Path) -> Server:
+    def serve(self, db: Path | str, log: Path) -> Server:
         """Start `ccstats serve --db DB` on a free port; return once /health answers 200.
 
         The load tests send more than the default per-customer rate: no rate limit.

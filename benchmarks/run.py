@@ -153,6 +153,8 @@ class Row:
 class Results:
     rows: list[Row] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    #: Further backends (`--backend`): column name -> {metric: value of ours on that store}.
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add(self, row: Row) -> None:
         self.rows.append(row)
@@ -328,7 +330,7 @@ class Bench:
         run([str(CCSTATS), "customer", "create", CUSTOMER, "--timezone", TIMEZONE,
              "--password", PASSWORD, "--db", str(db)], "ccstats customer create")
 
-    def ccstats_import(self, data: Dataset, db: Path) -> Timing:
+    def ccstats_import(self, data: Dataset, db: Path | str) -> Timing:
         timing, said = run([str(CCSTATS), "import", str(data.path), "--customer", CUSTOMER,
                             "--db", str(db)], f"ccstats import {data.path.name}")
         stored = re.search(r"stored (\d+) events", said)
@@ -644,6 +646,79 @@ class Bench:
                 ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in checked.items()), "", "",
                 "all equal", all(checked.values())))
 
+    # -- the same metrics on another store (--backend) ------------------------------------
+    def backend_column(self, url: str, main: Dataset, new: Dataset, extra: Dataset
+                       ) -> dict[str, str]:
+        """Metrics 1, 2, 3 (into an empty store), 4a-4d and 4f with ``--db url``.
+
+        Each store is a new database of that server, made with ``ccstats migrate`` and
+        dropped afterwards. Queries use the same ranges as the main run (same seed);
+        each import runs once. Returns metric -> value, for the rows of the main run.
+        """
+        from ccstats.store import clickhouse_schema
+        from ccstats.store.clickhouse_target import Target
+
+        p = self.plan
+        rng = random.Random(20250106)  # the seed of the main run: the same ranges
+        months = month_ranges(p.month_runs, p.days, rng)
+        spans = long_ranges(p.range_runs, p.days, rng)
+        downloads = month_ranges(p.download_runs, p.days, rng)
+        targets = [Target.parse(url).with_database(f"bench_{name}_{os.getpid()}")
+                   for name in ("s", "post")]
+        values: dict[str, str] = {}
+        try:
+            for target in targets:
+                run([str(CCSTATS), "migrate", "--db", target.url], "ccstats migrate")
+                run([str(CCSTATS), "customer", "create", CUSTOMER, "--timezone", TIMEZONE,
+                     "--password", PASSWORD, "--db", target.url], "ccstats customer create")
+            s_url, post_url = targets[0].url, targets[1].url
+            with step(f"{url}: 1, import S"):
+                took = self.ccstats_import(main, s_url)
+            values["1 import S ("] = rate(main.events, took.wall)
+            values["1 import S: time"] = f"{took.wall:.1f} s (CPU {took.cpu:.1f} s)"
+            server = self.procs.serve(s_url, self.scratch / "backend-server.log")
+            try:
+                with server.client() as client:
+                    a = self.month_by_user(client, months, self.scratch / "a-backend.json")
+                    b = self.range_by_project_date(client, spans,
+                                                   self.scratch / "b-backend.json")
+                    c = self.day_by_quarter(client)
+                    d = self.month_download(client, downloads)
+                f = self.mixed_load(server)
+            finally:
+                self.procs.stop(server)
+            same = same_file(self.scratch / "a-backend.json", self.scratch / "a-ours.json")
+            values["4a month, dims=user: p50"] = ms(a["p50_s"])
+            values["4a month, dims=user: p99"] = ms(a["p99_s"])
+            values["4b "] = ms(b["p50_s"])
+            values["4c "] = ms(c["p50_s"])
+            values["4d month"] = f"{d['median_mb_per_s']:,.0f} MB/s"
+            values["4d time to first byte"] = ms(d["median_ttfb_s"])
+            values["4d whole answer"] = ms(d["median_s"])
+            values[f"4f {p.load_clients} clients"] = \
+                f"{f['requests_per_s']:,.1f} req/s"
+            values["4f latency"] = f"{ms(f['p99_s'])} ({ms(f['p50_s'])})"
+            values["4f errors"] = f"{f['errors']} of {f['requests']}"
+            values["baseline answers"] = f"4a answer equal to DuckDB's: {'yes' if same else 'NO'}"
+            with step(f"{url}: 2, import {extra.events:,} more events into S"):
+                took = self.ccstats_import(extra, s_url)
+            values["2 import"] = rate(extra.events, took.wall)
+            lines = new.path.read_bytes().splitlines(keepends=True)
+            batches = [b"".join(lines[i:i + p.batch_events])
+                       for i in range(0, len(lines), p.batch_events)]
+            with step(f"{url}: 3, POST /v2/events into an empty store"):
+                server = self.procs.serve(post_url, self.scratch / "backend-post.log")
+                try:
+                    seconds = post_all(server, batches, p.post_clients, new.events)
+                finally:
+                    self.procs.stop(server)
+            values["3 (diagnostic"] = rate(new.events, seconds)
+        finally:
+            for target in targets:
+                clickhouse_schema.drop(target)
+        return {row.metric: value for row in self.results.rows
+                for prefix, value in values.items() if row.metric.startswith(prefix)}
+
     # -- 4e. a year of hourly records ---------------------------------------------------
     def year(self, year: Dataset) -> None:
         p = self.plan
@@ -858,11 +933,14 @@ def report(results: Results, plan: Plan, main: Dataset, load_before: tuple[float
                 f"(5 min {load_before[1]:.2f}), after {load_after[0]:.2f}; "
                 f"total {total_s / 60:.1f} min; code: commit {code['commit']}{modified}",
     )
-    for column in ("metric", "ours", "baseline", "ratio", "target", "met?"):
+    backends = list(results.columns)
+    for column in ("metric", "ours", *backends, "baseline", "ratio", "target", "met?"):
         table.add_column(column, justify="left" if column == "metric" else "right")
     for row in sorted(results.rows, key=order):
         met = "" if row.met is None else ("[green]yes[/]" if row.met else "[red]no[/]")
-        table.add_row(row.metric, row.ours, row.baseline, row.ratio, row.target, met)
+        table.add_row(row.metric, row.ours,
+                      *(results.columns[name].get(row.metric, "") for name in backends),
+                      row.baseline, row.ratio, row.target, met)
     console.print(table)
     document = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -879,6 +957,7 @@ def report(results: Results, plan: Plan, main: Dataset, load_before: tuple[float
         "dataset": {"events": main.events, "file_bytes": main.bytes, "agents": plan.agents,
                     "days": plan.days, "start": str(START), "timezone": TIMEZONE},
         "rows": [dataclasses.asdict(row) for row in sorted(results.rows, key=order)],
+        "backends": results.columns,
         "measurements": results.data,
     }
     output.write_text(json.dumps(document, indent=2, default=str) + "\n")
@@ -925,6 +1004,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=None,
                         help="results JSON (default benchmarks/results.json, "
                              "results-quick.json with --quick)")
+    parser.add_argument("--backend", default=None, metavar="URL",
+                        help="also measure ours on this store (e.g. clickhouse://127.0.0.1:19000/"
+                             "); its figures fill a column of their own")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     output = args.output or HERE / ("results-quick.json" if args.quick else "results.json")
@@ -959,6 +1041,11 @@ def main(argv: list[str] | None = None) -> int:
                 bench.post_events(store, new)
             with step("4e: a year of hourly records: server memory while streaming"):
                 bench.year(year)
+            if args.backend:
+                with step(f"the same metrics on {args.backend}"):
+                    name = args.backend.split("://", 1)[0]
+                    results.columns[name] = bench.backend_column(args.backend, bench_main,
+                                                                 new, extra)
     except BenchmarkError as error:
         console.print(f"[red]error:[/] {error}")
         return 1

@@ -1,6 +1,7 @@
 """Shared fixtures and helpers of the engine tests.
 
-- `service`: a `Service` on a fresh DuckDB file in ``tmp_path``, closed afterwards.
+- `service`: a `Service` on a fresh database (a DuckDB file in ``tmp_path``, or a
+  ClickHouse database: see `backends.py`), closed afterwards.
 - `seed_dir`: the seed example (``shared/fixtures/seed-example``), found next to the
   repository (CI clones the repository beside ``shared/``).
 - `ndjson`: NDJSON bytes from event dicts; `userstate`, `call`, `point` and `chat`
@@ -15,8 +16,16 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import settings
 
+from backends import ON_CLICKHOUSE, drop_database, new_database
 from ccstats.service import Service
+
+# Examples of the property tests that do not set their own count: fewer on a server,
+# where every batch and query is a round trip.
+settings.register_profile("duckdb", max_examples=60)
+settings.register_profile("clickhouse", max_examples=20)
+settings.load_profile("clickhouse" if ON_CLICKHOUSE else "duckdb")
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-example"
 
@@ -67,11 +76,13 @@ def records(body: bytes) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
-    opened = Service.open(str(tmp_path / "t.duckdb"))
+    url = new_database(tmp_path)
+    opened = Service.open(url)
     try:
         yield opened
     finally:
         opened.close()
+        drop_database(url)
 
 
 @pytest.fixture

@@ -10,9 +10,11 @@ as ISO strings with assorted offsets (and fractional seconds) or as integer/floa
 numbers. Every query's answer (JSON, csv or tab) must equal what ``oracle.py`` computes
 from the events that should be stored at that moment.
 
-One ``Service`` (one temporary DuckDB file) serves the whole module; each example uses
-a fresh customer, so examples never see each other's data. ``CCSTATS_ORACLE_EXAMPLES``
-sets the number of examples (default 60, about half a minute) for longer hunts.
+One ``Service`` (one temporary database, see ``backends.py``) serves the whole module;
+each example uses a fresh customer, so examples never see each other's data.
+``CCSTATS_ORACLE_EXAMPLES`` sets the number of examples for longer hunts (default: the
+hypothesis profile of ``conftest.py``, 60 on DuckDB, about half a minute, 20 on
+ClickHouse).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
+from backends import drop_database, new_database
 from ccstats.service import Service
 from oracle import CATALOG, Event, Op, apply_ops, expected_csv, expected_response, parse_timestamp
 
@@ -397,9 +400,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 
 @pytest.fixture(scope="module")
 def oracle_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    svc = Service.open(str(tmp_path_factory.mktemp("oracle") / "oracle.duckdb"))
+    url = new_database(tmp_path_factory.mktemp("oracle"), "oracle")
+    svc = Service.open(url)
     yield svc
     svc.close()
+    drop_database(url)
 
 
 def _ndjson(events: list[Event], as_array: bool) -> bytes:
@@ -439,7 +444,7 @@ def check_query(service: Service, customer: str, query: Query, stored: dict[str,
 
 
 @settings(
-    max_examples=int(os.environ.get("CCSTATS_ORACLE_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("CCSTATS_ORACLE_EXAMPLES", settings().max_examples)),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from backends import drop_database, new_database
 from ccstats import demo
 from ccstats.service import Service
 from ccstats.store import partitions
@@ -18,15 +20,18 @@ FIRST = dt.date(2024, 3, 25)  # spans the spring-forward day in Europe/Budapest
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Service:
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     folder: Path = tmp_path_factory.mktemp("parts")
-    service = Service.open(str(folder / "parts.duckdb"))
+    url = new_database(folder, "parts")
+    service = Service.open(url)
     service.create_customer(CUSTOMER, "Europe/Budapest", "pw")
     events = folder / "events.ndjson"
     demo.write_file(events, seed=7, agents=6, projects=3, days=9, start=FIRST,
                     timezone="Europe/Budapest")
     service.import_files(CUSTOMER, [events])
-    return service
+    yield service
+    service.close()
+    drop_database(url)
 
 
 ORDERS = [",".join(p) for n in (1, 2, 4) for p in itertools.permutations(

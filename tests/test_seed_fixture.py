@@ -12,12 +12,14 @@ import io
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
+from backends import drop_database, new_database
 
 CCSTATS = Path(sys.executable).parent / "ccstats"
 #: The example URL printed in the seed document (wrong: nine-digit from, January dates).
@@ -28,10 +30,10 @@ SEED_DOCUMENT_URL = (
 HEADER = ["date", "time", "projectId", "userId", "level", "field", "count", "sum"]
 
 
-def run(*args: str, db: Path, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+def run(*args: str, db: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run ``ccstats ARGS --db DB``; with `check`, fail with its stderr unless it exits 0."""
-    done = subprocess.run([str(CCSTATS), *args, "--db", str(db)], capture_output=True,
-                          cwd=db.parent, timeout=120, check=False)
+    done = subprocess.run([str(CCSTATS), *args, "--db", db], capture_output=True,
+                          timeout=120, check=False)
     if check and done.returncode != 0:
         pytest.fail(f"ccstats {' '.join(args)} exited {done.returncode}: "
                     f"{done.stderr.decode(errors='replace')}")
@@ -71,17 +73,18 @@ def expected_rows(records: Sequence[dict[str, Any]]) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def seed_db(tmp_path_factory: pytest.TempPathFactory, seed_dir: Path) -> Path:
-    db = tmp_path_factory.mktemp("seed") / "seed.duckdb"
+def seed_db(tmp_path_factory: pytest.TempPathFactory, seed_dir: Path) -> Iterator[str]:
+    db = new_database(tmp_path_factory.mktemp("seed"), "seed")
     created = run("customer", "create", "mycc", "--timezone", "Europe/Budapest",
                   "--password", "pw", db=db)
     assert b"mycc" in created.stdout
     imported = run("import", str(seed_dir / "events.ndjson"), "--customer", "mycc", db=db)
     assert b"stored 32 events from 32 lines" in imported.stdout
-    return db
+    yield db
+    drop_database(db)
 
 
-def test_seed_request_prints_expected_json(seed_db: Path, seed_dir: Path) -> None:
+def test_seed_request_prints_expected_json(seed_db: str, seed_dir: Path) -> None:
     done = run("query", "--customer", "mycc", *request_options(seed_dir), db=seed_db)
     expected_text = (seed_dir / "expected.json").read_text(encoding="utf-8")
     assert json.loads(done.stdout) == json.loads(expected_text)
@@ -99,7 +102,7 @@ def test_seed_request_options_are_the_documented_ones(seed_dir: Path) -> None:
     ]
 
 
-def test_seed_document_url_is_rejected(seed_db: Path) -> None:
+def test_seed_document_url_is_rejected(seed_db: str) -> None:
     done = run("query", "--customer", "mycc", *query_options(SEED_DOCUMENT_URL), db=seed_db,
                check=False)
     assert done.returncode == 2
@@ -127,7 +130,7 @@ def _parse_delimited(output: str, body: bytes) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("output", ["csv", "tab"])
-def test_seed_request_as_delimited_text(seed_db: Path, seed_dir: Path, output: str) -> None:
+def test_seed_request_as_delimited_text(seed_db: str, seed_dir: Path, output: str) -> None:
     done = run("query", "--customer", "mycc", *request_options(seed_dir), "--of", output,
                db=seed_db)
     rows = _parse_delimited(output, done.stdout)
@@ -137,7 +140,7 @@ def test_seed_request_as_delimited_text(seed_db: Path, seed_dir: Path, output: s
     assert len(rows) == 1 + sum(len(r["data"]) for r in expected)
 
 
-def test_every_field_and_fewer_dimensions_agree_across_formats(seed_db: Path) -> None:
+def test_every_field_and_fewer_dimensions_agree_across_formats(seed_db: str) -> None:
     base = ["query", "--customer", "mycc", "--from", "20200601", "--to", "20200630",
             "--dimensions", "user,date"]
     as_json = json.loads(run(*base, db=seed_db).stdout)

@@ -67,7 +67,8 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
 
 db_option = click.option(
     "--db", envvar="CCSTATS_DB", default=DEFAULT_DB, show_default=True,
-    help="Database: a file path or duckdb:///path (embedded DuckDB).",
+    help="Database: a file path or duckdb:///path (embedded DuckDB), or "
+         "clickhouse://host:port/database[?cluster=name].",
 )
 customer_option = click.option("--customer", required=True, help="Customer name.")
 
@@ -346,6 +347,30 @@ def compact(db: str) -> None:
     with _service(db) as service:
         service.store.compact()
         click.echo("compacted the sums")
+
+
+@main.command()
+@db_option
+def migrate(db: str) -> None:
+    """Create the tables of the database (or bring them up to date)."""
+    with _service(db) as service:
+        service.store.migrate()
+        click.echo("the database is ready")
+
+
+@main.command("copy")
+@customer_option
+@click.option("--from", "source", required=True, metavar="URL",
+              help="Database that holds the customer.")
+@click.option("--to", "destination", required=True, metavar="URL",
+              help="Database to copy it into (migrated, without that customer).")
+def copy_(customer: str, source: str, destination: str) -> None:
+    """Copy a customer with its keys, metadata and events into another database."""
+    from ccstats.copy import copy_customer
+
+    with _service(source) as origin, _service(destination) as target:
+        copied = copy_customer(origin.store, target.store, customer)
+        click.echo(f"copied customer {customer} with {copied} events")
 
 
 @main.group()

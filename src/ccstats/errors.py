@@ -81,4 +81,8 @@ class NotFound(Exception):
 
 
 class StoreUnavailable(Exception):
-    """The database cannot be opened or used right now (locked, missing, full)."""
+    """The database cannot be opened or used right now (locked, missing, full, unreachable)."""
+
+
+class StoreBusy(StoreUnavailable):
+    """Another writer changed the same customer meanwhile; nothing was stored: retry."""

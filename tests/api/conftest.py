@@ -25,6 +25,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from backends import drop_database, new_database
+
 SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "seed-example"
 CCSTATS = Path(sys.executable).parent / "ccstats"
 STARTUP_SECONDS = 30.0
@@ -42,12 +44,12 @@ def free_port() -> int:
         return port
 
 
-def create_customers(db: Path, accounts: Sequence[Account], readonly: dict[str, str]) -> None:
+def create_customers(db: str, accounts: Sequence[Account], readonly: dict[str, str]) -> None:
     """Create `accounts` with the CLI, then add the read-only keys through the service."""
     for name, zone, password in accounts:
         done = subprocess.run(
             [str(CCSTATS), "customer", "create", name, "--timezone", zone,
-             "--password", password, "--db", str(db)],
+             "--password", password, "--db", db],
             capture_output=True, text=True, timeout=60, check=False,
         )
         assert done.returncode == 0, f"customer create {name} failed: {done.stderr}"
@@ -56,7 +58,7 @@ def create_customers(db: Path, accounts: Sequence[Account], readonly: dict[str, 
         from ccstats.model import Scope
         from ccstats.service import Service
 
-        service = Service.open(str(db))
+        service = Service.open(db)
         try:
             for name, password in readonly.items():
                 customer = service.customer(name)
@@ -107,11 +109,13 @@ def readonly_keys() -> dict[str, str]:
 def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
     """Starts servers on fresh databases; all of them are stopped after the module."""
     processes: list[subprocess.Popen[bytes]] = []
+    databases: list[str] = []
 
     def start(accounts: Sequence[Account], readonly: dict[str, str],
               options: Sequence[str]) -> str:
         folder = tmp_path_factory.mktemp("server")
-        db = folder / "ccstats.duckdb"
+        db = new_database(folder, "server")
+        databases.append(db)
         create_customers(db, accounts, readonly)
         log = folder / "server.log"
         # Tests send bursts from one address: limits only where a test asks for them.
@@ -122,7 +126,7 @@ def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
             url = f"http://127.0.0.1:{port}"
             with log.open("wb") as out:
                 process = subprocess.Popen(
-                    [str(CCSTATS), "serve", "--db", str(db), "--port", str(port), *limits,
+                    [str(CCSTATS), "serve", "--db", db, "--port", str(port), *limits,
                      *options],
                     stdout=out, stderr=subprocess.STDOUT,
                 )
@@ -139,6 +143,8 @@ def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
     finally:
         for process in processes:
             stop(process)
+        for db in databases:
+            drop_database(db)
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,7 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StoreUnavailable)
     def on_unavailable(_: Request, error: StoreUnavailable) -> Response:
-        return failure(unavailable(f"{error}; nothing was changed, retry later"))
+        return failure(unavailable(f"{error}; nothing was changed, retry later", retry_after=1))
 
     @app.exception_handler(ApiProblem)
     def on_problem(_: Request, problem: ApiProblem) -> Response:
@@ -78,6 +78,7 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(NotFound)
     def on_not_found(_: Request, error: NotFound) -> Response:
         return failure(not_found(str(error), error.param))
+
 
     @app.exception_handler(RequestValidationError)
     def on_invalid_request(_: Request, error: RequestValidationError) -> Response:

@@ -6,16 +6,25 @@ from ccstats.store.base import Store
 
 
 def open_store(url: str) -> Store:
-    """The store named by `url`: a path or ``duckdb:///path`` is an embedded DuckDB file."""
+    """The store named by `url`.
+
+    - a path or ``duckdb:///path``: an embedded DuckDB file;
+    - ``clickhouse://[user[:password]@]host[:port]/database[?cluster=name]``: a ClickHouse
+      server, or the cluster `name` reached through that server.
+    """
     if url.startswith("duckdb://"):
         path = url.removeprefix("duckdb://")
         from ccstats.store.duckdb_store import DuckDBStore
 
         return DuckDBStore(path or ":memory:")
+    if url.startswith("clickhouse://"):
+        from ccstats.store.clickhouse_store import ClickHouseStore
+
+        return ClickHouseStore(url)
     if "://" in url:
         scheme = url.split("://", 1)[0]
-        raise ValueError(f"unsupported database URL scheme {scheme!r}; use a file path or "
-                         "duckdb:///path")
+        raise ValueError(f"unsupported database URL scheme {scheme!r}; use a file path, "
+                         "duckdb:///path or clickhouse://host:port/database")
     from ccstats.store.duckdb_store import DuckDBStore
 
     return DuckDBStore(url)

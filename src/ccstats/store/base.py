@@ -114,9 +114,17 @@ class Store(Protocol):
 
     def event_count(self, customer_id: int) -> int: ...
 
+    def events(self, customer_id: int) -> Iterator[pa.Table]:
+        """The customer's stored events (normalized, one version per id), in blocks."""
+        ...
+
     # statistics
     def records(self, query: StatsQuery) -> Iterator[bytes]:
         """The rendered records of `query`, in order (see the module docstring)."""
+        ...
+
+    def migrate(self) -> None:
+        """Create or upgrade the tables (a no-op when they are current)."""
         ...
 
     def close(self) -> None: ...

@@ -30,8 +30,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ccstats import buckets
-from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER
 from ccstats.errors import StoreUnavailable
 from ccstats.model import (
     ApiKey,
@@ -47,9 +45,10 @@ from ccstats.model import (
 )
 from ccstats.query import StatsQuery
 from ccstats.store.contributions import sums_sql
+from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.id_index import Hashes, IdIndex
 from ccstats.store.partitions import split
-from ccstats.store.records_sql import local_seconds_sql, record_estimate_sql, records_sql
+from ccstats.store.records_sql import record_estimate_sql, records_sql
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +191,9 @@ class _Writer:
         self.aborted = True
 
 
+#: Events read at a time by `DuckDBStore.events`.
+EVENTS_PER_BLOCK = 1_000_000
+
 #: Records fetched from the database at a time.
 RECORDS_PER_BATCH = 8192
 
@@ -237,33 +239,11 @@ def _zone_of(db: duckdb.DuckDBPyConnection, customer_id: int) -> str:
 
 
 def _add_sums(db: duckdb.DuckDBPyConnection, c: int, zone: str, deltas: str) -> None:
-    """Append the quarter-hour delta rows `deltas` (a query) of customer `c` to every grain.
-
-    Local hours and days follow the customer's zone: each quarter-hour is mapped
-    with the zone's offsets over the deltas' range (see `ccstats.buckets`).
-    """
-    db.execute(f"CREATE OR REPLACE TEMP TABLE delta AS {deltas}")
-    low, high = db.execute("SELECT min(qh), max(qh) FROM delta").fetchall()[0]
-    if low is not None:
-        local = buckets.local_range(zone, buckets.day_of(low * QUARTER // DAY - 1),
-                                    buckets.day_of(high * QUARTER // DAY + 1))
-        db.execute(f"INSERT INTO sums SELECT {c}, * FROM delta")
-        db.execute(
-            f"""CREATE OR REPLACE TEMP TABLE delta_hour AS
-                SELECT project_id, user_id, local_seconds // {DAY} - {MARGIN_DAYS} AS day,
-                       ((local_seconds % {DAY}) // 3600)::TINYINT AS hour, field_id,
-                       sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
-                FROM (SELECT *, {local_seconds_sql(local)} AS local_seconds FROM delta)
-                GROUP BY ALL"""
-        )
-        db.execute(f"INSERT INTO sums_hour SELECT {c}, * FROM delta_hour")
-        db.execute(
-            f"""INSERT INTO sums_day
-                SELECT {c}, project_id, user_id, day, field_id, sum(cnt), sum(secs), sum(hits)
-                FROM delta_hour GROUP BY project_id, user_id, day, field_id"""
-        )
-        db.execute("DROP TABLE delta_hour")
-    db.execute("DROP TABLE delta")
+    """Append the quarter-hour delta rows `deltas` (a query) of customer `c` to every grain."""
+    if derive_grains(db, zone, deltas):
+        for table, delta in zip(_SUMS_TABLES, DELTA_TABLES, strict=True):
+            db.execute(f"INSERT INTO {table} SELECT {c}, * FROM {delta}")
+    drop_grains(db)
 
 
 def _scalar(db: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> int:
@@ -293,9 +273,9 @@ class DuckDBStore:
         self._generation = 0
         self._id_indexes: dict[int, IdIndex] = {}
         self._db.execute(SCHEMA)
-        self._migrate()
+        self.migrate()
 
-    def _migrate(self) -> None:
+    def migrate(self) -> None:
         """Bring an older database to `SCHEMA_VERSION`.
 
         Version 2 changed the layout of the sums (derived data: they are rebuilt);
@@ -658,6 +638,14 @@ class DuckDBStore:
         with self._db.cursor() as cursor:
             return _scalar(cursor, "SELECT count(*) FROM events WHERE customer_id = ?",
                            [customer_id])
+
+    def events(self, customer_id: int) -> Iterator[pa.Table]:
+        with self._db.cursor() as cursor:
+            reader = cursor.sql(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE customer_id = {int(customer_id)}"
+            ).to_arrow_reader(batch_size=EVENTS_PER_BLOCK)
+            for batch in reader:
+                yield pa.Table.from_batches([batch])
 
     # statistics ---------------------------------------------------------------------
     def _record_estimate(self, query: StatsQuery) -> int:

@@ -27,17 +27,21 @@ def _int_list(values: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(int(v)) for v in values) + ")" if values else "(NULL)"
 
 
+def offset_sql(local: LocalRange) -> str:
+    """The zone's UTC offset in seconds during quarter-hour ``qh`` (standard SQL ``CASE``)."""
+    segments = local.segments
+    if len(segments) == 1:
+        return str(segments[0].offset)
+    cases = " ".join(
+        f"WHEN qh < {nxt.first_qh} THEN {seg.offset}"
+        for seg, nxt in itertools.pairwise(segments)
+    )
+    return f"CASE {cases} ELSE {segments[-1].offset} END"
+
+
 def local_seconds_sql(local: LocalRange) -> str:
     """Local wall-clock seconds (shifted by MARGIN_DAYS days to stay positive) of ``qh``."""
-    segments = local.segments
-    offset = str(segments[0].offset)
-    if len(segments) > 1:
-        cases = " ".join(
-            f"WHEN qh < {nxt.first_qh} THEN {seg.offset}"
-            for seg, nxt in itertools.pairwise(segments)
-        )
-        offset = f"CASE {cases} ELSE {segments[-1].offset} END"
-    return f"qh::BIGINT * {QUARTER} + {offset} + {MARGIN_DAYS * DAY}"
+    return f"qh::BIGINT * {QUARTER} + {offset_sql(local)} + {MARGIN_DAYS * DAY}"
 
 
 def _dimension_text(dimension: str) -> str:

@@ -1,0 +1,158 @@
+"""The ClickHouse tables of ccstats, and `migrate`, which creates them.
+
+Every table carries ``customer_id`` first in its sort key, and on a cluster every
+table is sharded by ``customer_id``: one customer's rows (metadata, events, sums,
+batch markers) all live on one shard, so a customer's query is answered by one
+shard reading one contiguous key range, and the batch markers that decide what
+is visible (see `ccstats.store.clickhouse_store`) sit next to the rows they
+govern. Customers spread over the shards by their id, a hash of their name.
+
+On a cluster, each server gets the local table (``<name>_local``) and a
+``Distributed`` table ``<name>`` over the local tables of all shards; ccstats
+reads and writes only the ``Distributed`` tables (inserts synchronously). On one
+server, ``<name>`` is the MergeTree table itself.
+
+Tables
+------
+``meta``         schema version.
+``customers``    id (a hash of the name), name, zone; written once.
+``customer_access`` allowed client networks and rate limit; the latest version wins.
+``api_keys``     salted key hashes; the latest version wins (it may say revoked).
+``name_mappings`` names of outside systems → project and user ids; latest version wins.
+``projects``, ``users``, ``presets``
+                 ReplacingMergeTree rows with a ``version``; the latest version wins
+                 (a preset's latest version may say it is deleted).
+``batches``      batch markers: ``committed`` makes a batch's events and sums visible,
+                 ``folded`` hides its sums again (they were merged into a later batch).
+``events``       every stored version of every event, with its batch, its block
+                 within the batch (``seq``) and a ``deleted`` flag for deletions.
+``sums``, ``sums_hour``, ``sums_day``
+                 SummingMergeTree deltas per UTC quarter-hour, local hour and local
+                 day, keyed by batch last: merges add up a batch's rows per key,
+                 withdrawals are negative rows, and rows that reach zero disappear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ccstats.store.clickhouse_target import Target, cluster_hosts
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: str
+    engine: str
+    shard_key: str = "customer_id"
+
+
+_SUMS = "cnt Int64, secs Int64, hits Int64"
+_KEY = "customer_id UInt64, project_id Int64, user_id Int64"
+
+TABLES = (
+    Table("meta", "key String, value String, version UInt64",
+          "ReplacingMergeTree(version) ORDER BY key", shard_key="rand()"),
+    Table("customers", "customer_id UInt64, name String, timezone String",
+          "ReplacingMergeTree() ORDER BY (customer_id, name)"),
+    Table("customer_access", "customer_id UInt64, networks Array(String), "
+                             "rate_limit Nullable(Int32), version UInt64",
+          "ReplacingMergeTree(version) ORDER BY customer_id"),
+    Table("api_keys", "customer_id UInt64, key_id String, salt String, digest String, "
+                      "scopes Array(String), revoked UInt8, version UInt64",
+          "ReplacingMergeTree(version) ORDER BY (customer_id, key_id)"),
+    Table("name_mappings", "customer_id UInt64, source String, kind String, name String, "
+                           "target_id Int64, version UInt64",
+          "ReplacingMergeTree(version) ORDER BY (customer_id, source, kind, name)"),
+    Table("projects", "customer_id UInt64, project_id Int64, name String, status String, "
+                      "version UInt64",
+          "ReplacingMergeTree(version) ORDER BY (customer_id, project_id)"),
+    Table("users", "customer_id UInt64, user_id Int64, name String, kind String, "
+                   "status String, version UInt64",
+          "ReplacingMergeTree(version) ORDER BY (customer_id, user_id)"),
+    Table("presets", "customer_id UInt64, preset_id UInt32, name String, "
+                     "fields Array(String), deleted UInt8, version UInt64",
+          "ReplacingMergeTree(version) ORDER BY (customer_id, preset_id)"),
+    Table("batches", "customer_id UInt64, batch UInt64, state String",
+          "MergeTree() ORDER BY (customer_id, batch)"),
+    Table("events", "customer_id UInt64, event_id String, batch UInt64, seq UInt32, "
+                    "deleted UInt8, type String, subtype Nullable(String), project_id Int64, "
+                    "user_id Int64, t_start Int64, t_answer Nullable(Int64), t_end Int64",
+          "MergeTree() ORDER BY (customer_id, event_id, batch, seq)"),
+    Table("sums", f"{_KEY}, qh Int32, field_id Int16, batch UInt64, {_SUMS}",
+          "SummingMergeTree((cnt, secs, hits)) PARTITION BY intDiv(qh, 35040) "
+          "ORDER BY (customer_id, qh, project_id, user_id, field_id, batch)"),
+    Table("sums_hour", f"{_KEY}, day Int32, hour Int8, field_id Int16, batch UInt64, {_SUMS}",
+          "SummingMergeTree((cnt, secs, hits)) PARTITION BY intDiv(day, 365) "
+          "ORDER BY (customer_id, day, hour, project_id, user_id, field_id, batch)"),
+    Table("sums_day", f"{_KEY}, day Int32, field_id Int16, batch UInt64, {_SUMS}",
+          "SummingMergeTree((cnt, secs, hits)) PARTITION BY intDiv(day, 365) "
+          "ORDER BY (customer_id, day, project_id, user_id, field_id, batch)"),
+)
+
+SUMS_TABLES = ("sums", "sums_hour", "sums_day")
+
+
+def local_name(table: str, target: Target) -> str:
+    """The name of `table`'s MergeTree table (on every shard, on a cluster)."""
+    return f"{table}_local" if target.cluster else table
+
+
+def statements(target: Target) -> list[str]:
+    """The DDL one server of `target` runs (idempotent)."""
+    found = [f"CREATE DATABASE IF NOT EXISTS {target.database}"]
+    for table in TABLES:
+        local = local_name(table.name, target)
+        found.append(f"CREATE TABLE IF NOT EXISTS {target.database}.{local} "
+                     f"({table.columns}) ENGINE = {table.engine}")
+        if target.cluster:
+            found.append(
+                f"CREATE TABLE IF NOT EXISTS {target.database}.{table.name} "
+                f"AS {target.database}.{local} ENGINE = Distributed({target.cluster}, "
+                f"{target.database}, {local}, {table.shard_key})")
+    return found
+
+
+def migrate(target: Target) -> None:
+    """Create the database and the tables on every server of `target`, record the version."""
+    for host, port in cluster_hosts(target):
+        client = target.client(host, port, database="default")
+        try:
+            for statement in statements(target):
+                client.execute(statement)
+        finally:
+            client.disconnect()
+    client = target.client()
+    try:
+        client.execute("INSERT INTO meta (key, value, version) VALUES",
+                       [("schema_version", str(SCHEMA_VERSION), SCHEMA_VERSION)])
+    finally:
+        client.disconnect()
+
+
+def installed_version(target: Target) -> int | None:
+    """The schema version of `target`'s database, None if it has none (run `migrate`)."""
+    client = target.client(database="default")
+    try:
+        exists = client.execute(
+            "SELECT count() FROM system.tables WHERE database = %(db)s AND name = 'meta'",
+            {"db": target.database})[0][0]
+        if not exists:
+            return None
+        rows = client.execute(f"SELECT max(version) FROM {target.database}.meta "
+                              "WHERE key = 'schema_version'")
+        return int(rows[0][0]) if rows and rows[0][0] else None
+    finally:
+        client.disconnect()
+
+
+def drop(target: Target) -> None:
+    """Drop `target`'s database on every server (tests and teardown)."""
+    for host, port in cluster_hosts(target):
+        client = target.client(host, port, database="default")
+        try:
+            client.execute(f"DROP DATABASE IF EXISTS {target.database}")
+        finally:
+            client.disconnect()

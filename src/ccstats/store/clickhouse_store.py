@@ -1,0 +1,523 @@
+"""The server store: metadata, raw events and sums in ClickHouse, one server or a cluster.
+
+Tables and sharding are described in `ccstats.store.clickhouse_schema`, atomic
+batches and read-your-writes in `ccstats.store.clickhouse_batches`. The sums of a
+batch are computed where the events are (an in-memory DuckDB of this process,
+with the same SQL as the embedded store: `ccstats.store.contributions`,
+`ccstats.store.grains`) and appended as delta rows; statistics are rendered by
+ClickHouse (`ccstats.store.clickhouse_records`) and streamed part by part
+(`ccstats.store.partitions`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from clickhouse_driver import Client
+from clickhouse_driver.errors import Error as ClickHouseError
+from clickhouse_driver.errors import NetworkError, SocketTimeoutError
+
+from ccstats.errors import StoreUnavailable
+from ccstats.events import NORMALIZED_SCHEMA
+from ccstats.model import (
+    ApiKey,
+    Customer,
+    MappingKind,
+    NameMapping,
+    Preset,
+    Project,
+    Scope,
+    Status,
+    User,
+    UserKind,
+)
+from ccstats.query import StatsQuery
+from ccstats.store import clickhouse_schema
+from ccstats.store.clickhouse_batches import Batch, tick, visible_events
+from ccstats.store.clickhouse_records import int_list, records_sql, visible_sums
+from ccstats.store.clickhouse_schema import SUMS_TABLES, local_name
+from ccstats.store.clickhouse_target import ClientPool, Target, cluster_hosts
+from ccstats.store.contributions import sums_sql
+from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
+from ccstats.store.partitions import split
+
+#: Records fetched from the server at a time, and joined into one piece.
+RECORDS_PER_BATCH = 8192
+#: A customer's networks and rate limit, once read, are used for this long (other
+#: processes' changes arrive within it; this process's own at once).
+ACCESS_SECONDS = 10.0
+
+_EVENT_COLUMNS = [field.name for field in NORMALIZED_SCHEMA]
+_SUMS_KEYS = {
+    "sums": ["project_id", "user_id", "qh", "field_id"],
+    "sums_hour": ["project_id", "user_id", "day", "hour", "field_id"],
+    "sums_day": ["project_id", "user_id", "day", "field_id"],
+}
+_MEASURES = ["cnt", "secs", "hits"]
+
+
+def customer_id_of(name: str) -> int:
+    """A customer's id: 63 bits of a hash of its name (no allocation, spreads over shards)."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def _insert_columns(client: Client, table: str, columns: Sequence[str],
+                    values: Sequence[list[Any]]) -> None:
+    if values and values[0]:
+        client.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", list(values),
+                       columnar=True)
+
+
+class _Writer:
+    """`ccstats.store.base.EventWriter` of one open batch (see `clickhouse_batches`)."""
+
+    def __init__(self, store: ClickHouseStore, client: Client, customer_id: int,
+                 zone: str) -> None:
+        self._store = store
+        self._client = client
+        self._customer_id = customer_id
+        self._zone = zone
+        self.batch = Batch(client, customer_id)
+        self._local = duckdb.connect(":memory:")
+        self._had_events = bool(client.execute(
+            "SELECT count() FROM (SELECT 1 FROM events WHERE customer_id = %(c)s LIMIT 1)",
+            {"c": customer_id})[0][0])
+        self.projects: set[int] = set()
+        self.users: set[int] = set()
+        self.aborted = False
+
+    def add(self, events: pa.Table, has_repeats: bool) -> None:
+        if self.aborted or not events.num_rows:
+            return
+        db = self._local
+        db.register("incoming", events)
+        try:
+            source = "incoming"
+            if has_repeats:  # the last line of an id wins
+                db.execute("""CREATE OR REPLACE TEMP TABLE latest AS SELECT * FROM incoming
+                    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no DESC) = 1""")
+                source = "latest"
+            new = db.sql(f"SELECT {', '.join(_EVENT_COLUMNS)} FROM {source}").to_arrow_table()
+        finally:
+            db.unregister("incoming")
+        seq = self.batch.next_block()
+        lookup = self._had_events or seq > 0
+        previous = (self._store.current_versions(self._client, self._customer_id,
+                                                 new.column("event_id").to_pylist(),
+                                                 self.batch.batch)
+                    if lookup else pa.Table.from_batches([], NORMALIZED_SCHEMA))
+        self._store.append_sums(self._client, self._local, self._customer_id, self._zone,
+                                self.batch.batch, new, previous)
+        self._store.append_events(self._client, self._customer_id, self.batch.batch, seq, new)
+        self.projects.update(new.column("project_id").unique().to_pylist())
+        self.users.update(new.column("user_id").unique().to_pylist())
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def commit(self) -> None:
+        self._store.register(self._client, self._customer_id, self.projects, self.users)
+        self.batch.commit()
+
+    def close(self) -> None:
+        self._local.close()
+
+
+class ClickHouseStore:
+    """`ccstats.store.base.Store` on a ClickHouse server or cluster (see the module docstring)."""
+
+    def __init__(self, url: str) -> None:
+        self.target = Target.parse(url)
+        try:
+            self._version = clickhouse_schema.installed_version(self.target)
+        except (ClickHouseError, OSError) as error:
+            raise StoreUnavailable(f"cannot reach ClickHouse at {self.target.host}:"
+                                   f"{self.target.port}: {error}") from None
+        self._pool = ClientPool(self.target)
+        self._write_lock = threading.Lock()
+        self._customers: dict[str, Customer] = {}
+        # customer id -> (valid until, networks, rate limit)
+        self._access: dict[int, tuple[float, tuple[str, ...], int | None]] = {}
+
+    def migrate(self) -> None:
+        clickhouse_schema.migrate(self.target)
+        self._version = clickhouse_schema.SCHEMA_VERSION
+
+    @contextmanager
+    def _connection(self) -> Iterator[Client]:
+        if self._version is None:
+            raise StoreUnavailable(
+                f"the ClickHouse database {self.target.database!r} has no ccstats tables; "
+                f"create them with: ccstats migrate --db {self.target.url}")
+        try:
+            with self._pool.connection() as client:
+                yield client
+        except (NetworkError, SocketTimeoutError, OSError) as error:
+            raise StoreUnavailable(f"cannot reach ClickHouse at {self.target.host}:"
+                                   f"{self.target.port}: {error}") from error
+
+    def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        with self._connection() as client:
+            rows: list[tuple[Any, ...]] = client.execute(sql, params or {})
+            return rows
+
+    def close(self) -> None:
+        self._pool.close()
+
+    # customers and keys -------------------------------------------------------------
+    def create_customer(self, name: str, timezone: str) -> Customer:
+        customer = Customer(customer_id_of(name), name, timezone)
+        with self._connection() as client:
+            client.execute("INSERT INTO customers (customer_id, name, timezone) VALUES",
+                           [(customer.customer_id, name, timezone)])
+        return customer
+
+    def customer(self, name: str) -> Customer | None:
+        found = self._customers.get(name)
+        if found is None:
+            rows = self._rows("SELECT customer_id, name, timezone FROM customers "
+                              "WHERE customer_id = %(c)s AND name = %(n)s LIMIT 1",
+                              {"c": customer_id_of(name), "n": name})
+            if rows:  # a customer's id and zone never change: remember them
+                found = self._customers[name] = Customer(int(rows[0][0]), rows[0][1],
+                                                         rows[0][2])
+        return None if found is None else self._with_access(found)
+
+    def customers(self) -> list[Customer]:
+        rows = self._rows("SELECT customer_id, name, any(timezone) FROM customers "
+                          "GROUP BY customer_id, name ORDER BY name")
+        return [self._with_access(Customer(int(r[0]), r[1], r[2])) for r in rows]
+
+    def _with_access(self, customer: Customer) -> Customer:
+        """`customer` with its networks and rate limit (read again after `ACCESS_SECONDS`)."""
+        now = time.monotonic()
+        cached = self._access.get(customer.customer_id)
+        if cached is None or cached[0] < now:
+            rows = self._rows("SELECT argMax(networks, version), argMax(rate_limit, version) "
+                              "FROM customer_access WHERE customer_id = %(c)s",
+                              {"c": customer.customer_id})
+            networks, rate_limit = (tuple(rows[0][0]), rows[0][1]) if rows and rows[0][0] \
+                is not None else ((), None)
+            cached = self._access[customer.customer_id] = (now + ACCESS_SECONDS, networks,
+                                                           rate_limit)
+        return dataclasses.replace(customer, networks=cached[1],
+                                   rate_limit=None if cached[2] is None else int(cached[2]))
+
+    def set_access(self, customer_id: int, networks: tuple[str, ...],
+                   rate_limit: int | None) -> None:
+        with self._connection() as client:
+            client.execute(
+                "INSERT INTO customer_access (customer_id, networks, rate_limit, version) "
+                "VALUES", [(customer_id, list(networks), rate_limit, tick())])
+        self._access.pop(customer_id, None)
+
+    def add_key(self, customer_id: int, key: ApiKey) -> None:
+        self._save_key(customer_id, key, revoked=False)
+
+    def _save_key(self, customer_id: int, key: ApiKey, revoked: bool) -> None:
+        with self._connection() as client:
+            client.execute(
+                "INSERT INTO api_keys (customer_id, key_id, salt, digest, scopes, revoked, "
+                "version) VALUES",
+                [(customer_id, key.key_id, key.salt.hex(), key.digest.hex(),
+                  [str(s) for s in key.scopes], int(revoked), tick())])
+
+    def keys(self, customer_id: int) -> list[ApiKey]:
+        rows = self._rows("SELECT key_id, argMax(salt, version), argMax(digest, version), "
+                          "argMax(scopes, version) FROM api_keys WHERE customer_id = %(c)s "
+                          "GROUP BY key_id HAVING argMax(revoked, version) = 0 "
+                          "ORDER BY key_id", {"c": customer_id})
+        return [ApiKey(r[0], bytes.fromhex(r[1]), bytes.fromhex(r[2]),
+                       tuple(Scope(s) for s in r[3])) for r in rows]
+
+    def revoke_key(self, customer_id: int, key_id: str) -> bool:
+        with self._write_lock:
+            found = next((k for k in self.keys(customer_id) if k.key_id == key_id), None)
+            if found is None:
+                return False
+            self._save_key(customer_id, found, revoked=True)
+        return True
+
+    # projects and users -------------------------------------------------------------
+    def projects(self, customer_id: int) -> list[Project]:
+        rows = self._rows("SELECT project_id, argMax(name, version), argMax(status, version) "
+                          "FROM projects WHERE customer_id = %(c)s GROUP BY project_id "
+                          "ORDER BY project_id", {"c": customer_id})
+        return [Project(int(r[0]), r[1], Status(r[2])) for r in rows]
+
+    def save_project(self, customer_id: int, project: Project) -> None:
+        with self._connection() as client:
+            client.execute(
+                "INSERT INTO projects (customer_id, project_id, name, status, version) VALUES",
+                [(customer_id, project.project_id, project.name, str(project.status), tick())])
+
+    def users(self, customer_id: int) -> list[User]:
+        rows = self._rows("SELECT user_id, argMax(name, version), argMax(kind, version), "
+                          "argMax(status, version) FROM users WHERE customer_id = %(c)s "
+                          "GROUP BY user_id ORDER BY user_id", {"c": customer_id})
+        return [User(int(r[0]), r[1], UserKind(r[2]), Status(r[3])) for r in rows]
+
+    def save_user(self, customer_id: int, user: User) -> None:
+        with self._connection() as client:
+            client.execute(
+                "INSERT INTO users (customer_id, user_id, name, kind, status, version) VALUES",
+                [(customer_id, user.user_id, user.name, str(user.kind), str(user.status),
+                  tick())])
+
+    def register(self, client: Client, customer_id: int, project_ids: set[int],
+                 user_ids: set[int]) -> None:
+        """Add the projects and users of `project_ids`, `user_ids` that are not known yet."""
+        c = {"c": customer_id}
+        known = {r[0] for r in client.execute(
+            "SELECT DISTINCT project_id FROM projects WHERE customer_id = %(c)s", c)}
+        new = sorted(project_ids - known)
+        version = tick()
+        _insert_columns(client, "projects", ["customer_id", "project_id", "name", "status",
+                                             "version"],
+                        [[customer_id] * len(new), new, [f"Project {p}" for p in new],
+                         ["active"] * len(new), [version] * len(new)])
+        known = {r[0] for r in client.execute(
+            "SELECT DISTINCT user_id FROM users WHERE customer_id = %(c)s", c)}
+        new = sorted(user_ids - known)
+        _insert_columns(client, "users", ["customer_id", "user_id", "name", "kind", "status",
+                                          "version"],
+                        [[customer_id] * len(new), new, [f"User {u}" for u in new],
+                         ["agent"] * len(new), ["active"] * len(new), [version] * len(new)])
+
+    # presets ------------------------------------------------------------------------
+    def presets(self, customer_id: int) -> list[Preset]:
+        rows = self._rows(
+            "SELECT preset_id, argMax(name, version), argMax(fields, version) FROM presets "
+            "WHERE customer_id = %(c)s GROUP BY preset_id "
+            "HAVING argMax(deleted, version) = 0 ORDER BY preset_id", {"c": customer_id})
+        return [Preset(int(r[0]), r[1], tuple(r[2])) for r in rows]
+
+    def create_preset(self, customer_id: int, name: str, fields: tuple[str, ...]) -> Preset:
+        with self._write_lock, self._connection() as client:
+            rows = client.execute("SELECT max(preset_id) FROM presets WHERE customer_id = %(c)s",
+                                  {"c": customer_id})
+            preset_id = int(rows[0][0] or 0) + 1
+            client.execute(
+                "INSERT INTO presets (customer_id, preset_id, name, fields, deleted, version) "
+                "VALUES", [(customer_id, preset_id, name, list(fields), 0, tick())])
+        return Preset(preset_id, name, fields)
+
+    def delete_preset(self, customer_id: int, preset_id: int) -> bool:
+        with self._write_lock:
+            found = next((p for p in self.presets(customer_id) if p.preset_id == preset_id),
+                         None)
+            if found is None:
+                return False
+            with self._connection() as client:
+                client.execute(
+                    "INSERT INTO presets (customer_id, preset_id, name, fields, deleted, "
+                    "version) VALUES",
+                    [(customer_id, preset_id, found.name, list(found.fields), 1, tick())])
+        return True
+
+    # name mappings ------------------------------------------------------------------
+    def name_mappings(self, customer_id: int, source: str) -> list[NameMapping]:
+        rows = self._rows("SELECT kind, name, argMax(target_id, version) FROM name_mappings "
+                          "WHERE customer_id = %(c)s AND source = %(s)s GROUP BY kind, name "
+                          "ORDER BY kind, name", {"c": customer_id, "s": source})
+        return [NameMapping(source, MappingKind(r[0]), r[1], int(r[2])) for r in rows]
+
+    def save_name_mapping(self, customer_id: int, mapping: NameMapping) -> None:
+        with self._connection() as client:
+            client.execute(
+                "INSERT INTO name_mappings (customer_id, source, kind, name, target_id, "
+                "version) VALUES", [(customer_id, mapping.source, str(mapping.kind),
+                                     mapping.name, mapping.target_id, tick())])
+
+    # events and sums ----------------------------------------------------------------
+    def _zone(self, client: Client, customer_id: int) -> str:
+        rows = client.execute("SELECT timezone FROM customers WHERE customer_id = %(c)s LIMIT 1",
+                              {"c": customer_id})
+        return str(rows[0][0]) if rows else "UTC"
+
+    @contextmanager
+    def writer(self, customer_id: int) -> Iterator[_Writer]:
+        c = int(customer_id)
+        with self._write_lock, self._connection() as client:
+            writer = _Writer(self, client, c, self._zone(client, c))
+            try:
+                yield writer
+                if not writer.aborted:
+                    writer.commit()
+            finally:
+                writer.close()
+
+    def current_versions(self, client: Client, customer_id: int, event_ids: list[str],
+                         own_batch: int | None = None) -> pa.Table:
+        """The current (visible, not deleted) versions of `event_ids`, as normalized events."""
+        rows = client.execute(
+            f"""SELECT {', '.join(_EVENT_COLUMNS)} FROM (
+                    SELECT * FROM events
+                    WHERE customer_id = {int(customer_id)} AND event_id IN wanted
+                      AND {visible_events(customer_id, own_batch)}
+                    ORDER BY event_id, batch DESC, seq DESC LIMIT 1 BY event_id)
+                WHERE deleted = 0""",
+            columnar=True,
+            external_tables=[{"name": "wanted", "structure": [("event_id", "String")],
+                              "data": [(event_id,) for event_id in event_ids]}])
+        if not rows:
+            return pa.Table.from_batches([], NORMALIZED_SCHEMA)
+        return pa.table(dict(zip(_EVENT_COLUMNS, rows, strict=True)), schema=NORMALIZED_SCHEMA)
+
+    def append_events(self, client: Client, customer_id: int, batch: int, seq: int,
+                      events: pa.Table, deleted: int = 0) -> None:
+        n = events.num_rows
+        _insert_columns(
+            client, "events",
+            ["customer_id", "batch", "seq", "deleted", *_EVENT_COLUMNS],
+            [[customer_id] * n, [batch] * n, [seq] * n, [deleted] * n,
+             *(events.column(name).to_pylist() for name in _EVENT_COLUMNS)])
+
+    def append_sums(self, client: Client, local: duckdb.DuckDBPyConnection, customer_id: int,
+                    zone: str, batch: int, new: pa.Table, previous: pa.Table) -> None:
+        """Append the sums deltas of replacing `previous` by `new` (either may be empty)."""
+        local.register("new_events", new)
+        local.register("old_events", previous)
+        try:
+            deltas = f"""SELECT project_id, user_id, qh, field_id,
+                                sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
+                         FROM (SELECT * FROM ({sums_sql("old_events", -1)})
+                               UNION ALL SELECT * FROM ({sums_sql("new_events")}))
+                         GROUP BY ALL
+                         HAVING sum(cnt) <> 0 OR sum(secs) <> 0 OR sum(hits) <> 0"""
+            if derive_grains(local, zone, deltas):
+                for table, delta in zip(SUMS_TABLES, DELTA_TABLES, strict=True):
+                    columns = [*_SUMS_KEYS[table], *_MEASURES]
+                    found = local.sql(
+                        f"SELECT {', '.join(_SUMS_KEYS[table])}, cnt::BIGINT AS cnt, "
+                        f"secs::BIGINT AS secs, hits::BIGINT AS hits FROM {delta}"
+                    ).to_arrow_table()
+                    n = found.num_rows
+                    _insert_columns(client, table, ["customer_id", "batch", *columns],
+                                    [[customer_id] * n, [batch] * n,
+                                     *(found.column(name).to_pylist() for name in columns)])
+            drop_grains(local)
+        finally:
+            local.unregister("new_events")
+            local.unregister("old_events")
+
+    def delete_event(self, customer_id: int, event_id: str) -> bool:
+        c = int(customer_id)
+        with self._write_lock, self._connection() as client:
+            batch = Batch(client, c)
+            previous = self.current_versions(client, c, [event_id])
+            if not previous.num_rows:
+                return False
+            with duckdb.connect(":memory:") as local:
+                self.append_sums(client, local, c, self._zone(client, c), batch.batch,
+                                 previous.slice(0, 0), previous)
+            self.append_events(client, c, batch.batch, batch.next_block(), previous, deleted=1)
+            batch.commit()
+        return True
+
+    def _customer_ids(self, client: Client, customer_id: int | None) -> list[int]:
+        if customer_id is not None:
+            return [int(customer_id)]
+        return [int(r[0]) for r in client.execute("SELECT DISTINCT customer_id FROM customers")]
+
+    def rebuild(self, customer_id: int | None = None) -> int:
+        total = 0
+        with self._write_lock, self._connection() as client:
+            for c in self._customer_ids(client, customer_id):
+                batch = Batch(client, c)
+                events = self._all_current(client, c)
+                total += events.num_rows
+                with duckdb.connect(":memory:") as local:
+                    self.append_sums(client, local, c, self._zone(client, c), batch.batch,
+                                     events, events.slice(0, 0))
+                batch.commit(fold_earlier=True)
+                self._drop_folded(client, c, batch.batch)
+        return total
+
+    def _all_current(self, client: Client, customer_id: int) -> pa.Table:
+        rows = client.execute(
+            f"""SELECT {', '.join(_EVENT_COLUMNS)} FROM (
+                    SELECT * FROM events
+                    WHERE customer_id = {int(customer_id)} AND {visible_events(customer_id)}
+                    ORDER BY event_id, batch DESC, seq DESC LIMIT 1 BY event_id)
+                WHERE deleted = 0""", columnar=True)
+        if not rows:
+            return pa.Table.from_batches([], NORMALIZED_SCHEMA)
+        return pa.table(dict(zip(_EVENT_COLUMNS, rows, strict=True)), schema=NORMALIZED_SCHEMA)
+
+    def events(self, customer_id: int) -> Iterator[pa.Table]:
+        with self._connection() as client:
+            yield self._all_current(client, int(customer_id))
+
+    def compact(self) -> None:
+        """Merge each customer's visible sums into one new batch and drop the old rows."""
+        with self._write_lock, self._connection() as client:
+            for c in self._customer_ids(client, None):
+                batch = Batch(client, c)
+                for table in SUMS_TABLES:
+                    keys = ", ".join(_SUMS_KEYS[table])
+                    client.execute(
+                        f"""INSERT INTO {table} (customer_id, {keys}, batch, cnt, secs, hits)
+                            SELECT customer_id, {keys}, {batch.batch}, sum(cnt), sum(secs),
+                                   sum(hits)
+                            FROM {table} WHERE customer_id = {c} AND {visible_sums(c)}
+                            GROUP BY customer_id, {keys}
+                            HAVING sum(cnt) <> 0 OR sum(secs) <> 0 OR sum(hits) <> 0""")
+                batch.commit(fold_earlier=True)
+                self._drop_folded(client, c, batch.batch)
+
+    def _drop_folded(self, client: Client, customer_id: int, batch: int) -> None:
+        """Delete the sums rows older than `batch` (folded into it, or never committed) and
+        the event rows of earlier batches that never committed (mutations, on every server).
+
+        (Mutations get literal lists: ClickHouse 18.16 mishandles subqueries in them.)
+        """
+        c = int(customer_id)
+        dropped = [int(row[0]) for row in client.execute(
+            f"SELECT DISTINCT batch FROM events WHERE customer_id = {c} AND batch < {batch} "
+            f"AND NOT ({visible_events(c)})")]
+        statements = [f"ALTER TABLE {local_name(table, self.target)} DELETE "
+                      f"WHERE customer_id = {c} AND batch < {batch}" for table in SUMS_TABLES]
+        if dropped:
+            statements.append(f"ALTER TABLE {local_name('events', self.target)} DELETE "
+                              f"WHERE customer_id = {c} AND batch IN {int_list(dropped)}")
+        for host, port in cluster_hosts(self.target):
+            server = self.target.client(host, port)
+            try:
+                for statement in statements:
+                    server.execute(statement)
+            finally:
+                server.disconnect()
+
+    def event_count(self, customer_id: int) -> int:
+        rows = self._rows(
+            f"""SELECT count() FROM (
+                    SELECT deleted FROM events
+                    WHERE customer_id = {int(customer_id)} AND {visible_events(customer_id)}
+                    ORDER BY event_id, batch DESC, seq DESC LIMIT 1 BY event_id)
+                WHERE deleted = 0""")
+        return int(rows[0][0])
+
+    # statistics ---------------------------------------------------------------------
+    def records(self, query: StatsQuery) -> Iterator[bytes]:
+        for part in split(query, lambda: [u.user_id for u in self.users(query.customer_id)]):
+            with self._connection() as client:
+                pieces: list[bytes] = []
+                for (record,) in client.execute_iter(
+                        records_sql(part),
+                        settings={"strings_as_bytes": True, "max_block_size": RECORDS_PER_BATCH}):
+                    pieces.append(record)
+                    if len(pieces) == RECORDS_PER_BATCH:
+                        yield b"".join(pieces)
+                        pieces.clear()
+                if pieces:
+                    yield b"".join(pieces)

@@ -1,0 +1,271 @@
+"""The ClickHouse store beyond what every store's tests show.
+
+- The URL form (no server needed).
+- The records SQL on a current ClickHouse engine (chdb, in process): the
+  generated statement runs there on the sums of the seed fixture and answers byte
+  for byte what the DuckDB store answers (the server tests run it on 18.16).
+- On a server (``CCSTATS_TEST_DB``, see `tests.backends`): atomic batches (a batch
+  is invisible to other readers until it commits, and a failed one leaves
+  nothing, and `compact` removes its rows), a concurrent writer of the same
+  customer is refused, ``ccstats migrate`` and its absence (the server answers
+  503), and ``ccstats copy`` from a DuckDB file.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow as pa
+import pytest
+
+from api.conftest import free_port, stop
+from backends import ON_CLICKHOUSE, SERVER_URL, drop_database, new_database
+from ccstats.errors import StoreBusy
+from ccstats.service import ImportReport, Service, _batch_lines
+from ccstats.store import clickhouse_records, clickhouse_schema
+from ccstats.store.clickhouse_target import Target, cluster_hosts
+from conftest import call, ndjson, point, records, userstate
+
+CCSTATS = Path(sys.executable).parent / "ccstats"
+B = 1_718_000_000  # 2024-06-10T06:13:20Z
+
+on_server = pytest.mark.skipif(not ON_CLICKHOUSE, reason="needs CCSTATS_TEST_DB=clickhouse://")
+
+QUERIES: list[dict[str, str]] = [
+    {"dimensions": "project,user,date,time"},
+    {"dimensions": "user", "of": "csv"},
+    {"dimensions": "time,project", "of": "tab", "interval": "15"},
+    {"dimensions": "date,user", "timezone": "America/St_Johns", "interval": "30"},
+    {"dimensions": "date", "fields": "callOut,userstateAvailable,dispositionStatusRecall"},
+    {"dimensions": "user,date", "projects": "2", "users": "17", "of": "csv"},
+]
+
+
+def test_url_forms() -> None:
+    target = Target.parse("clickhouse://ops:s%40fe@db.example:9440/stats?cluster=ccstats")
+    assert (target.host, target.port, target.database, target.cluster, target.user,
+            target.password) == ("db.example", 9440, "stats", "ccstats", "ops", "s@fe")
+    assert Target.parse(target.url) == target
+    assert Target.parse("clickhouse://localhost").database == "ccstats"
+    for bad, says in [("clickhouse:///x", "form"), ("clickhouse://h:x/d", "port"),
+                      ("clickhouse://h/d?shards=2", "shards"), ("clickhouse://h/a-b", "database")]:
+        with pytest.raises(ValueError, match=says):
+            Target.parse(bad)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory, seed_dir: Path) -> Iterator[Service]:
+    """The seed fixture in a DuckDB store."""
+    service = Service.open(str(tmp_path_factory.mktemp("chdb") / "seed.duckdb"))
+    service.create_customer("mycc", "Europe/Budapest", "pw")
+    service.ingest("mycc", (seed_dir / "events.ndjson").read_bytes())
+    yield service
+    service.close()
+
+
+def test_records_sql_on_a_current_engine(seeded: Service) -> None:
+    from chdb import session
+
+    duck = seeded.store
+    db: Any = session.Session()  # type: ignore[no-untyped-call]
+    try:
+        for statement in clickhouse_schema.statements(Target("local", 0, "ccstats")):
+            db.query(statement)
+        db.query("USE ccstats")
+        customer = seeded.customer("mycc")
+        db.query(f"INSERT INTO batches VALUES ({customer.customer_id}, 1, 'committed')")
+        for table, key in (("sums", "qh"), ("sums_hour", "day, hour"), ("sums_day", "day")):
+            rows = duck._read(  # type: ignore[attr-defined]
+                f"SELECT customer_id, project_id, user_id, {key}, field_id, 1, cnt, secs, hits "
+                f"FROM {table}")
+            assert rows
+            values = ", ".join(str(tuple(row)) for row in rows)
+            db.query(f"INSERT INTO {table} (customer_id, project_id, user_id, {key}, field_id, "
+                     f"batch, cnt, secs, hits) VALUES {values}")
+        for params in QUERIES:
+            query = seeded.plan("mycc", {"from": "20200601", "to": "20200630", **params})
+            answer = db.query(clickhouse_records.records_sql(query), "ArrowStream")
+            table = pa.ipc.open_stream(answer.bytes()).read_all()
+            got = b"".join(value.as_py() for value in table.column(0).cast(pa.binary()))
+            assert got, params
+            assert got == b"".join(duck.records(query)), params
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> Iterator[str]:
+    made = new_database(tmp_path)
+    yield made
+    drop_database(made)
+
+
+def _events_of(service: Service, name: str) -> int:
+    return service.store.event_count(service.customer(name).customer_id)
+
+
+@on_server
+def test_a_batch_is_invisible_until_it_commits(url: str) -> None:
+    writer_side, reader_side = Service.open(url), Service.open(url)
+    try:
+        writer_side.create_customer("acme", "UTC", "pw")
+        customer_id = writer_side.customer("acme").customer_id
+        body = ndjson(userstate("a", "available", B, B + 60), call("c", "in", B, B + 5, B + 9))
+        # the validated blocks `ingest` would write
+        checked = list(writer_side._checked(_batch_lines(body), "", ImportReport()))
+        with writer_side.store.writer(customer_id) as writer:
+            for block in checked:
+                writer.add(block.events, block.has_repeats)
+            assert _events_of(reader_side, "acme") == 0
+            assert records(reader_side.query("acme", {"from": "20240610", "to": "20240610",
+                                                      "dimensions": "user"})) == []
+        assert _events_of(reader_side, "acme") == 2
+        with pytest.raises(RuntimeError), writer_side.store.writer(customer_id) as writer:
+            writer.add(checked[0].events, checked[0].has_repeats)
+            raise RuntimeError("the client went away")
+        assert _events_of(reader_side, "acme") == 2
+        before = reader_side.query("acme", {"from": "20240610", "to": "20240610",
+                                            "dimensions": "user,time"})
+        assert _rows_per_batch(url, "events") == {"committed": 2, "not committed": 2}
+        writer_side.store.compact()  # also removes what the failed batch wrote
+        _wait_for_mutations(url)
+        assert _rows_per_batch(url, "events") == {"committed": 2}
+        assert reader_side.query("acme", {"from": "20240610", "to": "20240610",
+                                          "dimensions": "user,time"}) == before
+    finally:
+        writer_side.close()
+        reader_side.close()
+
+
+def _rows_per_batch(url: str, table: str) -> dict[str, int]:
+    client = Target.parse(url).client()
+    try:
+        rows = client.execute(
+            f"SELECT if(batch IN (SELECT batch FROM batches WHERE state = 'committed'), "
+            f"'committed', 'not committed') AS kind, toInt64(count()) FROM {table} "
+            "GROUP BY kind")
+        return {str(kind): int(count) for kind, count in rows}
+    finally:
+        client.disconnect()
+
+
+def _wait_for_mutations(url: str) -> None:
+    """Until every server of `url` has applied its mutations (ClickHouse applies them later)."""
+    target = Target.parse(url)
+    for host, port in cluster_hosts(target):
+        client = target.client(host, port)
+        try:
+            for _ in range(600):
+                pending = client.execute("SELECT count() FROM system.mutations WHERE "
+                                         "database = %(db)s AND is_done = 0",
+                                         {"db": target.database})[0][0]
+                if not pending:
+                    break
+                time.sleep(0.1)
+            else:
+                pytest.fail(f"mutations on {host}:{port} still pending")
+        finally:
+            client.disconnect()
+
+
+@on_server
+def test_a_concurrent_writer_of_the_same_customer_is_refused(url: str) -> None:
+    first, second = Service.open(url), Service.open(url)
+    try:
+        first.create_customer("acme", "UTC", "pw")
+        customer_id = first.customer("acme").customer_id
+        with pytest.raises(StoreBusy, match="send it again"), \
+                first.store.writer(customer_id):
+            second.ingest("acme", ndjson(point("p", "ticket", "created", B)))
+        assert second.ingest("acme", ndjson(point("q", "ticket", "created", B))) == 1
+        assert _events_of(first, "acme") == 2
+    finally:
+        first.close()
+        second.close()
+
+
+@on_server
+def test_the_server_answers_503_without_tables(tmp_path: Path) -> None:
+    target = Target.parse(SERVER_URL).with_database("never_migrated")
+    port = free_port()
+    with (tmp_path / "server.log").open("wb") as log:
+        server = subprocess.Popen([str(CCSTATS), "serve", "--db", target.url, "--port",
+                                   str(port)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, (tmp_path / "server.log").read_text()
+                time.sleep(0.1)
+        else:
+            pytest.fail("ccstats serve did not answer")
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "1"
+        [error] = answer.json()["errors"]
+        assert error["code"] == "error.unavailable"
+        assert "ccstats migrate --db" in error["message"]
+    finally:
+        stop(server)
+
+
+def _ccstats(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CCSTATS), *args], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+@on_server
+def test_migrate_creates_the_tables() -> None:
+    target = Target.parse(SERVER_URL).with_database("fresh_migrate")
+    try:
+        before = _ccstats("customer", "list", "--db", target.url)
+        assert before.returncode == 1
+        assert "ccstats migrate --db" in before.stderr
+        assert _ccstats("migrate", "--db", target.url).returncode == 0
+        assert _ccstats("migrate", "--db", target.url).returncode == 0  # idempotent
+        created = _ccstats("customer", "create", "acme", "--db", target.url)
+        assert created.returncode == 0, created.stderr
+        assert _ccstats("customer", "list", "--db", target.url).stdout == "acme\tUTC\n"
+    finally:
+        clickhouse_schema.drop(target)
+
+
+@on_server
+def test_copy_from_duckdb_keeps_every_answer(url: str, tmp_path: Path, seed_dir: Path) -> None:
+    source = str(tmp_path / "source.duckdb")
+    service_source = Service.open(source)
+    try:
+        service_source.create_customer("mycc", "Europe/Budapest", "pw")
+        service_source.ingest("mycc", (seed_dir / "events.ndjson").read_bytes())
+        service_source.ingest("mycc", ndjson(userstate("late", "break", B, B + 99, 2, 17)))
+        service_source.delete_event("mycc", "late")
+        for name in ("one", "two", "three"):
+            service_source.create_preset("mycc", name, ["callOut"])
+        service_source.delete_preset("mycc", 2)
+        options = [{"from": "20200601", "to": "20200630", **q} for q in QUERIES]
+        options.append({"from": "20200601", "to": "20200630", "dimensions": "user",
+                        "preset": "3"})
+        expected = [service_source.query("mycc", q) for q in options]
+    finally:
+        service_source.close()
+    done = _ccstats("copy", "--customer", "mycc", "--from", source, "--to", url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "copied customer mycc with 32 events\n"
+    copied = Service.open(url)
+    try:
+        assert [copied.query("mycc", q) for q in options] == expected
+        assert copied.authenticate("mycc", "pw") is not None
+        assert [p.preset_id for p in copied.store.presets(copied.customer("mycc").customer_id)
+                ] == [1, 3]
+    finally:
+        copied.close()
+    again = _ccstats("copy", "--customer", "mycc", "--from", source, "--to", url)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr

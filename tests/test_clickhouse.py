@@ -232,7 +232,8 @@ def test_migrate_creates_the_tables() -> None:
         assert _ccstats("migrate", "--db", target.url).returncode == 0  # idempotent
         created = _ccstats("customer", "create", "acme", "--db", target.url)
         assert created.returncode == 0, created.stderr
-        assert _ccstats("customer", "list", "--db", target.url).stdout == "acme\tUTC\n"
+        listed = _ccstats("customer", "list", "--db", target.url).stdout
+        assert listed == "acme\tUTC\tany\tdefault\n"
     finally:
         clickhouse_schema.drop(target)
 

@@ -48,6 +48,7 @@ from ccstats.store.clickhouse_target import ClientPool, Target, cluster_hosts
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.partitions import split
+from ccstats.store.records_sql import record_estimate_sql
 
 #: Records fetched from the server at a time, and joined into one piece.
 RECORDS_PER_BATCH = 8192
@@ -508,8 +509,14 @@ class ClickHouseStore:
         return int(rows[0][0])
 
     # statistics ---------------------------------------------------------------------
+    def _record_estimate(self, query: StatsQuery) -> int:
+        rows = self._rows(record_estimate_sql(query, visible_sums(query.customer_id)))
+        return int(rows[0][0])
+
     def records(self, query: StatsQuery) -> Iterator[bytes]:
-        for part in split(query, lambda: [u.user_id for u in self.users(query.customer_id)]):
+        parts = split(query, lambda: [u.user_id for u in self.users(query.customer_id)],
+                      self._record_estimate)
+        for part in parts:
             with self._connection() as client:
                 pieces: list[bytes] = []
                 for (record,) in client.execute_iter(

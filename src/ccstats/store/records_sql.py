@@ -151,12 +151,14 @@ def _buckets_sql(query: StatsQuery, grain: Grain, filters: list[str]) -> str:
         WHERE local_seconds // {DAY} - {MARGIN_DAYS} {days}"""
 
 
-def record_estimate_sql(query: StatsQuery) -> str:
+def record_estimate_sql(query: StatsQuery, visible: str | None = None) -> str:
     """The statement whose single value estimates how many records `query` has.
 
     It counts the distinct (project, user, date) combinations of the query's
     dimensions in the local-day sums (dates widened by a day for another zone's
     dates) and multiplies by the slots of a day when ``time`` is a dimension.
+    `visible` is a further condition on the sums rows, if a store needs one. The
+    statement is plain SQL that DuckDB and ClickHouse both run.
     """
     local = query.local
     columns = [_COLUMNS[d] for d in query.dimensions if d != "time"]
@@ -167,6 +169,8 @@ def record_estimate_sql(query: StatsQuery) -> str:
     ]
     if query.users is not None:
         filters.append(f"user_id IN {_int_list(query.users)}")
+    if visible:
+        filters.append(visible)
     slots = 1
     if "time" in query.dimensions:
         first_minute, last_minute = query.minutes

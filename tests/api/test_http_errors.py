@@ -208,13 +208,17 @@ def test_404_for_unknown_routes_and_ids(client: httpx.Client, method: str, path:
     assert codes(errors_of(response, 404)) == {"error.not_found"}
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("DELETE", STATS), ("POST", STATS), ("PATCH", "/v2/projects"), ("DELETE", "/v2/users"),
-    ("GET", "/v2/events"), ("PUT", "/v2/statistics/fields"),
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("DELETE", STATS, "GET"), ("POST", STATS, "GET"), ("PATCH", "/v2/projects", "GET, POST"),
+    ("DELETE", "/v2/users", "GET, POST"), ("GET", "/v2/events", "POST"),
+    ("PUT", "/v2/statistics/fields", "GET"),
 ])
-def test_405_for_a_wrong_method(client: httpx.Client, method: str, path: str) -> None:
+def test_405_for_a_wrong_method(client: httpx.Client, method: str, path: str,
+                                allowed: str) -> None:
+    """With the ``Allow`` header that a 405 must carry (RFC 9110, 15.5.6)."""
     response = client.request(method, path)
     assert codes(errors_of(response, 405)) == {"error.method_not_allowed"}
+    assert response.headers["allow"] == allowed
 
 
 # 413 ----------------------------------------------------------------------------------

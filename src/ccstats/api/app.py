@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 
 from ccstats import __version__
 from ccstats.api import events, metadata, statistics
@@ -18,6 +19,21 @@ from ccstats.api.schemas import Health, finish, responses
 from ccstats.api.settings import Settings
 from ccstats.errors import ApiError, EventsRejected, NotFound, QueryRejected, wrong_format
 from ccstats.service import Service
+
+ROUTERS = (statistics.router, metadata.router, events.router)
+
+
+def allowed(request: Request) -> str:
+    """The ``Allow`` header of a 405: the methods of every route of the request's path.
+
+    (The router names only the first route whose path matched, and GET and POST of
+    one path are two routes.)
+    """
+    methods: set[str] = set()
+    for route in [*request.app.router.routes, *(r for rt in ROUTERS for r in rt.routes)]:
+        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
@@ -35,9 +51,8 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.authenticator = Authenticator(service, settings.base_domain,
                                             settings.auth_cache_seconds)
-    app.include_router(statistics.router)
-    app.include_router(metadata.router)
-    app.include_router(events.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     generate_openapi = app.openapi
 
@@ -78,11 +93,11 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
         return failure(invalid(problems))
 
     @app.exception_handler(HTTPException)
-    def on_http(_: Request, error: HTTPException) -> Response:
+    def on_http(request: Request, error: HTTPException) -> Response:
         if error.status_code == 405:
             return failure(ApiProblem(405, [ApiError("error.method_not_allowed",
                                                      "this resource does not allow that method",
-                                                     None)], error.headers))
+                                                     None)], {"Allow": allowed(request)}))
         if error.status_code == 404:
             return failure(not_found("no such resource; see /openapi.json"))
         return failure(ApiProblem(error.status_code, [ApiError(

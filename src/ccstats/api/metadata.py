@@ -51,7 +51,8 @@ def create_project(tenant: Admin, body: Body, service: ServiceDep) -> Response:
 @router.put("/projects/{project_id}", summary="Change a project's name or status",
             responses=responses(ProjectOut, 404, 413, 417),
             openapi_extra=request_body(json_schema(ProjectChange), "The members to change."))
-def update_project(project_id: EntityIdPath, tenant: Admin, body: Body, service: ServiceDep) -> Response:
+def update_project(project_id: EntityIdPath, tenant: Admin, body: Body,
+                   service: ServiceDep) -> Response:
     ident = _id(project_id, "project")
     given = project_body(body, ident)
     updated = service.update_project(tenant.customer.name, ident, given.name, given.status)

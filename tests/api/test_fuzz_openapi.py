@@ -57,8 +57,8 @@ HOSTILE: list[Any] = [
     "1" + "0" * 30, "-" + "9" * 40, "1e309", "NaN", "-Infinity",
     10**30, -(10**30), 2**64, 1e308, -0.0,
     "x" * 5000, "," * 2000, "20200601," * 300,
+    None, True, [], [1, "a"], {"$ne": 1},
 ]
-
 
 STATS = "GET /v2/statistics/userbased"
 EVENTS = "POST /v2/events"

@@ -25,6 +25,7 @@ from ccstats.catalog import CATALOG
 
 router = APIRouter(prefix="/v2/statistics", tags=["statistics"])
 
+
 def option(description: str, **form: object) -> object:
     """A query option, documented with its form; the service checks it (`ccstats.query`)."""
     return Query(description=description, json_schema_extra=form or None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -208,13 +209,17 @@ def test_404_for_unknown_routes_and_ids(client: httpx.Client, method: str, path:
     assert codes(errors_of(response, 404)) == {"error.not_found"}
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("DELETE", STATS), ("POST", STATS), ("PATCH", "/v2/projects"), ("DELETE", "/v2/users"),
-    ("GET", "/v2/events"), ("PUT", "/v2/statistics/fields"),
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("DELETE", STATS, "GET"), ("POST", STATS, "GET"), ("PATCH", "/v2/projects", "GET, POST"),
+    ("DELETE", "/v2/users", "GET, POST"), ("GET", "/v2/events", "POST"),
+    ("PUT", "/v2/statistics/fields", "GET"),
 ])
-def test_405_for_a_wrong_method(client: httpx.Client, method: str, path: str) -> None:
+def test_405_for_a_wrong_method(client: httpx.Client, method: str, path: str,
+                                allowed: str) -> None:
+    """With the ``Allow`` header that a 405 must carry (RFC 9110, 15.5.6)."""
     response = client.request(method, path)
     assert codes(errors_of(response, 405)) == {"error.method_not_allowed"}
+    assert response.headers["allow"] == allowed
 
 
 # 413 ----------------------------------------------------------------------------------
@@ -236,6 +241,40 @@ def test_413_when_a_chunked_body_grows_over_the_limit(small: httpx.Client) -> No
 
     response = small.post("/v2/events", content=chunks(), headers=NDJSON)
     assert codes(errors_of(response, 413)) == {"error.too_large"}
+
+
+def raw_post(url: str, headers: dict[str, str], sent: bytes) -> bytes:
+    """Send a POST head and only `sent` of its body, keep the connection open, and read
+    the status line the server answers with (it must answer without the rest)."""
+    address = httpx.URL(url)
+    assert address.host and address.port
+    head = "".join(f"{name}: {value}\r\n" for name, value in {
+        "Host": f"{address.host}:{address.port}",
+        "Authorization": basic(CUSTOMER, PASSWORD),
+        "Content-Type": "application/x-ndjson", **headers}.items())
+    with socket.create_connection((address.host, address.port), timeout=60) as connection:
+        connection.sendall(f"POST /v2/events HTTP/1.1\r\n{head}\r\n".encode() + sent)
+        answer = connection.makefile("rb").readline()
+    return answer
+
+
+def test_413_before_the_declared_body_is_read(small: httpx.Client) -> None:
+    """A declared length of 10 GB is refused at once: the server does not wait for it."""
+    sent = lines(event("declared-1", "2020-06-15T10:00:00Z", "2020-06-15T10:05:00Z"))
+    status = raw_post(str(small.base_url), {"Content-Length": str(10**10)}, sent)
+    assert status.startswith(b"HTTP/1.1 413 "), status
+    assert small.delete("/v2/events/declared-1").status_code == 404
+
+
+def test_413_before_a_chunked_body_is_read_whole(small: httpx.Client) -> None:
+    """Chunks past the limit are refused without waiting for the body's end."""
+    chunk = lines(*(event(f"open-{i}", "2020-06-15T10:00:00Z", "2020-06-15T10:05:00Z")
+                    for i in range(20)))
+    assert len(chunk) > SMALL_LIMIT
+    sent = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"  # no terminating 0-chunk
+    status = raw_post(str(small.base_url), {"Transfer-Encoding": "chunked"}, sent)
+    assert status.startswith(b"HTTP/1.1 413 "), status
+    assert small.delete("/v2/events/open-0").status_code == 404
 
 
 def test_413_for_other_bodies_too(small: httpx.Client) -> None:

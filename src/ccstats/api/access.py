@@ -9,6 +9,17 @@ from ccstats.api.auth import Authenticator
 from ccstats.api.bodies import json_object
 from ccstats.api.dependencies import Admin, Body, ServiceDep
 from ccstats.api.envelope import invalid, ok
+from ccstats.api.schemas import (
+    AccessChange,
+    AccessOut,
+    CreatedKey,
+    KeyIdPath,
+    KeyOut,
+    NewKey,
+    json_schema,
+    request_body,
+    responses,
+)
 from ccstats.errors import required, wrong_format
 from ccstats.model import Customer
 
@@ -36,31 +47,38 @@ def _access(customer: Customer) -> dict[str, object]:
     return {"networks": list(customer.networks), "rateLimit": customer.rate_limit}
 
 
-@router.get("/keys", summary="The customer's API keys (ids and scopes, never secrets)")
+@router.get("/keys", summary="The customer's API keys (ids and scopes, never secrets)",
+            responses=responses(list[KeyOut]))
 def keys(tenant: Admin, service: ServiceDep) -> Response:
     return ok([key.public() for key in service.keys(tenant.customer.name)])
 
 
-@router.post("/keys", summary="Create an API key; its secret is in this answer only")
+@router.post("/keys", summary="Create an API key; its secret is in this answer only",
+             responses=responses(CreatedKey, 413, 417),
+             openapi_extra=request_body(json_schema(NewKey), "The scopes of the new key."))
 def create_key(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     scopes = _strings(body, "scopes", '["read", "write"]')
     created, secret = service.create_key(tenant.customer.name, scopes)
     return ok({**created.public(), "key": secret})
 
 
-@router.delete("/keys/{key_id}", summary="Revoke an API key at once")
-def revoke_key(key_id: str, request: Request, tenant: Admin, service: ServiceDep) -> Response:
+@router.delete("/keys/{key_id}", summary="Revoke an API key at once",
+               responses=responses(bool, 404, 417))
+def revoke_key(key_id: KeyIdPath, request: Request, tenant: Admin, service: ServiceDep) -> Response:
     service.revoke_key(tenant.customer.name, key_id)
     _forget(request, tenant.customer.name)
     return ok(True)
 
 
-@router.get("/access", summary="Allowed client networks and the rate limit")
+@router.get("/access", summary="Allowed client networks and the rate limit",
+            responses=responses(AccessOut))
 def access(tenant: Admin, service: ServiceDep) -> Response:
     return ok(_access(service.customer(tenant.customer.name)))
 
 
-@router.put("/access", summary="Replace the allowed client networks (an empty list: any)")
+@router.put("/access", summary="Replace the allowed client networks (an empty list: any)",
+            responses=responses(AccessOut, 413, 417),
+            openapi_extra=request_body(json_schema(AccessChange), "The allowed networks."))
 def set_access(request: Request, tenant: Admin, body: Body, service: ServiceDep) -> Response:
     networks = _strings(body, "networks", '["203.0.113.0/24"]')
     changed = service.set_access(tenant.customer.name, networks)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 
 from ccstats import __version__, dashboard
 from ccstats.api import access, events, metadata, statistics
@@ -15,6 +18,7 @@ from ccstats.api.envelope import ApiProblem, failure, invalid, not_found, ok, un
 from ccstats.api.guard import Guard
 from ccstats.api.metrics import Metrics
 from ccstats.api.middleware import RequestIdAndFaults
+from ccstats.api.schemas import Failure, Health, finish, responses
 from ccstats.api.settings import Settings
 from ccstats.errors import (
     ApiError,
@@ -25,6 +29,21 @@ from ccstats.errors import (
     wrong_format,
 )
 from ccstats.service import Service
+
+ROUTERS = (statistics.router, metadata.router, events.router, access.router)
+
+
+def allowed(request: Request) -> str:
+    """The ``Allow`` header of a 405: the methods of every route of the request's path.
+
+    (The router names only the first route whose path matched, and GET and POST of
+    one path are two routes.)
+    """
+    methods: set[str] = set()
+    for route in [*request.app.router.routes, *(r for rt in ROUTERS for r in rt.routes)]:
+        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
@@ -44,18 +63,28 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     app.state.authenticator = Authenticator(service, app.state.guard, settings.base_domain,
                                             settings.auth_cache_seconds)
     app.state.metrics = metrics = Metrics()
-    app.include_router(statistics.router)
-    app.include_router(metadata.router)
-    app.include_router(events.router)
-    app.include_router(access.router)
+    for router in ROUTERS:
+        app.include_router(router)
     dashboard.mount(app)
 
-    @app.get("/health", tags=["service"], summary="200 when the store answers")
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return finish(generate_openapi())
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/health", tags=["service"], summary="200 when the store answers",
+             responses=responses(Health, public=True), openapi_extra={"security": []})
     def health() -> Response:
         service.store.customers()
         return ok({"status": "ok"})
 
-    @app.get("/metrics", tags=["service"], summary="Prometheus metrics (no key needed)")
+    @app.get("/metrics", tags=["service"], summary="Prometheus metrics (no key needed)",
+             openapi_extra={"security": []}, response_class=Response, responses={
+                 200: {"description": "the Prometheus text format",
+                       "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}},
+                 500: {"model": Failure, "description": "a fault of the server"}})
     def prometheus() -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
@@ -90,11 +119,11 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
         return failure(invalid(problems))
 
     @app.exception_handler(HTTPException)
-    def on_http(_: Request, error: HTTPException) -> Response:
+    def on_http(request: Request, error: HTTPException) -> Response:
         if error.status_code == 405:
             return failure(ApiProblem(405, [ApiError("error.method_not_allowed",
                                                      "this resource does not allow that method",
-                                                     None)]))
+                                                     None)], {"Allow": allowed(request)}))
         if error.status_code == 404:
             return failure(not_found("no such resource; see /openapi.json"))
         return failure(ApiProblem(error.status_code, [ApiError(

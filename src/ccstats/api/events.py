@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from ccstats.api.dependencies import Body, ServiceDep, Writer
 from ccstats.api.envelope import invalid, not_found, ok
 from ccstats.api.metrics import Metrics
+from ccstats.api.schemas import EventIdPath, Stored, event_schema, responses
 from ccstats.errors import required
 
 router = APIRouter(prefix="/v2/events", tags=["events"])
@@ -17,14 +18,16 @@ _BODY_DOC = {
         "required": True,
         "description": "Events as NDJSON (one object per line) or as a JSON array.",
         "content": {
+            "application/json": {"schema": {"type": "array", "items": event_schema(),
+                                            "minItems": 1}},
             "application/x-ndjson": {"schema": {"type": "string"}},
-            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
         },
     }
 }
 
 
-@router.post("", summary="Store a batch of events (atomic)", openapi_extra=_BODY_DOC)
+@router.post("", summary="Store a batch of events (atomic)", openapi_extra=_BODY_DOC,
+             responses=responses(Stored, 413, 417))
 def store_events(request: Request, tenant: Writer, body: Body, service: ServiceDep) -> Response:
     """Store every event of the body, or none: any invalid line is a 417 naming it."""
     if not body.strip():
@@ -35,8 +38,8 @@ def store_events(request: Request, tenant: Writer, body: Body, service: ServiceD
     return ok({"stored": stored})
 
 
-@router.delete("/{event_id}", summary="Delete one event by id")
-def delete_event(event_id: str, tenant: Writer, service: ServiceDep) -> Response:
+@router.delete("/{event_id}", summary="Delete one event by id", responses=responses(bool, 404))
+def delete_event(event_id: EventIdPath, tenant: Writer, service: ServiceDep) -> Response:
     if not service.delete_event(tenant.customer.name, event_id):
         raise not_found(f"unknown event {event_id[:130]!r}", "event_id")
     return ok(True)

@@ -8,6 +8,18 @@ from fastapi.responses import Response
 from ccstats.api.bodies import project_body, user_body
 from ccstats.api.dependencies import Admin, Body, Reader, ServiceDep
 from ccstats.api.envelope import not_found, ok
+from ccstats.api.schemas import (
+    EntityIdPath,
+    NewProject,
+    NewUser,
+    ProjectChange,
+    UserChange,
+    json_schema,
+    request_body,
+    responses,
+)
+from ccstats.api.schemas import Project as ProjectOut
+from ccstats.api.schemas import User as UserOut
 from ccstats.model import Project, Status, User, UserKind
 
 router = APIRouter(prefix="/v2", tags=["projects and users"])
@@ -19,12 +31,13 @@ def _id(text: str, what: str) -> int:
     return int(text)
 
 
-@router.get("/projects", summary="Projects")
+@router.get("/projects", summary="Projects", responses=responses(list[ProjectOut]))
 def projects(tenant: Reader, service: ServiceDep) -> Response:
     return ok([p.public() for p in service.store.projects(tenant.customer.customer_id)])
 
 
-@router.post("/projects", summary="Create a project")
+@router.post("/projects", summary="Create a project", responses=responses(ProjectOut, 413, 417),
+             openapi_extra=request_body(json_schema(NewProject), "The new project."))
 def create_project(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     given = project_body(body)
     assert given.name is not None
@@ -35,20 +48,24 @@ def create_project(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     return ok(created.public())
 
 
-@router.put("/projects/{project_id}", summary="Change a project's name or status")
-def update_project(project_id: str, tenant: Admin, body: Body, service: ServiceDep) -> Response:
+@router.put("/projects/{project_id}", summary="Change a project's name or status",
+            responses=responses(ProjectOut, 404, 413, 417),
+            openapi_extra=request_body(json_schema(ProjectChange), "The members to change."))
+def update_project(project_id: EntityIdPath, tenant: Admin, body: Body,
+                   service: ServiceDep) -> Response:
     ident = _id(project_id, "project")
     given = project_body(body, ident)
     updated = service.update_project(tenant.customer.name, ident, given.name, given.status)
     return ok(updated.public())
 
 
-@router.get("/users", summary="Users")
+@router.get("/users", summary="Users", responses=responses(list[UserOut]))
 def users(tenant: Reader, service: ServiceDep) -> Response:
     return ok([u.public() for u in service.store.users(tenant.customer.customer_id)])
 
 
-@router.post("/users", summary="Create a user")
+@router.post("/users", summary="Create a user", responses=responses(UserOut, 413, 417),
+             openapi_extra=request_body(json_schema(NewUser), "The new user."))
 def create_user(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     given = user_body(body)
     assert given.name is not None
@@ -60,8 +77,10 @@ def create_user(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     return ok(created.public())
 
 
-@router.put("/users/{user_id}", summary="Change a user's name, kind or status")
-def update_user(user_id: str, tenant: Admin, body: Body, service: ServiceDep) -> Response:
+@router.put("/users/{user_id}", summary="Change a user's name, kind or status",
+            responses=responses(UserOut, 404, 413, 417),
+            openapi_extra=request_body(json_schema(UserChange), "The members to change."))
+def update_user(user_id: EntityIdPath, tenant: Admin, body: Body, service: ServiceDep) -> Response:
     ident = _id(user_id, "user")
     given = user_body(body, ident)
     updated = service.update_user(tenant.customer.name, ident, given.name, given.kind,

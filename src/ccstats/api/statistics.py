@@ -13,29 +13,54 @@ from ccstats import render
 from ccstats.api.bodies import preset_body
 from ccstats.api.dependencies import Admin, Body, Reader, ServiceDep
 from ccstats.api.envelope import not_found, ok
+from ccstats.api.schemas import (
+    Kpi,
+    NewPreset,
+    Preset,
+    PresetIdPath,
+    Record,
+    json_schema,
+    request_body,
+    responses,
+)
 from ccstats.catalog import CATALOG
 
 router = APIRouter(prefix="/v2/statistics", tags=["statistics"])
 
-Option = Annotated[str | None, Query()]
+
+def option(description: str, **form: object) -> object:
+    """A query option, documented with its form; the service checks it (`ccstats.query`)."""
+    return Query(description=description, json_schema_extra=form or None)
 
 
-@router.get("/userbased", summary="User-based statistics (VCC Live compatible)")
+_DIMENSION = "(project|user|date|time)"
+_DATE = option("yyyymmdd", pattern=r"^\d{8}$")
+_IDS = option("comma-separated ids", pattern=r"^\d{1,16}(,\d{1,16})*$")
+
+
+@router.get("/userbased", summary="User-based statistics (VCC Live compatible)",
+            responses=responses(list[Record], 417,
+                                text=("text/csv", "text/tab-separated-values")))
 def userbased(
     request: Request,
     tenant: Reader,
     service: ServiceDep,
-    date_from: Annotated[str | None, Query(alias="from", description="yyyymmdd")] = None,
-    to: Annotated[str | None, Query(description="yyyymmdd")] = None,
-    dimensions: Annotated[str | None, Query(description="project,user,date,time")] = None,
-    of: Annotated[str | None, Query(description="json, csv (or cvs), tab")] = None,
-    projects: Option = None,
-    users: Option = None,
-    hide_system_users: Option = None,
-    fields: Option = None,
-    preset: Option = None,
-    timezone: Annotated[str | None, Query(description="extension: IANA zone")] = None,
-    interval: Annotated[str | None, Query(description="extension: 60, 30 or 15")] = None,
+    date_from: Annotated[str | None, _DATE, Query(alias="from")] = None,
+    to: Annotated[str | None, _DATE] = None,
+    dimensions: Annotated[str | None, option(
+        "project,user,date,time", pattern=rf"^{_DIMENSION}(,{_DIMENSION}){{0,3}}$")] = None,
+    of: Annotated[str | None, option("json, csv (or cvs), tab",
+                                     enum=["json", "csv", "cvs", "tab"])] = None,
+    projects: Annotated[str | None, _IDS] = None,
+    users: Annotated[str | None, _IDS] = None,
+    hide_system_users: Annotated[str | None, option(
+        "drop users of kind system", enum=["true", "false", "1", "0"])] = None,
+    fields: Annotated[str | None, option("comma-separated KPI names",
+                                         pattern=r"^[A-Za-z]+(,[A-Za-z]+)*$")] = None,
+    preset: Annotated[str | None, option("a preset id", pattern=r"^\d{1,18}$")] = None,
+    timezone: Annotated[str | None, option("extension: IANA zone")] = None,
+    interval: Annotated[str | None, option("extension: slot minutes",
+                                           enum=["60", "30", "15"])] = None,
 ) -> Response:
     """Statistics per project, user, date and time slot; every option as api.md says.
 
@@ -67,26 +92,29 @@ def _answer(pieces: Iterator[bytes], media_type: str) -> Response:
     return Response(b"".join(head), media_type=media_type)
 
 
-@router.get("/fields", summary="The KPI catalog")
+@router.get("/fields", summary="The KPI catalog", responses=responses(list[Kpi]))
 def fields(tenant: Reader) -> Response:
     return ok([kpi.public() for kpi in CATALOG])
 
 
-@router.get("/presets", summary="Column presets")
+@router.get("/presets", summary="Column presets", responses=responses(list[Preset]))
 def presets(tenant: Reader, service: ServiceDep) -> Response:
     found = service.store.presets(tenant.customer.customer_id)
     return ok([preset.public() for preset in found])
 
 
-@router.post("/presets", summary="Create a column preset; answers its id")
+@router.post("/presets", summary="Create a column preset; answers its id",
+             responses=responses(int, 413, 417),
+             openapi_extra=request_body(json_schema(NewPreset), "The preset's name and fields."))
 def create_preset(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     name, names = preset_body(body)
     created = service.create_preset(tenant.customer.name, name, names)
     return ok(created.preset_id)
 
 
-@router.delete("/presets/{preset_id}", summary="Delete a column preset")
-def delete_preset(preset_id: str, tenant: Admin, service: ServiceDep) -> Response:
+@router.delete("/presets/{preset_id}", summary="Delete a column preset",
+               responses=responses(bool, 404))
+def delete_preset(preset_id: PresetIdPath, tenant: Admin, service: ServiceDep) -> Response:
     if not preset_id.isdigit() or len(preset_id) > 18:
         raise not_found(f"unknown preset {preset_id[:40]!r}", "preset_id")
     service.delete_preset(tenant.customer.name, int(preset_id))

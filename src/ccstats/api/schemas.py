@@ -1,0 +1,305 @@
+"""What `/openapi.json` says about bodies: the envelope, what it carries, and request bodies.
+
+These declarations only describe. Handlers render their answers themselves
+(`ccstats.render`, `ccstats.api.envelope`) and read request bodies as bytes with
+their own checks (`ccstats.api.bodies`, `ccstats.ingest`), so that every problem
+is reported in the envelope rather than by the framework. The fuzz tests hold
+the server to this description: every answer has a documented status and
+conforms to the schema declared for it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, Literal, NotRequired, TypeVar
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from typing_extensions import TypedDict
+
+from ccstats.api.bodies import MAX_NAME_LENGTH
+from ccstats.catalog import CATALOG
+from ccstats.events import ID_PATTERN, MAX_ENTITY_ID, MAX_EPOCH, MIN_EPOCH, SUBTYPES
+from ccstats.model import Scope, Status, UserKind
+
+T = TypeVar("T")
+
+EntityId = Annotated[int, Field(ge=1, le=MAX_ENTITY_ID)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=r"\S")]
+KpiName = Annotated[str, Field(json_schema_extra={"enum": [kpi.name for kpi in CATALOG]})]
+
+
+class ErrorItem(BaseModel):
+    """One problem: what went wrong, and the option, member or line at fault."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, Field(pattern=r"^error\.[a-z_]+$")]
+    message: Annotated[str, Field(min_length=1)]
+    param: str | None
+
+
+class Envelope(BaseModel, Generic[T]):
+    """A successful answer: ``{"response": ..., "errors": []}``."""
+
+    model_config = ConfigDict(extra="forbid")
+    response: T
+    errors: Annotated[list[ErrorItem], Field(max_length=0)]
+
+
+class Failure(BaseModel):
+    """A refused request: ``{"response": null, "errors": [...]}``, at least one error."""
+
+    model_config = ConfigDict(extra="forbid")
+    response: None
+    errors: Annotated[list[ErrorItem], Field(min_length=1)]
+
+
+class FieldValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: KpiName
+    count: Annotated[int, Field(ge=0)] | None
+    sum: Annotated[int, Field(ge=0)] | None
+
+
+class Record(TypedDict):
+    """One record of the statistics answer: only the requested dimensions are present."""
+
+    date: NotRequired[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]]
+    time: NotRequired[Annotated[int, Field(ge=0, le=2345)]]
+    projectId: NotRequired[EntityId]
+    userId: NotRequired[EntityId]
+    data: list[FieldValue]
+    level: Annotated[int, Field(ge=0, le=3)]
+
+
+class Kpi(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: KpiName
+    description: str
+    count: str | None
+    sum: str | None
+    unit: str | None
+
+
+class Preset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    name: str
+    fields: list[KpiName]
+
+
+class Project(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    projectid: EntityId
+    name: str
+    status: Status
+
+
+class User(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    userid: EntityId
+    name: str
+    kind: UserKind
+    status: Status
+
+
+class Stored(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    stored: Annotated[int, Field(ge=1)]
+
+
+class KeyOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    keyid: str
+    scopes: list[Scope]
+
+
+class CreatedKey(KeyOut):
+    key: Annotated[str, Field(description="the secret, shown in this answer only")]
+
+
+class AccessOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    networks: list[str]
+    rateLimit: Annotated[int | None, Field(description="requests per second; null: the "  # noqa: N815
+                                                       "server's default")]
+
+
+class Health(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["ok"]
+
+
+# path ids ----------------------------------------------------------------------------
+
+def path_id(description: str, pattern: str) -> object:
+    """A path id, documented with its form; the handler answers 404 for any other text."""
+    return Path(description=description, json_schema_extra={"pattern": pattern})
+
+
+EventIdPath = Annotated[str, path_id("an event id", ID_PATTERN)]
+EntityIdPath = Annotated[str, path_id("a project or user id", r"^\d{1,16}$")]
+PresetIdPath = Annotated[str, path_id("a preset id", r"^\d{1,18}$")]
+KeyIdPath = Annotated[str, path_id("a key id", r"^[0-9a-f]{8}$")]
+
+
+# request bodies ----------------------------------------------------------------------
+
+class NewProject(BaseModel):
+    projectid: EntityId
+    name: Name
+    status: Status = Status.ACTIVE
+
+
+class ProjectChange(BaseModel):
+    name: Name | None = None
+    status: Status | None = None
+
+
+class NewUser(BaseModel):
+    userid: EntityId
+    name: Name
+    kind: UserKind = UserKind.AGENT
+    status: Status = Status.ACTIVE
+
+
+class UserChange(BaseModel):
+    name: Name | None = None
+    kind: UserKind | None = None
+    status: Status | None = None
+
+
+class NewKey(BaseModel):
+    scopes: Annotated[list[Scope], Field(min_length=1)]
+
+
+class AccessChange(BaseModel):
+    networks: Annotated[list[str], Field(description="CIDRs such as 203.0.113.0/24; [] for "
+                                                     "any network")]
+
+
+class NewPreset(BaseModel):
+    name: Name
+    fields: Annotated[list[KpiName], Field(min_length=1)]
+
+
+def _inline(schema: Any, definitions: dict[str, Any]) -> Any:
+    """`schema` with every ``$ref`` to ``#/$defs/...`` replaced by the definition."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(definitions[ref.removeprefix("#/$defs/")], definitions)
+        return {key: _inline(value, definitions) for key, value in schema.items()
+                if key != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(item, definitions) for item in schema]
+    return schema
+
+
+def json_schema(kind: Any) -> dict[str, Any]:
+    """The self-contained JSON schema of a type (no references)."""
+    schema = TypeAdapter(kind).json_schema()
+    inlined: dict[str, Any] = _inline(schema, schema.get("$defs", {}))
+    return inlined
+
+
+def _timestamp() -> dict[str, Any]:
+    return {"oneOf": [
+        {"type": "string", "format": "date-time",
+         "description": "ISO-8601 with an offset, 1970-01-01 to 2099-12-31 (UTC)"},
+        {"type": "integer", "minimum": MIN_EPOCH, "maximum": MAX_EPOCH - 1,
+         "description": "epoch seconds"},
+    ]}
+
+
+def event_schema() -> dict[str, Any]:
+    """One event (events-and-kpis.md §1): one object per type, from `ccstats.events`."""
+    variants: list[dict[str, Any]] = []
+    for event_type, subtype in SUBTYPES.items():
+        members: dict[str, Any] = {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "type": {"const": event_type},
+            "projectId": {"type": "integer", "minimum": 1, "maximum": MAX_ENTITY_ID},
+            "userId": {"type": "integer", "minimum": 1, "maximum": MAX_ENTITY_ID},
+        }
+        if subtype is not None:
+            members[subtype[0]] = {"enum": list(subtype[1])}
+        if event_type in ("userstate", "call", "chat"):
+            members |= {"start": _timestamp(), "end": _timestamp()}
+        else:
+            members["time"] = _timestamp()
+        if event_type == "call":
+            members["answer"] = {"oneOf": [_timestamp(), {"type": "null"}]}
+        variants.append({"type": "object", "title": event_type, "properties": members,
+                         "required": list(members)})
+    return {"oneOf": variants}
+
+
+def request_body(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """``openapi_extra`` of a route that reads its JSON body itself."""
+    return {"requestBody": {
+        "required": True,
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }}
+
+
+def _drop_null(schema: dict[str, Any]) -> None:
+    """``{"anyOf": [X, {"type": "null"}], ...}`` becomes ``{**X, ...}``."""
+    variants = schema.get("anyOf")
+    if isinstance(variants, list) and {"type": "null"} in variants:
+        kept = [variant for variant in variants if variant != {"type": "null"}]
+        if len(kept) == 1:
+            del schema["anyOf"]
+            schema.update(kept[0])
+
+
+def finish(document: dict[str, Any]) -> dict[str, Any]:
+    """The generated OpenAPI `document` completed: HTTP Basic, and no framework 422.
+
+    Every operation requires HTTP Basic (the customer name and one of its keys)
+    unless it declares ``security: []``. The framework documents a 422 for every
+    route with parameters; this API answers such problems with 417 instead. An
+    optional parameter is absent or text, never null.
+    """
+    document.setdefault("components", {})["securitySchemes"] = {
+        "basic": {"type": "http", "scheme": "basic",
+                  "description": "user name: the customer; password: one of its API keys"}}
+    document["security"] = [{"basic": []}]
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
+            for parameter in operation.get("parameters", []):
+                _drop_null(parameter["schema"])
+    for unused in ("HTTPValidationError", "ValidationError"):
+        document["components"].get("schemas", {}).pop(unused, None)
+    return document
+
+
+_FAILURES: dict[int, str] = {
+    401: "no, malformed or wrong credentials",
+    403: "the key lacks the scope, or the client's network is not allowed",
+    404: "unknown id",
+    413: "the body is larger than the server accepts",
+    417: "a missing or invalid option, member or line; every problem is listed",
+    429: "over the customer's rate limit, or too many failed logins from this address; "
+         "see Retry-After",
+    500: "a fault of the server; the message quotes the request id of the log",
+    503: "the store cannot save or cannot be reached; nothing was changed; see Retry-After",
+}
+
+
+def responses(model: Any, *failures: int, public: bool = False,
+              text: tuple[str, ...] = ()) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route: 200 with `model` in the envelope, and its failures.
+
+    Every route may answer 500 and 503; authenticated ones (not `public`) 401, 403
+    and 429.
+    `text` names further media types of the 200 answer, as plain text.
+    """
+    documented: dict[int | str, dict[str, Any]] = {200: {"model": Envelope[model]}}
+    if text:
+        documented[200]["content"] = {media: {"schema": {"type": "string"}} for media in text}
+    statuses = {500, 503, *failures} | (set() if public else {401, 403, 429})
+    for status in sorted(statuses):
+        documented[status] = {"model": Failure, "description": _FAILURES[status]}
+    return documented

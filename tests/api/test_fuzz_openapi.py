@@ -1,0 +1,218 @@
+"""Fuzzing every operation of our own `/openapi.json` with schemathesis, over real HTTP.
+
+For each operation the server publishes, schemathesis generates requests from the
+documented parameters and bodies (events included): positive cases that follow the
+schema and negative ones that break it. Into a share of them a hostile value (SQL,
+paths, unicode, NUL, huge numbers, very long strings) is planted in one query
+option, path id or body member (for event batches: a member of one event). Every
+answer must
+
+- not be a 5xx,
+- have a status the operation documents, with a documented content type,
+- conform to the schema documented for that status, and
+- if JSON, be exactly the envelope ``{"response", "errors"}`` in that order:
+  ``errors == []`` on 200, ``response is null`` with at least one error otherwise.
+
+At least `MIN_CASES` cases run in all (``CCSTATS_FUZZ_EXAMPLES`` sets the examples
+per operation and mode, default `EXAMPLES`); every answer is checked, every failure
+fails the test with the case that caused it (shrunk by Hypothesis).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+import schemathesis.checks
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import APIOperation, Case, GenerationMode
+from schemathesis.core.result import Ok
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+CUSTOMER, ZONE, PASSWORD = "fuzz", "Europe/Budapest", "fuzz-pass"
+EXAMPLES = int(os.environ.get("CCSTATS_FUZZ_EXAMPLES", "115"))
+#: A rejected batch costs the validator's thorough pass; fewer of them keep the test short.
+EXAMPLES_OF = {"POST /v2/events": EXAMPLES // 2}
+MIN_CASES = 2000
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_schema_conformance,
+]
+
+HOSTILE: list[Any] = [
+    "1; DROP TABLE events; --", "' OR '1'='1", "\") OR 1=1 --", "%' UNION SELECT 1 --",
+    "../../../../etc/passwd", "..\\..\\windows", "/v2/events/../../health", "%2e%2e%2f",
+    "日本語", "ΑΒΓ🙂", "\u202e\ufeff\u200b", "e\u0301", "\ud7ff\ue000",
+    "\x00", "a\x00b", "20200601\x00", "\x7f\x1b[31m",
+    "1" + "0" * 30, "-" + "9" * 40, "1e309", "NaN", "-Infinity",
+    10**30, -(10**30), 2**64, 1e308, -0.0,
+    "x" * 5000, "," * 2000, "20200601," * 300,
+    None, True, [], [1, "a"], {"$ne": 1},
+]
+
+STATS = "GET /v2/statistics/userbased"
+EVENTS = "POST /v2/events"
+DIMENSIONS = ["project", "user", "date", "time"]
+JUNE_2020 = 1_590_969_600
+#: Values of the statistics options that name what exists.
+KNOWN = {"projects": ["2"], "users": ["17", "17,4242"],
+         "fields": ["userstateAvailable,callOut", "dispositionStatusRecall", "chatHandled"],
+         "timezone": ["UTC", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe"]}
+#: Date ranges with records (the seed events) or around them.
+RANGES = [("20200601", "20200630"), ("20200615", "20200615"), ("20200101", "20201231"),
+          ("20200614", "20200616")]
+
+
+def plant(value: Any, data: st.DataObject, case: Case[Any]) -> None:
+    """Put `value` into one documented query option, path id or body member of `case`."""
+    options = sorted(parameter.name for parameter in case.operation.query)
+    places: list[str] = []
+    if options and case.query is not None:
+        places.append("query")
+    if case.path_parameters:
+        places.append("path")
+    if isinstance(case.body, dict) and case.body:
+        places.append("object")
+    if isinstance(case.body, list) and any(isinstance(item, dict) and item
+                                           for item in case.body):
+        places.append("list")
+    if not places:
+        return
+    place = data.draw(st.sampled_from(places), label="hostile place")
+    if place == "query":
+        assert case.query is not None
+        case.query[data.draw(st.sampled_from(options), label="option")] = str(value)
+    elif place == "path":
+        assert case.path_parameters is not None
+        name = data.draw(st.sampled_from(sorted(case.path_parameters)), label="path id")
+        case.path_parameters[name] = str(value)
+    elif place == "object":
+        assert isinstance(case.body, dict)
+        case.body[data.draw(st.sampled_from(sorted(case.body)), label="member")] = value
+    else:
+        assert isinstance(case.body, list)
+        events = [item for item in case.body if isinstance(item, dict) and item]
+        event = data.draw(st.sampled_from(events), label="event")
+        event[data.draw(st.sampled_from(sorted(event)), label="member")] = value
+
+
+def check_envelope(response: schemathesis.Response) -> None:
+    """A JSON answer is ``{"response", "errors"}``: errors empty exactly on success."""
+    shown = response.content[:500]
+    media = response.headers.get("content-type", [""])[0].split(";")[0]
+    if media != "application/json":
+        assert response.status_code == 200, shown
+        return
+    document = json.loads(response.content, object_pairs_hook=list)
+    assert [key for key, _ in document] == ["response", "errors"], shown
+    body = json.loads(response.content)
+    if response.status_code == 200:
+        assert body["errors"] == [], shown
+    else:
+        assert body["response"] is None, shown
+        assert body["errors"], shown
+
+
+@pytest.fixture(scope="module")
+def accounts() -> list[tuple[str, str, str]]:
+    return [(CUSTOMER, ZONE, PASSWORD)]
+
+
+@pytest.fixture(scope="module")
+def session(server: str, seed_dir: Path) -> Iterator[requests.Session]:
+    """Authenticated as the customer, whose store holds the seed events (June 2020)."""
+    with requests.Session() as opened:
+        opened.auth = (CUSTOMER, PASSWORD)
+        stored = opened.post(f"{server}/v2/events", timeout=60,
+                             data=(seed_dir / "events.ndjson").read_bytes())
+        assert stored.status_code == 200, stored.text
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def schema(server: str) -> OpenApiSchema:
+    """The published description; credentials come from the session, never generated
+    (the 401 answers have tests of their own)."""
+    loaded = schemathesis.openapi.from_url(f"{server}/openapi.json", timeout=30)
+    loaded.config.generation.update(with_security_parameters=False)
+    return loaded
+
+
+def answerable(case: Case[Any], data: st.DataObject) -> None:
+    """Make a positive case one the store can answer with 200, half of the time.
+
+    Generated text follows the documented forms but rarely names what exists (the
+    seed's project 2 and user 17 in June 2020, a real zone) or holds a consistent
+    interval; these cases then reach the records and the store's writes.
+    """
+    if not data.draw(st.booleans(), label="answerable"):
+        return
+    if case.operation.label == STATS and case.query is not None:
+        case.query["from"], case.query["to"] = data.draw(st.sampled_from(RANGES))
+        dimensions = data.draw(st.permutations(DIMENSIONS), label="dimensions")
+        case.query["dimensions"] = ",".join(dimensions[:data.draw(st.integers(1, 4))])
+        case.query.pop("preset", None)
+        for option, values in KNOWN.items():
+            if option in case.query:
+                case.query[option] = data.draw(st.sampled_from(values), label=option)
+    elif case.operation.label == EVENTS and isinstance(case.body, list):
+        for event in case.body:
+            assert isinstance(event, dict)
+            start = data.draw(st.integers(JUNE_2020, JUNE_2020 + 30 * 86_400), label="start")
+            end = start + data.draw(st.integers(0, 7200), label="length")
+            event.update({"start": start, "end": end} if "start" in event else {"time": start})
+            if event.get("answer") is not None:
+                event["answer"] = data.draw(st.integers(start, end), label="answer")
+
+
+def operation_test(operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode,
+                   server: str, session: requests.Session,
+                   statuses: Counter[tuple[str, int]]) -> Callable[[], None]:
+    """The Hypothesis test of one operation: generate, call, check every answer."""
+
+    @settings(max_examples=EXAMPLES_OF.get(operation.label, EXAMPLES), deadline=None,
+              database=None, phases=[Phase.explicit, Phase.generate, Phase.shrink],
+              suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(mode), data=st.data(),
+           hostile=st.none() | st.sampled_from(HOSTILE))
+    def run(case: Case[Any], data: st.DataObject, hostile: Any) -> None:
+        if mode is GenerationMode.POSITIVE:
+            answerable(case, data)
+        if hostile is not None:
+            plant(hostile, data, case)
+        response = case.call(base_url=server, session=session, timeout=60)
+        case.validate_response(response, checks=CHECKS)
+        check_envelope(response)
+        statuses[operation.label, response.status_code] += 1
+
+    return run
+
+
+def test_every_operation_answers_as_documented(schema: OpenApiSchema, server: str,
+                                               session: requests.Session) -> None:
+    """Positive and negative cases for every operation (negative ones need something to
+    break: operations without parameters or body have only positive ones)."""
+    statuses: Counter[tuple[str, int]] = Counter()
+    operations = []
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
+        operations.append(result.ok())
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for operation in operations:
+            inputs = len(operation.query) + len(operation.path_parameters) + len(operation.body)
+            if mode is GenerationMode.POSITIVE or inputs:
+                operation_test(operation, mode, server, session, statuses)()
+    assert {label for label, _ in statuses} == {operation.label for operation in operations}
+    assert sum(statuses.values()) >= MIN_CASES, statuses
+    # the generated requests also reached the records and the store's writes
+    assert statuses[STATS, 200] and statuses[EVENTS, 200], statuses

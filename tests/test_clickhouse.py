@@ -8,13 +8,17 @@
   is invisible to other readers until it commits, and a failed one leaves
   nothing, and `compact` removes its rows), a concurrent writer of the same
   customer is refused, ``ccstats migrate`` and its absence (the server answers
-  503), and ``ccstats copy`` from a DuckDB file.
+  503), a server that cannot be reached (503, and service resumes with it), and
+  ``ccstats copy`` from a DuckDB file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -270,3 +274,98 @@ def test_copy_from_duckdb_keeps_every_answer(url: str, tmp_path: Path, seed_dir:
     again = _ccstats("copy", "--customer", "mycc", "--from", source, "--to", url)
     assert again.returncode == 2
     assert "already exists" in again.stderr
+
+
+class Relay:
+    """A TCP relay to a ClickHouse server that a test can cut and restore."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.port = free_port()
+        self._upstream = (host, port)
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._keep(listener)
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        """Close the listener and every relayed connection."""
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for opened in sockets:
+            with contextlib.suppress(OSError):
+                opened.shutdown(socket.SHUT_RDWR)
+            opened.close()
+
+    def _keep(self, opened: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(opened)
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self._upstream)
+            self._keep(client)
+            self._keep(upstream)
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+@on_server
+def test_an_unreachable_server_gives_503_and_service_resumes(url: str, tmp_path: Path) -> None:
+    """Cut the connection to ClickHouse under a running `ccstats serve`, then restore it."""
+    assert _ccstats("customer", "create", "acme", "--password", "pw", "--db", url).returncode == 0
+    target = Target.parse(url)
+    relay = Relay(target.host, target.port)
+    relay.start()
+    relayed = url.replace(f"{target.host}:{target.port}", f"127.0.0.1:{relay.port}", 1)
+    port = free_port()
+    with (tmp_path / "server.log").open("wb") as log:
+        server = subprocess.Popen([str(CCSTATS), "serve", "--db", relayed, "--port", str(port),
+                                   "--rate-limit", "0"], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    stats = {"from": "20240610", "to": "20240610", "dimensions": "user"}
+    batch = ndjson(userstate("u1", "available", B, B + 600))
+    try:
+        with httpx.Client(base_url=base, auth=("acme", "pw"), timeout=30) as client:
+            for _ in range(300):
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    assert server.poll() is None, (tmp_path / "server.log").read_text()
+                time.sleep(0.1)
+            assert client.post("/v2/events", content=batch).status_code == 200
+            before = client.get("/v2/statistics/userbased", params=stats)
+            assert before.status_code == 200
+            relay.cut()
+            for response in (client.get("/v2/statistics/userbased", params=stats),
+                             client.post("/v2/events", content=ndjson(
+                                 userstate("u2", "available", B, B + 60)))):
+                assert response.status_code == 503, response.text
+                [error] = response.json()["errors"]
+                assert error["code"] == "error.unavailable"
+                assert response.headers["retry-after"] == "1"
+            relay.start()
+            again = client.get("/v2/statistics/userbased", params=stats)
+            assert again.status_code == 200, again.text
+            assert again.content == before.content  # the refused batch left nothing
+    finally:
+        stop(server)
+        relay.cut()

@@ -52,6 +52,8 @@ __all__ = ["EventsRejected", "ImportReport", "NotFound", "QueryRejected", "Servi
 
 #: The problems of at most this many lines are reported for one batch or import.
 ERROR_LIMIT = 100
+#: Keys one customer may hold.
+MAX_KEYS = 100
 
 _CUSTOMER_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -157,9 +159,10 @@ class Service:
             problems.append(bad_arguments("name", f"customer {name!r} already exists"))
         if problems:
             raise QueryRejected(problems)
-        secret = password or keys.generate_secret()
+        key, secret = (keys.new_key(password, ALL_SCOPES), password) if password else \
+            keys.generate(ALL_SCOPES)
         customer = self.store.create_customer(name, timezone)
-        self.store.add_key(customer.customer_id, keys.new_key(secret, ALL_SCOPES))
+        self.store.add_key(customer.customer_id, key)
         return secret
 
     def authenticate(self, name: str, password: str) -> tuple[Customer, tuple[Scope, ...]] | None:
@@ -176,8 +179,10 @@ class Service:
         """A new key of the customer with `scopes`; returns it with its secret (shown once)."""
         customer = self.customer(customer_name)
         chosen = parse_scopes(scopes)
-        secret = keys.generate_secret()
-        key = keys.new_key(secret, chosen)
+        if len(self.store.keys(customer.customer_id)) >= MAX_KEYS:
+            raise QueryRejected([bad_arguments(
+                "scopes", f"a customer has at most {MAX_KEYS} keys; revoke one first")])
+        key, secret = keys.generate(chosen)
         self.store.add_key(customer.customer_id, key)
         return key, secret
 

@@ -42,7 +42,7 @@ from backends import ON_CLICKHOUSE
 CUSTOMER, ZONE, PASSWORD = "fuzz", "Europe/Budapest", "fuzz-pass"
 #: The DuckDB run fuzzes at full strength; the ClickHouse runs check the store's side of
 #: the same operations with fewer cases, to keep CI short.
-EXAMPLES = int(os.environ.get("CCSTATS_FUZZ_EXAMPLES", "12" if ON_CLICKHOUSE else "60"))
+EXAMPLES = int(os.environ.get("CCSTATS_FUZZ_EXAMPLES", "12" if ON_CLICKHOUSE else "70"))
 #: A rejected batch costs the validator's thorough pass; fewer of them keep the test short.
 EXAMPLES_OF = {"POST /v2/events": EXAMPLES // 2}
 MIN_CASES = 100 if ON_CLICKHOUSE else 2000

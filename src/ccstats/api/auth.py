@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from ccstats.api.envelope import forbidden, unauthorized
-from ccstats.api.guard import Guard
+from ccstats.api.guard import Guard, client_address
 from ccstats.model import Customer, Scope
 from ccstats.service import Service
 
@@ -103,7 +103,7 @@ class Authenticator:
             cached = self._cache.get(key)
         if cached and cached[0] > now:
             return cached[1]
-        client = request.client.host if request.client else None
+        client = client_address(request)
         self._guard.check_login(client)
         found = self._service.authenticate(user, password)
         if found is None:

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from ccstats.api.auth import Authenticator, Tenant
 from ccstats.api.envelope import too_large
-from ccstats.api.guard import Guard
+from ccstats.api.guard import Guard, client_address
 from ccstats.api.settings import Settings
 from ccstats.model import Scope
 from ccstats.service import Service
@@ -31,7 +31,7 @@ def _tenant_with(scope: Scope) -> object:
         tenant = authenticator.tenant(request)
         request.state.customer = tenant.customer.name
         guard: Guard = request.app.state.guard
-        guard.admit(tenant.customer, request.client.host if request.client else None)
+        guard.admit(tenant.customer, client_address(request))
         tenant.require(scope)
         return tenant
 

@@ -20,6 +20,7 @@ import math
 import time
 from functools import lru_cache
 
+from fastapi import Request
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -31,6 +32,11 @@ from ccstats.model import Customer
 @lru_cache(maxsize=1024)
 def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
+
+
+def client_address(request: Request) -> str | None:
+    """The address of the client of `request` (as uvicorn determined it), if known."""
+    return request.client.host if request.client else None
 
 
 def address_allowed(customer: Customer, client: str | None) -> bool:

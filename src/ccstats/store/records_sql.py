@@ -18,6 +18,7 @@ from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER, LocalRange
 from ccstats.catalog import CATALOG
 from ccstats.query import OutputFormat, StatsQuery
 from ccstats.render import DIMENSION_KEYS, JSON_SEPARATOR, SEPARATORS, ordered_dimensions
+from ccstats.store.partitions import cardinality
 
 #: Dimension -> the SQL column computed for it.
 _COLUMNS = {"date": "day", "time": "minute", "project": "project_id", "user": "user_id"}
@@ -171,10 +172,7 @@ def record_estimate_sql(query: StatsQuery, visible: str | None = None) -> str:
         filters.append(f"user_id IN {_int_list(query.users)}")
     if visible:
         filters.append(visible)
-    slots = 1
-    if "time" in query.dimensions:
-        first_minute, last_minute = query.minutes
-        slots = (last_minute - first_minute) // query.interval + 1
+    slots = cardinality(query, "time", 1) if "time" in query.dimensions else 1
     distinct = ", ".join(columns) if columns else "1"
     return f"""SELECT count(*) * {slots} FROM (
                  SELECT DISTINCT {distinct} FROM {Grain.LOCAL_DAY}

@@ -13,7 +13,7 @@ import pytest
 from backends import drop_database, new_database
 from ccstats import demo
 from ccstats.service import Service
-from ccstats.store import partitions
+from ccstats.store import duckdb_store, partitions
 
 CUSTOMER = "parts"
 FIRST = dt.date(2024, 3, 25)  # spans the spring-forward day in Europe/Budapest
@@ -66,3 +66,19 @@ def test_estimate_from_the_sums_bounds_the_records(service: Service, dimensions:
     assert records <= estimate
     if "project" in dimensions and "user" in dimensions:
         assert estimate < product  # agents work on few of the projects
+
+
+@pytest.mark.parametrize("dimensions", ["project,user,date,time", "time", "user,date"])
+@pytest.mark.parametrize("output", ["json", "tab"])
+def test_parts_fetched_whole_or_streamed_give_the_same_bytes(
+        service: Service, monkeypatch: pytest.MonkeyPatch, dimensions: str, output: str) -> None:
+    if not isinstance(service.store, duckdb_store.DuckDBStore):
+        pytest.skip("a DuckDB store's choice")
+    params = {"from": "20240325", "to": "20240402", "dimensions": dimensions,
+              "interval": "15", "of": output}
+    answers = []
+    for small in (0, 10**9):
+        monkeypatch.setattr(duckdb_store, "SMALL_PART_RECORDS", small)
+        answers.append(service.query(CUSTOMER, params))
+    assert answers[0] == answers[1]
+    assert len(answers[0]) > 1000

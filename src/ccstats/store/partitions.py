@@ -38,6 +38,19 @@ def cardinality(query: StatsQuery, dimension: str, user_count: int) -> int:
     return max(len(query.users) if query.users is not None else user_count, 1)
 
 
+def records_bound(query: StatsQuery, user_ids: Callable[[], Sequence[int]]) -> int:
+    """The most records `query` can have: the product of its dimensions' cardinalities.
+
+    `user_ids` lists the customer's users; it is asked only when the query has the
+    ``user`` dimension and no user filter.
+    """
+    users: Sequence[int] | None = query.users
+    if users is None and "user" in query.dimensions:
+        users = user_ids()
+    user_count = len(users) if users is not None else 1
+    return math.prod(cardinality(query, d, user_count) for d in query.dimensions)
+
+
 def split(query: StatsQuery, user_ids: Callable[[], Sequence[int]],
           estimate: Callable[[StatsQuery], int] | None = None,
           records_per_part: int | None = None) -> list[StatsQuery]:
@@ -53,8 +66,7 @@ def split(query: StatsQuery, user_ids: Callable[[], Sequence[int]],
     users: Sequence[int] | None = query.users
     if users is None and "user" in query.dimensions:
         users = user_ids()
-    user_count = len(users) if users is not None else 1
-    records = math.prod(cardinality(query, d, user_count) for d in query.dimensions)
+    records = records_bound(query, lambda: users or ())
     if records > min(records_per_part, FIRST_PART_RECORDS) and estimate is not None:
         records = min(records, estimate(query))
     count = math.ceil(records / records_per_part)

@@ -178,7 +178,7 @@ class _Writer:
         db = self._db
         db.register("incoming", events)
         try:
-            ids = _id_hashes(db, "incoming")
+            ids = np.sort(_id_hashes(db, "incoming"))  # sorted once for the index
             may_replace = self._index.may_contain_any(ids) or self.added.may_contain_any(ids)
             DuckDBStore.apply(db, self._customer_id, self._zone, has_repeats, may_replace)
             self.added.add(ids)
@@ -216,7 +216,7 @@ def _text_of(strings: pa.Array) -> bytes:
 def _id_hashes(db: duckdb.DuckDBPyConnection, source: str) -> Hashes:
     """The 64-bit hashes of the event ids of `source` (a table, optionally filtered)."""
     table = db.sql(f"SELECT hash(event_id) AS h FROM {source}").to_arrow_table()
-    hashes: Hashes = table.column("h").to_numpy().astype(np.uint64)
+    hashes: Hashes = np.asarray(table.column("h").to_numpy(), dtype=np.uint64)
     return hashes
 
 

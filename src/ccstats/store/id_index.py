@@ -22,7 +22,7 @@ class IdIndex:
     """Sorted runs of id hashes of one customer."""
 
     def __init__(self, hashes: Hashes) -> None:
-        self._runs: list[Hashes] = [np.sort(hashes)] if len(hashes) else []
+        self._runs: list[Hashes] = [_sorted(hashes)] if len(hashes) else []
 
     def __len__(self) -> int:
         return sum(len(run) for run in self._runs)
@@ -31,7 +31,7 @@ class IdIndex:
         """Whether any of `hashes` may be a stored id (false positives possible)."""
         if not len(hashes):
             return False
-        hashes = np.sort(hashes)  # sorted needles make numpy's binary search far faster
+        hashes = _sorted(hashes)  # sorted needles make numpy's binary search far faster
         for run in self._runs:
             places = np.searchsorted(run, hashes)
             places[places == len(run)] = 0
@@ -48,7 +48,16 @@ class IdIndex:
         """Remember `hashes` as stored."""
         if not len(hashes):
             return
-        self._runs.append(np.sort(hashes))
+        self._runs.append(_sorted(hashes))
         while len(self._runs) > 1 and len(self._runs[-2]) <= 2 * len(self._runs[-1]):
             newest = self._runs.pop()
-            self._runs[-1] = np.sort(np.concatenate([self._runs[-1], newest]))
+            # numpy's stable sort of 64-bit integers is timsort, which merges two
+            # sorted runs in linear time (a quicksort would start from scratch)
+            self._runs[-1] = np.sort(np.concatenate([self._runs[-1], newest]), kind="stable")
+
+
+def _sorted(hashes: Hashes) -> Hashes:
+    """`hashes` in ascending order (as they are, when they already are)."""
+    if len(hashes) < 2 or bool(np.all(hashes[1:] >= hashes[:-1])):
+        return hashes
+    return np.sort(hashes)

@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from ccstats.errors import EventsRejected
+from ccstats.ingest.lines import block_to_table
 from ccstats.model import Project, Status, User, UserKind
 from ccstats.service import Service
 from conftest import call, chat, ndjson, point, records, userstate
@@ -158,6 +159,31 @@ def test_unknown_projects_and_users_are_registered(service: Service, customer: s
     service.update_project(customer, 6, status=Status.INACTIVE)
     service.ingest(customer, ndjson(userstate("d", "break", B, B + 1, project=6, user=8)))
     assert Project(6, "Project 6", Status.INACTIVE) in service.store.projects(customer_id)
+
+
+def test_ids_of_a_rolled_back_batch_or_a_replaced_line_are_registered_when_stored(
+        service: Service, customer: str) -> None:
+    customer_id = service.customer(customer).customer_id
+
+    def registered() -> tuple[list[int], list[int]]:
+        return ([p.project_id for p in service.store.projects(customer_id)],
+                [u.user_id for u in service.store.users(customer_id)])
+
+    service.ingest(customer, ndjson(userstate("a", "available", B, B + 60, project=1, user=1)))
+    # the first line of a repeated id is not stored, and neither are its project and user
+    service.ingest(customer, ndjson(userstate("r", "available", B, B + 60, project=9, user=9),
+                                    userstate("r", "available", B, B + 60, project=1, user=1)))
+    assert registered() == ([1], [1])
+    service.ingest(customer, ndjson(userstate("s", "available", B, B + 60, project=9, user=9)))
+    assert registered() == ([1, 9], [1, 9])
+    lines = block_to_table(ndjson(userstate("x", "break", B, B + 5, project=8, user=8)), 1)
+    events = service._validator().validate(lines.table).events
+    with pytest.raises(RuntimeError), service.store.writer(customer_id) as writer:
+        writer.add(events, False)
+        raise RuntimeError("the batch fails after its events were added")
+    assert registered() == ([1, 9], [1, 9])
+    service.ingest(customer, ndjson(userstate("t", "available", B, B + 60, project=8, user=8)))
+    assert registered() == ([1, 8, 9], [1, 8, 9])
 
 
 def test_customers_do_not_see_each_other(service: Service, customer: str) -> None:

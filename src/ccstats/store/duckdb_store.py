@@ -23,12 +23,14 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ccstats.errors import StoreUnavailable
 from ccstats.model import (
@@ -159,17 +161,38 @@ T = TypeVar("T")
 _EVENT_COLUMNS = "event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end"
 
 
+@dataclass
+class _Entities:
+    """Project and user ids that a customer's ``projects`` and ``users`` tables hold.
+
+    It may miss ids (then a batch adds its rows as usual), never lists one the
+    tables lack, so a batch whose ids are all listed skips adding rows.
+    """
+
+    projects: set[int]
+    users: set[int]
+
+    def copy(self) -> _Entities:
+        return _Entities(set(self.projects), set(self.users))
+
+
+def _distinct(column: pa.ChunkedArray) -> set[int]:
+    return set(pc.unique(column).to_pylist())
+
+
 class _Writer:
     """`ccstats.store.base.EventWriter` inside an open DuckDB transaction."""
 
     def __init__(self, db: duckdb.DuckDBPyConnection, customer_id: int, zone: str,
-                 index: IdIndex) -> None:
+                 index: IdIndex, entities: _Entities) -> None:
         self._db = db
         self._customer_id = customer_id
         self._zone = zone
         self._index = index
         self.added = IdIndex(np.array([], dtype=np.uint64))
         """Id hashes added in this transaction (for the index once it commits)."""
+        self.entities = entities.copy()
+        """The project and user ids stored once this transaction commits."""
         self.aborted = False
 
     def add(self, events: pa.Table, has_repeats: bool) -> None:
@@ -180,8 +203,17 @@ class _Writer:
         try:
             ids = np.sort(_id_hashes(db, "incoming"))  # sorted once for the index
             may_replace = self._index.may_contain_any(ids) or self.added.may_contain_any(ids)
-            DuckDBStore.apply(db, self._customer_id, self._zone, has_repeats, may_replace)
+            # (with repeats, a dropped version's ids are not stored: they are not noted)
+            projects, users = _distinct(events["project_id"]), _distinct(events["user_id"])
+            known = self.entities
+            new_entities = has_repeats or not (projects <= known.projects
+                                               and users <= known.users)
+            DuckDBStore.apply(db, self._customer_id, self._zone, has_repeats, may_replace,
+                              new_entities)
             self.added.add(ids)
+            if not has_repeats:
+                known.projects |= projects
+                known.users |= users
         finally:
             db.unregister("incoming")
             for table in ("batch", "previous", "unchanged"):
@@ -215,8 +247,8 @@ def _text_of(strings: pa.Array) -> bytes:
 
 def _id_hashes(db: duckdb.DuckDBPyConnection, source: str) -> Hashes:
     """The 64-bit hashes of the event ids of `source` (a table, optionally filtered)."""
-    table = db.sql(f"SELECT hash(event_id) AS h FROM {source}").to_arrow_table()
-    hashes: Hashes = np.asarray(table.column("h").to_numpy(), dtype=np.uint64)
+    column = db.execute(f"SELECT hash(event_id) AS h FROM {source}").fetchnumpy()["h"]
+    hashes: Hashes = np.asarray(column, dtype=np.uint64)
     return hashes
 
 
@@ -275,6 +307,7 @@ class DuckDBStore:
         self._cache: dict[tuple[str, object], Any] = {}
         self._generation = 0
         self._id_indexes: dict[int, IdIndex] = {}
+        self._entities: dict[int, _Entities] = {}
         self._db.execute(SCHEMA)
         self.migrate()
 
@@ -480,7 +513,8 @@ class DuckDBStore:
             db = self._db
             db.execute("BEGIN TRANSACTION")
             index = self._id_index(int(customer_id))
-            writer = _Writer(db, int(customer_id), _zone_of(db, int(customer_id)), index)
+            writer = _Writer(db, int(customer_id), _zone_of(db, int(customer_id)), index,
+                             self._stored_entities(int(customer_id)))
             try:
                 yield writer
             except BaseException:
@@ -491,6 +525,7 @@ class DuckDBStore:
             else:
                 db.execute("COMMIT")
                 index.merge(writer.added)
+                self._entities[int(customer_id)] = writer.entities
 
     def _id_index(self, customer_id: int) -> IdIndex:
         """The customer's id index, read from the events on first use (under the write lock)."""
@@ -499,13 +534,25 @@ class DuckDBStore:
                 _id_hashes(self._db, f"events WHERE customer_id = {customer_id}"))
         return self._id_indexes[customer_id]
 
+    def _stored_entities(self, customer_id: int) -> _Entities:
+        """The customer's project and user ids, read on first use (under the write lock)."""
+        if customer_id not in self._entities:
+            def ids(table: str, column: str) -> set[int]:
+                return {int(row[0]) for row in self._db.execute(
+                    f"SELECT {column} FROM {table} WHERE customer_id = ?", [customer_id]
+                ).fetchall()}
+            self._entities[customer_id] = _Entities(ids("projects", "project_id"),
+                                                    ids("users", "user_id"))
+        return self._entities[customer_id]
+
     @staticmethod
     def apply(db: duckdb.DuckDBPyConnection, c: int, zone: str, has_repeats: bool,
-              may_replace: bool = True) -> None:
+              may_replace: bool = True, new_entities: bool = True) -> None:
         """Replace-or-insert the registered ``incoming`` events (inside a transaction).
 
         With `may_replace` false (no id of the batch is stored yet) the lookup of
-        old versions is skipped.
+        old versions is skipped; with `new_entities` false (every project and user
+        of the batch is stored already) so is the adding of project and user rows.
         """
         batch = "incoming"
         if has_repeats:  # the last line of an id wins
@@ -554,6 +601,8 @@ class DuckDBStore:
             sums = sums_sql(batch)
         _add_sums(db, c, zone, sums)
         db.execute(f"INSERT INTO events SELECT {c}, {_EVENT_COLUMNS} FROM {batch}")
+        if not new_entities:
+            return
         db.execute(
             f"""INSERT INTO projects
                 SELECT DISTINCT {c}, project_id, 'Project ' || project_id, 'active' FROM {batch}

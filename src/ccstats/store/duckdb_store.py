@@ -245,9 +245,11 @@ def _text_of(strings: pa.Array) -> bytes:
     return bytes(memoryview(strings.buffers()[2])[first:last])
 
 
-def _id_hashes(db: duckdb.DuckDBPyConnection, source: str) -> Hashes:
-    """The 64-bit hashes of the event ids of `source` (a table, optionally filtered)."""
-    column = db.execute(f"SELECT hash(event_id) AS h FROM {source}").fetchnumpy()["h"]
+def _id_hashes(db: duckdb.DuckDBPyConnection, source: str, ordered: bool = False) -> Hashes:
+    """The 64-bit hashes of the event ids of `source` (a table, optionally filtered),
+    in ascending order if `ordered` (DuckDB sorts millions faster than numpy)."""
+    order = " ORDER BY h" if ordered else ""
+    column = db.execute(f"SELECT hash(event_id) AS h FROM {source}{order}").fetchnumpy()["h"]
     hashes: Hashes = np.asarray(column, dtype=np.uint64)
     return hashes
 
@@ -531,7 +533,7 @@ class DuckDBStore:
         """The customer's id index, read from the events on first use (under the write lock)."""
         if customer_id not in self._id_indexes:
             self._id_indexes[customer_id] = IdIndex(
-                _id_hashes(self._db, f"events WHERE customer_id = {customer_id}"))
+                _id_hashes(self._db, f"events WHERE customer_id = {customer_id}", ordered=True))
         return self._id_indexes[customer_id]
 
     def _stored_entities(self, customer_id: int) -> _Entities:

@@ -593,12 +593,8 @@ class DuckDBStore:
                 f"""DELETE FROM events WHERE customer_id = {c}
                     AND event_id IN (SELECT event_id FROM previous)"""
             )
-            sums = f"""SELECT project_id, user_id, qh, field_id,
-                              sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
-                       FROM (SELECT * FROM ({sums_sql("previous", -1)})
-                             UNION ALL SELECT * FROM ({sums_sql(batch)}))
-                       GROUP BY ALL
-                       HAVING sum(cnt) <> 0 OR sum(secs) <> 0 OR sum(hits) <> 0"""
+            sums = f"""SELECT * FROM ({sums_sql("previous", -1)})
+                       UNION ALL SELECT * FROM ({sums_sql(batch)})"""
         else:
             sums = sums_sql(batch)
         _add_sums(db, c, zone, sums)

@@ -30,6 +30,7 @@ from ccstats.errors import (
     wrong_format,
 )
 from ccstats.events import EventError
+from ccstats.ingest.group_commit import GroupCommit
 from ccstats.ingest.lines import LineBlock, blocks_of, read_file
 from ccstats.ingest.readahead import read_ahead
 from ccstats.ingest.validate import ValidatedBlock, Validator
@@ -124,6 +125,8 @@ class Service:
         self._local = threading.local()
         self._validators: list[Validator] = []
         self._validators_lock = threading.Lock()
+        # Batches that wait for the store while another is written go in together.
+        self._group_commit = GroupCommit(store)
 
     @classmethod
     def open(cls, db: str, max_days: int = DEFAULT_MAX_DAYS) -> Service:
@@ -291,16 +294,16 @@ class Service:
     def ingest(self, customer_name: str, data: bytes) -> int:
         """Store one atomic batch (NDJSON, or a JSON array of events); returns its events.
 
-        Raises EventsRejected (nothing stored) if any line is invalid.
+        Raises EventsRejected (nothing stored) if any line is invalid. Batches of a
+        customer that wait while another is stored go in together, in one
+        transaction (see `ccstats.ingest.group_commit`).
         """
         customer = self.customer(customer_name)
         report = ImportReport()
         checked = list(self._checked(_batch_lines(data), "", report))
         if report.rejected:
             raise EventsRejected([p for _, p in report.problems], report.rejected)
-        with self.store.writer(customer.customer_id) as writer:
-            for block in checked:
-                writer.add(block.events, block.has_repeats)
+        self._group_commit.store(customer.customer_id, checked)
         return report.accepted
 
     def import_files(

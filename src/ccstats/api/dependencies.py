@@ -14,12 +14,14 @@ from ccstats.model import Scope
 from ccstats.service import Service
 
 
-def service(request: Request) -> Service:
+# (Dependencies that never block are coroutines: FastAPI would run a plain
+# function in the thread pool, a hand-over per request that costs more than it.)
+async def service(request: Request) -> Service:
     found: Service = request.app.state.service
     return found
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     found: Settings = request.app.state.settings
     return found
 
@@ -51,7 +53,7 @@ async def body(request: Request) -> bytes:
     A declared ``Content-Length`` over the limit is refused before reading; an
     undeclared (chunked) body is read only up to the limit.
     """
-    limit = settings(request).max_body_bytes
+    limit = (await settings(request)).max_body_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large(limit)

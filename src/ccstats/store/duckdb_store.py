@@ -303,9 +303,6 @@ class DuckDBStore:
                     "serve` running on it? stop it, or use the HTTP API)") from None
             raise StoreUnavailable(f"cannot open the database {self._path}: {error}") from None
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
-        # Appends (events, sums) may be written by several threads at once; every
-        # read that returns rows in an order says ORDER BY.
-        self._db.execute("SET preserve_insertion_order = false")
         self._write_lock = threading.Lock()
         # Metadata read on every request, kept until this store writes metadata again
         # (the database file has one writing process: this one).

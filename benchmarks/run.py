@@ -787,11 +787,15 @@ def remove_db(db: Path) -> None:
 
 
 def copy_db(source: Path, target: Path) -> None:
+    """A copy of a database, written to disk before the timed work that follows it
+    (else the kernel writes the copy back during that work, and every commit's
+    fsync waits for it)."""
     remove_db(target)
     shutil.copy(source, target)
     wal = source.with_name(source.name + ".wal")
     if wal.exists():
         shutil.copy(wal, target.with_name(target.name + ".wal"))
+    os.sync()
 
 
 def post_all(server: Server, batches: list[bytes], clients: int, events: int) -> float:

@@ -203,7 +203,6 @@ class _Writer:
         try:
             ids = np.sort(_id_hashes(db, "incoming"))  # sorted once for the index
             may_replace = self._index.may_contain_any(ids) or self.added.may_contain_any(ids)
-            # (with repeats, a dropped version's ids are not stored: they are not noted)
             projects, users = _distinct(events["project_id"]), _distinct(events["user_id"])
             known = self.entities
             new_entities = has_repeats or not (projects <= known.projects
@@ -211,6 +210,8 @@ class _Writer:
             DuckDBStore.apply(db, self._customer_id, self._zone, has_repeats, may_replace,
                               new_entities)
             self.added.add(ids)
+            # (with repeats, a line that a later one replaced is not stored, and
+            # neither may its project and user be: they are not noted)
             if not has_repeats:
                 known.projects |= projects
                 known.users |= users

@@ -44,9 +44,17 @@ def records_bound(query: StatsQuery, user_ids: Callable[[], Sequence[int]]) -> i
     `user_ids` lists the customer's users; it is asked only when the query has the
     ``user`` dimension and no user filter.
     """
-    users: Sequence[int] | None = query.users
-    if users is None and "user" in query.dimensions:
-        users = user_ids()
+    return _bound(query, _users(query, user_ids))
+
+
+def _users(query: StatsQuery, user_ids: Callable[[], Sequence[int]]) -> Sequence[int] | None:
+    """The users `query` answers for, when it names them or has the ``user`` dimension."""
+    if query.users is None and "user" in query.dimensions:
+        return user_ids()
+    return query.users
+
+
+def _bound(query: StatsQuery, users: Sequence[int] | None) -> int:
     user_count = len(users) if users is not None else 1
     return math.prod(cardinality(query, d, user_count) for d in query.dimensions)
 
@@ -63,10 +71,8 @@ def split(query: StatsQuery, user_ids: Callable[[], Sequence[int]],
     parts, `estimate` (if given) is asked for a figure from the stored data.
     """
     records_per_part = records_per_part or RECORDS_PER_PART
-    users: Sequence[int] | None = query.users
-    if users is None and "user" in query.dimensions:
-        users = user_ids()
-    records = records_bound(query, lambda: users or ())
+    users = _users(query, user_ids)
+    records = _bound(query, users)
     if records > min(records_per_part, FIRST_PART_RECORDS) and estimate is not None:
         records = min(records, estimate(query))
     count = math.ceil(records / records_per_part)

@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 
 from backends import drop_database, new_database
 from ccstats.service import Service
+from ccstats.store import duckdb_store
 from oracle import CATALOG, Event, Op, apply_ops, expected_csv, expected_response, parse_timestamp
 
 ZONES: tuple[str, ...] = (
@@ -427,9 +428,25 @@ def _expected(query: Query, stored: dict[str, Event]) -> list[dict[str, Any]]:
     )
 
 
+def _answers(service: Service, customer: str, params: dict[str, str]) -> list[bytes]:
+    """The answer of each way the store renders records: the DuckDB store renders small
+    answers in Python and others in SQL, and both are checked on every query."""
+    if not isinstance(service.store, duckdb_store.DuckDBStore):
+        return [service.query(customer, params)]
+    answers = []
+    for python_cells in (0, 10**9):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(duckdb_store, "PYTHON_RENDERED_CELLS", python_cells)
+            answers.append(service.query(customer, params))
+    return answers
+
+
 def check_query(service: Service, customer: str, query: Query, stored: dict[str, Event]) -> None:
-    records = _expected(query, stored)
-    body = service.query(customer, dict(query.params))
+    for body in _answers(service, customer, dict(query.params)):
+        _check_answer(body, query, _expected(query, stored))
+
+
+def _check_answer(body: bytes, query: Query, records: list[dict[str, Any]]) -> None:
     if query.fmt == "json":
         answer = orjson.loads(body)
         assert list(answer) == ["response", "errors"]

@@ -6,7 +6,9 @@ zone; otherwise UTC quarter-hours, each mapped to its local date and slot, see
 `ccstats.buckets`), keeps the requested local dates and slots, groups by the
 requested dimensions and field, drops fields without hits, and renders each
 record as JSON object text (or as its csv/tab lines), ordered by the requested
-dimensions in request order.
+dimensions in request order. `grouped_rows_sql` is the same statement stopped
+before the rendering, for small answers that `ccstats.store.rendered_rows`
+renders in Python.
 """
 
 from __future__ import annotations

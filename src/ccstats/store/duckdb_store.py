@@ -19,6 +19,7 @@ at all; reads use their own cursor and see the last committed state.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -712,6 +713,7 @@ class DuckDBStore:
             return _scalar(cursor, record_estimate_sql(query))
 
     def records(self, query: StatsQuery) -> Iterator[bytes]:
+        @functools.cache  # asked by the split and again for every part
         def user_ids() -> list[int]:
             return [u.user_id for u in self.users(query.customer_id)]
 

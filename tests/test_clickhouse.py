@@ -125,13 +125,13 @@ def test_a_batch_is_invisible_until_it_commits(url: str) -> None:
         checked = list(writer_side._checked(_batch_lines(body), "", ImportReport()))
         with writer_side.store.writer(customer_id) as writer:
             for block in checked:
-                writer.add(block.events, block.has_repeats)
+                writer.add(block.events)
             assert _events_of(reader_side, "acme") == 0
             assert records(reader_side.query("acme", {"from": "20240610", "to": "20240610",
                                                       "dimensions": "user"})) == []
         assert _events_of(reader_side, "acme") == 2
         with pytest.raises(RuntimeError), writer_side.store.writer(customer_id) as writer:
-            writer.add(checked[0].events, checked[0].has_repeats)
+            writer.add(checked[0].events)
             raise RuntimeError("the client went away")
         assert _events_of(reader_side, "acme") == 2
         before = reader_side.query("acme", {"from": "20240610", "to": "20240610",

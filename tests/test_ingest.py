@@ -179,7 +179,7 @@ def test_ids_of_a_rolled_back_batch_or_a_replaced_line_are_registered_when_store
     lines = block_to_table(ndjson(userstate("x", "break", B, B + 5, project=8, user=8)), 1)
     events = service._validator().validate(lines.table).events
     with pytest.raises(RuntimeError), service.store.writer(customer_id) as writer:
-        writer.add(events, False)
+        writer.add(events)
         raise RuntimeError("the batch fails after its events were added")
     assert registered() == ([1, 9], [1, 9])
     service.ingest(customer, ndjson(userstate("t", "available", B, B + 60, project=8, user=8)))

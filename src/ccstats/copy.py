@@ -42,7 +42,7 @@ def copy_customer(source: Store, destination: Store, name: str,
         for block in source.events(found.customer_id):
             numbered = block.append_column(
                 "line_no", pa.array(range(copied, copied + block.num_rows), pa.int64()))
-            writer.add(numbered, has_repeats=False)
+            writer.add(numbered)
             copied += block.num_rows
             if progress:
                 progress(block.num_rows)

@@ -31,7 +31,7 @@ from ccstats.errors import (
 )
 from ccstats.events import EventError
 from ccstats.ingest.group_commit import GroupCommit
-from ccstats.ingest.lines import LineBlock, blocks_of, read_file
+from ccstats.ingest.lines import LineBlock, blocks_of, file_blocks
 from ccstats.ingest.readahead import read_ahead
 from ccstats.ingest.validate import ValidatedBlock, Validator
 from ccstats.model import (
@@ -328,12 +328,12 @@ class Service:
             checked = (
                 block
                 for path in paths
-                for block in self._checked(blocks_of(read_file(path)), str(path), report,
+                for block in self._checked(file_blocks(path), str(path), report,
                                            rejected_out, progress)
             )
             for block in read_ahead(checked):
                 if not report.rejected or skip_invalid:
-                    writer.add(block.events, block.has_repeats)
+                    writer.add(block.events)
             if report.rejected and not skip_invalid:
                 writer.abort()
             else:

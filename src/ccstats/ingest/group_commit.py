@@ -65,10 +65,10 @@ class GroupCommit:
 
     def _write(self, customer_id: int, group: list[_Pending]) -> None:
         try:
-            events, has_repeats = _joined(group)
+            events = _joined(group)
             with self._store.writer(customer_id) as writer:
                 if events.num_rows:
-                    writer.add(events, has_repeats)
+                    writer.add(events)
         except BaseException as error:
             for pending in group:
                 pending.error = error
@@ -77,9 +77,8 @@ class GroupCommit:
                 pending.done = True
 
 
-def _joined(group: list[_Pending]) -> tuple[pa.Table, bool]:
-    """The events of every batch of `group` in one table, line numbers kept increasing,
-    and whether an id occurs more than once in it."""
+def _joined(group: list[_Pending]) -> pa.Table:
+    """The events of every batch of `group` in one table, line numbers kept increasing."""
     tables: list[pa.Table] = []
     offset = 0
     for pending in group:
@@ -96,9 +95,5 @@ def _joined(group: list[_Pending]) -> tuple[pa.Table, bool]:
             tables.append(events)
         offset += last
     if not tables:
-        return pa.table({}), False
-    if len(tables) == 1:
-        return tables[0], any(b.has_repeats for p in group for b in p.blocks)
-    events = pa.concat_tables(tables)
-    has_repeats = pc.count_distinct(events.column("event_id")).as_py() < events.num_rows
-    return events, has_repeats
+        return pa.table({})
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)

@@ -44,8 +44,9 @@ from ccstats.query import StatsQuery
 class EventWriter(Protocol):
     """Adds events to one open batch."""
 
-    def add(self, events: pa.Table, has_repeats: bool) -> None:
-        """Add normalized events; `has_repeats` says whether an id occurs twice in them."""
+    def add(self, events: pa.Table) -> None:
+        """Add normalized events, numbered by a ``line_no`` column; of an id that occurs
+        more than once, the highest-numbered line wins."""
         ...
 
     def abort(self) -> None:

@@ -96,14 +96,16 @@ class _Writer:
         self.users: set[int] = set()
         self.aborted = False
 
-    def add(self, events: pa.Table, has_repeats: bool) -> None:
+    def add(self, events: pa.Table) -> None:
         if self.aborted or not events.num_rows:
             return
         db = self._local
         db.register("incoming", events)
         try:
             source = "incoming"
-            if has_repeats:  # the last line of an id wins
+            repeats = db.execute(
+                "SELECT count(*) <> count(DISTINCT event_id) FROM incoming").fetchall()[0][0]
+            if repeats:  # the last line of an id wins
                 db.execute("""CREATE OR REPLACE TEMP TABLE latest AS SELECT * FROM incoming
                     QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line_no DESC) = 1""")
                 source = "latest"

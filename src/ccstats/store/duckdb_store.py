@@ -197,13 +197,16 @@ class _Writer:
         """The project and user ids stored once this transaction commits."""
         self.aborted = False
 
-    def add(self, events: pa.Table, has_repeats: bool) -> None:
+    def add(self, events: pa.Table) -> None:
         if self.aborted or not events.num_rows:
             return
         db = self._db
         db.register("incoming", events)
         try:
             ids = np.sort(_id_hashes(db, "incoming"))  # sorted once for the index
+            # (equal hashes are nearly always a repeated id; when they are not, the
+            # repeats' path merely finds nothing to drop)
+            has_repeats = bool(np.any(ids[1:] == ids[:-1]))
             may_replace = self._index.may_contain_any(ids) or self.added.may_contain_any(ids)
             projects, users = _distinct(events["project_id"]), _distinct(events["user_id"])
             known = self.entities

@@ -13,6 +13,7 @@ from ccstats.errors import EventsRejected
 from ccstats.ingest.lines import block_to_table
 from ccstats.model import Project, Status, User, UserKind
 from ccstats.service import Service
+from ccstats.store.duckdb_store import DuckDBStore
 from conftest import call, chat, ndjson, point, records, userstate
 
 B = 1_714_550_400  # 2024-05-01T08:00:00Z
@@ -325,3 +326,20 @@ def test_rebuild_keeps_every_answer(service: Service, customer: str) -> None:
     assert totals(service, customer) == {
         "userstateBreak": (1, 7000), "callIn": (None, 1000), "callInAnswered": (1, 900),
         "emailReceived": (1, None), "chatHandled": (1, 0)}
+
+
+def test_a_batch_appends_its_sums_by_day_then_user(service: Service, customer: str) -> None:
+    """The DuckDB store appends each grain of a batch by day, then user (so that a
+    query for few users skips the others' row groups); the input here runs by user."""
+    if not isinstance(service.store, DuckDBStore):
+        pytest.skip("a DuckDB store's layout")
+    day = 86_400
+    service.ingest(customer, ndjson(*(
+        userstate(f"u{user}-d{d}-{n}", "available", B + d * day + n * 600,
+                  B + d * day + n * 600 + 900, user=user)
+        for user in (5, 3, 9, 1) for d in (1, 0) for n in range(3))))
+    db = service.store._db
+    for table, day_of in (("sums", f"qh // {day // 900}"), ("sums_hour", "day"),
+                          ("sums_day", "day")):
+        rows = db.execute(f"SELECT {day_of}, user_id FROM {table} ORDER BY rowid").fetchall()
+        assert len(rows) >= 8 and rows == sorted(rows), table

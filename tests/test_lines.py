@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccstats.ingest.lines import LineBlock, blocks_of, file_blocks
+from ccstats.ingest.lines import LineBlock, block_to_table, file_blocks
 
 _LINE = st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"x"))
 
@@ -46,4 +46,4 @@ def test_file_blocks_keep_every_line_once_in_order(lines: list[bytes], final_new
     assert found == _expected(data)
     assert sum(block.byte_count for block in blocks) == len(data)
     assert found == [(n, t if t.endswith(b"\n") else t + b"\n")
-                     for n, t in _lines_of(list(blocks_of([data])))]
+                     for n, t in _lines_of([block_to_table(data, 1)])]

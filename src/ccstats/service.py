@@ -31,7 +31,7 @@ from ccstats.errors import (
 )
 from ccstats.events import EventError
 from ccstats.ingest.group_commit import GroupCommit
-from ccstats.ingest.lines import LineBlock, blocks_of, file_blocks
+from ccstats.ingest.lines import LineBlock, block_to_table, file_blocks
 from ccstats.ingest.readahead import read_ahead
 from ccstats.ingest.validate import ValidatedBlock, Validator
 from ccstats.model import (
@@ -416,7 +416,7 @@ def _copy_lines(block: LineBlock, numbers: list[int], out: BinaryIO) -> None:
         out.write(raw if raw.endswith(b"\n") else raw + b"\n")
 
 
-def _batch_lines(data: bytes) -> Iterator[LineBlock]:
+def _batch_lines(data: bytes) -> list[LineBlock]:
     """Lines of a request body: NDJSON as it is; a JSON array one element per line."""
     if data.lstrip()[:1] == b"[":
         try:
@@ -425,6 +425,6 @@ def _batch_lines(data: bytes) -> Iterator[LineBlock]:
             items = None
         if isinstance(items, list):
             data = b"\n".join(orjson.dumps(item) for item in items)
-    return blocks_of([data])
+    return [block_to_table(data, 1)] if data else []
 
 

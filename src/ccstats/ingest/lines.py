@@ -8,7 +8,7 @@ memory, not ten million Python objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,24 +76,6 @@ def _blank_non_utf8(block: bytes | memoryview,
             texts.append("")
             bad.append((first_line + index, line))
     return pa.array(texts, type=pa.large_string()), bad
-
-
-def blocks_of(chunks: Iterable[bytes]) -> Iterator[LineBlock]:
-    """Re-cut arbitrary byte chunks into blocks that end on line boundaries."""
-    pending = b""
-    line = 1
-    for chunk in chunks:
-        data = pending + chunk
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            pending = data
-            continue
-        block, pending = data[:cut], data[cut:]
-        found = block_to_table(block, line)
-        line += found.table.num_rows
-        yield found
-    if pending:
-        yield block_to_table(pending, line)
 
 
 def file_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[LineBlock]:

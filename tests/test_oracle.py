@@ -430,7 +430,7 @@ def _expected(query: Query, stored: dict[str, Event]) -> list[dict[str, Any]]:
 
 def _answers(service: Service, customer: str, params: dict[str, str]) -> list[bytes]:
     """The answer of each way the store renders records: the DuckDB store renders small
-    answers in Python and others in SQL, and both are checked on every query."""
+    answers in Python and others with Arrow kernels, and both are checked on every query."""
     if not isinstance(service.store, duckdb_store.DuckDBStore):
         return [service.query(customer, params)]
     answers = []

@@ -70,16 +70,18 @@ def test_estimate_from_the_sums_bounds_the_records(service: Service, dimensions:
 
 @pytest.mark.parametrize("dimensions", ["project,user,date,time", "time", "user,date"])
 @pytest.mark.parametrize("output", ["json", "tab"])
-def test_parts_fetched_whole_or_streamed_or_rendered_in_python_give_the_same_bytes(
+def test_parts_fetched_whole_or_streamed_in_any_batches_or_rendered_in_python_agree(
         service: Service, monkeypatch: pytest.MonkeyPatch, dimensions: str, output: str) -> None:
     if not isinstance(service.store, duckdb_store.DuckDBStore):
         pytest.skip("a DuckDB store's choice")
     params = {"from": "20240325", "to": "20240402", "dimensions": dimensions,
               "interval": "15", "of": output}
     answers = []
-    for small, python_cells in ((0, 0), (10**9, 0), (0, 10**9)):
+    for small, python_cells, batch in ((0, 0, 65_536), (10**9, 0, 65_536), (0, 10**9, 65_536),
+                                       (0, 0, 5)):
         monkeypatch.setattr(duckdb_store, "SMALL_PART_RECORDS", small)
         monkeypatch.setattr(duckdb_store, "PYTHON_RENDERED_CELLS", python_cells)
+        monkeypatch.setattr(duckdb_store, "CELLS_PER_BATCH", batch)
         answers.append(service.query(CUSTOMER, params))
-    assert answers[0] == answers[1] == answers[2]
+    assert answers[0] == answers[1] == answers[2] == answers[3]
     assert len(answers[0]) > 1000

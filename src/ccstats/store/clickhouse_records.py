@@ -18,10 +18,7 @@ from ccstats import buckets
 from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER
 from ccstats.query import OutputFormat, StatsQuery
 from ccstats.render import DIMENSION_KEYS, JSON_SEPARATOR, SEPARATORS, ordered_dimensions
-from ccstats.store.records_sql import Grain, grain_of, offset_sql
-
-#: Dimension -> the SQL column computed for it.
-_COLUMNS = {"date": "day", "time": "minute", "project": "project_id", "user": "user_id"}
+from ccstats.store.records_sql import DIMENSION_COLUMNS, Grain, grain_of, offset_sql
 
 
 def int_list(values: tuple[int, ...] | list[int]) -> str:
@@ -56,7 +53,7 @@ def _dimension_text(dimension: str, query: StatsQuery) -> str:
         return f"arrayElement({_array(dates)}, toInt64(day) - {first - 1})"
     if dimension == "time":
         return "toString(intDiv(minute, 60) * 100 + minute % 60)"
-    return f"toString({_COLUMNS[dimension]})"
+    return f"toString({DIMENSION_COLUMNS[dimension]})"
 
 
 def _field_text(query: StatsQuery, empty: str) -> tuple[str, str]:
@@ -142,7 +139,7 @@ def records_sql(query: StatsQuery) -> str:
     if query.users is not None:
         filters.append(f"user_id IN {int_list(query.users)}")
     filters.append(visible_sums(c))
-    group_list = ", ".join(_COLUMNS[d] for d in query.dimensions)
+    group_list = ", ".join(DIMENSION_COLUMNS[d] for d in query.dimensions)
     ids = _array([str(k.field_id) for k in query.fields])
     names = _array([string_literal(k.name) for k in query.fields])
     render = _json_record(query) if query.output is OutputFormat.JSON else _delimited_record(query)

@@ -48,11 +48,12 @@ from ccstats.model import (
     UserKind,
 )
 from ccstats.query import StatsQuery
+from ccstats.store.arrow_records import render_cells
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.id_index import Hashes, IdIndex
 from ccstats.store.partitions import records_bound, split
-from ccstats.store.records_sql import grouped_rows_sql, record_estimate_sql, records_sql
+from ccstats.store.records_sql import cells_sql, grouped_rows_sql, record_estimate_sql
 from ccstats.store.rendered_rows import render_rows
 
 log = logging.getLogger(__name__)
@@ -241,30 +242,19 @@ class _Writer:
 #: Events read at a time by `DuckDBStore.events`.
 EVENTS_PER_BLOCK = 1_000_000
 
-#: A part with at most this many records is fetched whole, as Python strings.
+#: A part with at most this many records is fetched whole with one statement (as numpy
+#: arrays, which DuckDB makes without the extra copy of its DB-API Arrow results); a
+#: larger one goes through a relation and an Arrow reader, which streams its rows but
+#: plans the statement twice.
 SMALL_PART_RECORDS = 5_000
 
 #: A part with at most this many (record, field) cells is fetched as grouped rows and
-#: rendered in Python (`ccstats.store.rendered_rows`). DuckDB's gathering of a record's
-#: fields costs about 3 ms however small the answer; Python renders a cell in about
-#: 1.5 µs, so up to this size Python is faster even when every cell has a value, and
-#: one agent's day by quarter-hours takes half the time.
+#: rendered in Python (`ccstats.store.rendered_rows`): ordering the cells and a dozen
+#: Arrow kernels cost more than Python's 1.5 µs a cell for one agent's day.
 PYTHON_RENDERED_CELLS = 2_500
 
-#: Records fetched from the database at a time.
-RECORDS_PER_BATCH = 8192
-
-
-def _text_of(strings: pa.Array) -> bytes:
-    """The values of a string array, concatenated, straight from its data buffer."""
-    if len(strings) == 0:
-        return b""
-    if not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)):
-        strings = strings.cast(pa.large_string())
-    wide = pa.types.is_large_string(strings.type)
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if wide else np.int32)
-    first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
-    return bytes(memoryview(strings.buffers()[2])[first:last])
+#: Cells fetched from the database at a time.
+CELLS_PER_BATCH = 65_536
 
 
 def _id_hashes(db: duckdb.DuckDBPyConnection, source: str, ordered: bool = False) -> Hashes:
@@ -736,14 +726,10 @@ class DuckDBStore:
                 if bound * len(part.fields) <= PYTHON_RENDERED_CELLS:
                     rows = cursor.execute(grouped_rows_sql(part)).fetchall()
                     yield render_rows(part, rows).encode()
-                    continue
-                if bound <= SMALL_PART_RECORDS:
-                    # One statement instead of a relation and a reader (each of which
-                    # plans the statement): a small answer arrives in half the time.
-                    rows = cursor.execute(records_sql(part)).fetchall()
-                    yield "".join(row[0] for row in rows).encode()
-                    continue
-                reader = cursor.sql(records_sql(part)).to_arrow_reader(
-                    batch_size=RECORDS_PER_BATCH)
-                for batch in reader:
-                    yield _text_of(batch.column(0))
+                elif bound <= SMALL_PART_RECORDS:
+                    cells = cursor.execute(cells_sql(part)).fetchnumpy()
+                    yield from render_cells(part, [pa.record_batch(cells)])
+                else:
+                    reader = cursor.sql(cells_sql(part)).to_arrow_reader(
+                        batch_size=CELLS_PER_BATCH)
+                    yield from render_cells(part, reader)

@@ -1,14 +1,14 @@
-"""A `StatsQuery` -> one SQL statement that yields the rendered records, in order.
+"""A `StatsQuery` -> one SQL statement that yields the answer's cells, in order.
 
 The statement (DuckDB dialect) reads the coarsest sums that answer the query
 exactly (local days or hours of the customer's zone when the request uses that
 zone; otherwise UTC quarter-hours, each mapped to its local date and slot, see
 `ccstats.buckets`), keeps the requested local dates and slots, groups by the
-requested dimensions and field, drops fields without hits, and renders each
-record as JSON object text (or as its csv/tab lines), ordered by the requested
-dimensions in request order. `grouped_rows_sql` is the same statement stopped
-before the rendering, for small answers that `ccstats.store.rendered_rows`
-renders in Python.
+requested dimensions and field and drops fields without hits. `cells_sql`
+orders those (record, field) cells as the answer lists them, for
+`ccstats.store.arrow_records` to render; `grouped_rows_sql` leaves them
+unordered, for small answers that `ccstats.store.rendered_rows` renders in
+Python.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from enum import StrEnum
 
 from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER, LocalRange
 from ccstats.catalog import CATALOG
-from ccstats.query import OutputFormat, StatsQuery
-from ccstats.render import DIMENSION_KEYS, JSON_SEPARATOR, SEPARATORS, ordered_dimensions
+from ccstats.query import StatsQuery
 from ccstats.store.partitions import cardinality
 
 #: Dimension -> the SQL column computed for it.
-_COLUMNS = {"date": "day", "time": "minute", "project": "project_id", "user": "user_id"}
+DIMENSION_COLUMNS = {"date": "day", "time": "minute", "project": "project_id", "user": "user_id"}
 
 
 def _int_list(values: tuple[int, ...]) -> str:
@@ -47,15 +46,6 @@ def local_seconds_sql(local: LocalRange) -> str:
     return f"qh::BIGINT * {QUARTER} + {offset_sql(local)} + {MARGIN_DAYS * DAY}"
 
 
-def _dimension_text(dimension: str) -> str:
-    """SQL text of a dimension's value as it appears in the output."""
-    if dimension == "date":
-        return "strftime(DATE '1970-01-01' + day::INTEGER, '%Y-%m-%d')"
-    if dimension == "time":
-        return "(minute // 60 * 100 + minute % 60)::VARCHAR"
-    return f"{_COLUMNS[dimension]}::VARCHAR"
-
-
 def _fields_relation(query: StatsQuery) -> str:
     """The requested fields: position in the request, and whether count and sum show."""
     rows = ", ".join(
@@ -64,58 +54,6 @@ def _fields_relation(query: StatsQuery) -> str:
         for position, kpi in enumerate(query.fields)
     )
     return f"(VALUES {rows}) AS f(field_id, position, has_count, has_sum)"
-
-
-def _texts_by_position(query: StatsQuery, text: str) -> str:
-    """A list literal of `text` (a format with ``{name}``) for each field, by position."""
-    return "[" + ", ".join("'" + text.format(name=kpi.name) + "'" for kpi in query.fields) + "]"
-
-
-def _json_record(query: StatsQuery) -> str:
-    parts: list[str] = [f"'{JSON_SEPARATOR.decode()}{{'"]
-    keys = ordered_dimensions(query)
-    for index, dimension in enumerate(keys):
-        prefix = "" if index == 0 else ","
-        quote = '"' if dimension == "date" else ""
-        parts.append(f"""'{prefix}"{DIMENSION_KEYS[dimension]}":{quote}'""")
-        parts.append(_dimension_text(dimension))
-        if quote:
-            parts.append("'\"'")
-    data_prefix = "," if keys else ""
-    openings = _texts_by_position(query, '{{"field":"{name}","count":')
-    entry = (f"""{openings}[x.p + 1] || coalesce(x.c::VARCHAR, 'null') || ',"sum":' || """
-             """coalesce(x.s::VARCHAR, 'null') || '}'""")
-    parts.append(f"""'{data_prefix}"data":[' || {_in_field_order(entry, "','")}""")
-    parts.append(f"""'],"level":{query.level}}}'""")
-    return " || ".join(parts)
-
-
-def _delimited_record(query: StatsQuery) -> str:
-    separator, newline = SEPARATORS[query.output]
-    cells = [_dimension_text(d) for d in ordered_dimensions(query)]
-    prefix = f" || '{separator}' || ".join([*cells, f"'{query.level}{separator}'"])
-    names = _texts_by_position(query, f"{{name}}{separator}")
-    line = (f"{prefix} || {names}[x.p + 1] || coalesce(x.c::VARCHAR, '') || '{separator}' || "
-            f"coalesce(x.s::VARCHAR, '') || {_newline_literal(newline)}")
-    return _in_field_order(line, "''")
-
-
-def _in_field_order(text: str, separator: str) -> str:
-    """Aggregate: `text` of each of the group's fields ``x``, in field order, joined by
-    `separator`. ``x.p`` is the field's position, ``x.c`` its count and ``x.s`` its sum
-    (NULL where the field has none).
-
-    (A list of numbers, sorted and then rendered, is cheaper than aggregating the
-    rendered texts: a month by all dimensions takes a fifth less time.)
-    """
-    fields = ("{'p': position, 'c': CASE WHEN has_count THEN cnt END, "
-              "'s': CASE WHEN has_sum THEN secs END}")
-    return (f"array_to_string(list_transform(list_sort(list({fields})), "
-            f"lambda x: {text}), {separator})")
-
-
-def _newline_literal(newline: str) -> str:
-    return "chr(13) || chr(10)" if newline == "\r\n" else "chr(10)"
 
 
 class Grain(StrEnum):
@@ -171,7 +109,7 @@ def record_estimate_sql(query: StatsQuery, visible: str | None = None) -> str:
     statement is plain SQL that DuckDB and ClickHouse both run.
     """
     local = query.local
-    columns = [_COLUMNS[d] for d in query.dimensions if d != "time"]
+    columns = [DIMENSION_COLUMNS[d] for d in query.dimensions if d != "time"]
     filters = [
         f"customer_id = {int(query.customer_id)}",
         f"project_id IN {_int_list(query.projects)}",
@@ -198,7 +136,7 @@ def _grouped_sql(query: StatsQuery) -> str:
         filters.append(f"field_id IN {_int_list(tuple(k.field_id for k in query.fields))}")
     if query.users is not None:
         filters.append(f"user_id IN {_int_list(query.users)}")
-    group_list = ", ".join(_COLUMNS[d] for d in query.dimensions)
+    group_list = ", ".join(DIMENSION_COLUMNS[d] for d in query.dimensions)
     first_minute, last_minute = query.minutes
     return f"""
     WITH buckets AS ({_buckets_sql(query, grain_of(query), filters)}),
@@ -221,13 +159,19 @@ def grouped_rows_sql(query: StatsQuery) -> str:
     return f"{_grouped_sql(query)} SELECT * FROM grouped"
 
 
-def records_sql(query: StatsQuery) -> str:
-    """The statement; its single column ``record`` holds one rendered record per row."""
-    group_list = ", ".join(_COLUMNS[d] for d in query.dimensions)
-    render = _json_record(query) if query.output is OutputFormat.JSON else _delimited_record(query)
+def cells_sql(query: StatsQuery) -> str:
+    """The statement whose rows are the query's cells, in answer order.
+
+    Columns: the dimensions' values in request order (named as in
+    `DIMENSION_COLUMNS`), then ``position`` (the field's
+    index in the request), ``cnt`` and ``secs`` (NULL where the field shows no
+    count or sum); one row per field with hits, ordered by the dimensions in
+    request order and then by position. `ccstats.store.arrow_records` renders them.
+    """
+    group_list = ", ".join(DIMENSION_COLUMNS[d] for d in query.dimensions)
     return f"""{_grouped_sql(query)}
-    SELECT {render} AS record
+    SELECT {group_list}, position,
+           CASE WHEN has_count THEN cnt END AS cnt, CASE WHEN has_sum THEN secs END AS secs
     FROM grouped JOIN {_fields_relation(query)} USING (field_id)
-    GROUP BY {group_list}
-    ORDER BY {group_list}
+    ORDER BY {group_list}, position
     """

@@ -1,11 +1,11 @@
-"""Grouped rows -> rendered records, in Python: the text `records_sql` renders in SQL.
+"""Grouped rows -> rendered records, in Python, for small answers.
 
-For a small answer (one agent's day, say) DuckDB's second aggregation, the one
-that gathers a record's fields, and the rendering in SQL cost a few milliseconds
-of fixed work: more than the scan. `DuckDBStore` therefore fetches the rows of
+For a small answer (one agent's day, say) ordering the cells in the database and
+rendering them with Arrow kernels (`ccstats.store.arrow_records`) cost more
+fixed work than the scan. `DuckDBStore` therefore fetches the unordered rows of
 `ccstats.store.records_sql.grouped_rows_sql` for such an answer and renders them
-here. The output is byte for byte what `records_sql` yields (a test compares
-both on random data).
+here. The output is byte for byte what `arrow_records` yields (the oracle tests
+compare both on every query).
 """
 
 from __future__ import annotations

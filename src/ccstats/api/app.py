@@ -29,6 +29,7 @@ from ccstats.errors import (
     wrong_format,
 )
 from ccstats.service import Service
+from ccstats.store import arrow_records
 
 ROUTERS = (statistics.router, metadata.router, events.router, access.router)
 
@@ -49,6 +50,7 @@ def allowed(request: Request) -> str:
 def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     """The API over `service`."""
     settings = settings or Settings()
+    arrow_records.warm_up()
     app = FastAPI(
         title="ccstats",
         version=__version__,

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 from backends import drop_database, new_database
 from ccstats.service import Service
-from ccstats.store import duckdb_store
+from ccstats.store import rendered_rows
 from oracle import CATALOG, Event, Op, apply_ops, expected_csv, expected_response, parse_timestamp
 
 ZONES: tuple[str, ...] = (
@@ -429,14 +429,12 @@ def _expected(query: Query, stored: dict[str, Event]) -> list[dict[str, Any]]:
 
 
 def _answers(service: Service, customer: str, params: dict[str, str]) -> list[bytes]:
-    """The answer of each way the store renders records: the DuckDB store renders small
-    answers in Python and others with Arrow kernels, and both are checked on every query."""
-    if not isinstance(service.store, duckdb_store.DuckDBStore):
-        return [service.query(customer, params)]
+    """The answer of each way a store renders records: small answers in Python, others
+    with Arrow kernels (DuckDB) or in SQL (ClickHouse); both are checked on every query."""
     answers = []
-    for python_cells in (0, 10**9):
+    for small_cells in (0, 10**9):
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(duckdb_store, "PYTHON_RENDERED_CELLS", python_cells)
+            patch.setattr(rendered_rows, "MAX_CELLS", small_cells)
             answers.append(service.query(customer, params))
     return answers
 

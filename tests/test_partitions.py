@@ -13,7 +13,7 @@ import pytest
 from backends import drop_database, new_database
 from ccstats import demo
 from ccstats.service import Service
-from ccstats.store import duckdb_store, partitions
+from ccstats.store import duckdb_store, partitions, rendered_rows
 
 CUSTOMER = "parts"
 FIRST = dt.date(2024, 3, 25)  # spans the spring-forward day in Europe/Budapest
@@ -80,7 +80,7 @@ def test_parts_fetched_whole_or_streamed_in_any_batches_or_rendered_in_python_ag
     for small, python_cells, batch in ((0, 0, 65_536), (10**9, 0, 65_536), (0, 10**9, 65_536),
                                        (0, 0, 5)):
         monkeypatch.setattr(duckdb_store, "SMALL_PART_RECORDS", small)
-        monkeypatch.setattr(duckdb_store, "PYTHON_RENDERED_CELLS", python_cells)
+        monkeypatch.setattr(rendered_rows, "MAX_CELLS", python_cells)
         monkeypatch.setattr(duckdb_store, "CELLS_PER_BATCH", batch)
         answers.append(service.query(CUSTOMER, params))
     assert answers[0] == answers[1] == answers[2] == answers[3]

@@ -128,8 +128,13 @@ def _buckets_sql(query: StatsQuery, grain: Grain, where: str) -> str:
         WHERE {local_day} {days}"""
 
 
-def records_sql(query: StatsQuery) -> str:
-    """The statement; its single column ``record`` holds one rendered record per row."""
+def grouped_rows_sql(query: StatsQuery) -> str:
+    """The statement whose rows are the query's (record, field) sums, in no order.
+
+    Columns: the dimensions' values in request order, then ``field_id``,
+    ``total_cnt`` and ``total_secs``; only fields with hits (the rows
+    `ccstats.store.rendered_rows` renders).
+    """
     c = int(query.customer_id)
     filters = [
         f"customer_id = {c}",
@@ -140,19 +145,27 @@ def records_sql(query: StatsQuery) -> str:
         filters.append(f"user_id IN {int_list(query.users)}")
     filters.append(visible_sums(c))
     group_list = ", ".join(DIMENSION_COLUMNS[d] for d in query.dimensions)
-    ids = _array([str(k.field_id) for k in query.fields])
-    names = _array([string_literal(k.name) for k in query.fields])
-    render = _json_record(query) if query.output is OutputFormat.JSON else _delimited_record(query)
     first_minute, last_minute = query.minutes
     return f"""
-    SELECT {render} AS record
-    FROM (
-        SELECT {group_list}, field_id, sum(cnt) AS total_cnt, sum(secs) AS total_secs,
-               indexOf({ids}, field_id) AS position, {names} AS names
+        SELECT {group_list}, field_id, sum(cnt) AS total_cnt, sum(secs) AS total_secs
         FROM ({_buckets_sql(query, grain_of(query), " AND ".join(filters))})
         WHERE minute BETWEEN {first_minute} AND {last_minute}
         GROUP BY {group_list}, field_id
-        HAVING sum(hits) > 0
+        HAVING sum(hits) > 0"""
+
+
+def records_sql(query: StatsQuery) -> str:
+    """The statement; its single column ``record`` holds one rendered record per row."""
+    group_list = ", ".join(DIMENSION_COLUMNS[d] for d in query.dimensions)
+    ids = _array([str(k.field_id) for k in query.fields])
+    names = _array([string_literal(k.name) for k in query.fields])
+    render = _json_record(query) if query.output is OutputFormat.JSON else _delimited_record(query)
+    return f"""
+    SELECT {render} AS record
+    FROM (
+        SELECT {group_list}, total_cnt, total_secs,
+               indexOf({ids}, field_id) AS position, {names} AS names
+        FROM ({grouped_rows_sql(query)})
     )
     GROUP BY {group_list}
     ORDER BY {group_list}

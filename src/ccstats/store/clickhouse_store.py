@@ -12,6 +12,7 @@ ClickHouse (`ccstats.store.clickhouse_records`) and streamed part by part
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import threading
 import time
@@ -40,14 +41,19 @@ from ccstats.model import (
     UserKind,
 )
 from ccstats.query import StatsQuery
-from ccstats.store import clickhouse_schema
+from ccstats.store import clickhouse_schema, rendered_rows
 from ccstats.store.clickhouse_batches import Batch, tick, visible_events
-from ccstats.store.clickhouse_records import int_list, records_sql, visible_sums
+from ccstats.store.clickhouse_records import (
+    grouped_rows_sql,
+    int_list,
+    records_sql,
+    visible_sums,
+)
 from ccstats.store.clickhouse_schema import SUMS_TABLES, local_name
 from ccstats.store.clickhouse_target import ClientPool, Target, cluster_hosts
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
-from ccstats.store.partitions import split
+from ccstats.store.partitions import records_bound, split
 from ccstats.store.records_sql import record_estimate_sql
 
 #: Records fetched from the server at a time, and joined into one piece.
@@ -516,10 +522,16 @@ class ClickHouseStore:
         return int(rows[0][0])
 
     def records(self, query: StatsQuery) -> Iterator[bytes]:
-        parts = split(query, lambda: [u.user_id for u in self.users(query.customer_id)],
-                      self._record_estimate)
-        for part in parts:
+        @functools.cache  # asked by the split and again for every part
+        def user_ids() -> list[int]:
+            return [u.user_id for u in self.users(query.customer_id)]
+
+        for part in split(query, user_ids, self._record_estimate):
             with self._connection() as client:
+                if rendered_rows.renders_small(part, records_bound(part, user_ids)):
+                    rows = client.execute(grouped_rows_sql(part))
+                    yield rendered_rows.render_rows(part, rows).encode()
+                    continue
                 pieces: list[bytes] = []
                 for (record,) in client.execute_iter(
                         records_sql(part),

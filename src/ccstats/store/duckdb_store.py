@@ -48,13 +48,13 @@ from ccstats.model import (
     UserKind,
 )
 from ccstats.query import StatsQuery
+from ccstats.store import rendered_rows
 from ccstats.store.arrow_records import render_cells
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.id_index import Hashes, IdIndex
 from ccstats.store.partitions import records_bound, split
 from ccstats.store.records_sql import cells_sql, grouped_rows_sql, record_estimate_sql
-from ccstats.store.rendered_rows import render_rows
 
 log = logging.getLogger(__name__)
 
@@ -247,11 +247,6 @@ EVENTS_PER_BLOCK = 1_000_000
 #: larger one goes through a relation and an Arrow reader, which streams its rows but
 #: plans the statement twice.
 SMALL_PART_RECORDS = 5_000
-
-#: A part with at most this many (record, field) cells is fetched as grouped rows and
-#: rendered in Python (`ccstats.store.rendered_rows`): ordering the cells and a dozen
-#: Arrow kernels cost more than Python's 1.5 µs a cell for one agent's day.
-PYTHON_RENDERED_CELLS = 2_500
 
 #: Cells fetched from the database at a time.
 CELLS_PER_BATCH = 65_536
@@ -723,9 +718,9 @@ class DuckDBStore:
         for part in split(query, user_ids, self._record_estimate):
             with self._db.cursor() as cursor:
                 bound = records_bound(part, user_ids)
-                if bound * len(part.fields) <= PYTHON_RENDERED_CELLS:
+                if rendered_rows.renders_small(part, bound):
                     rows = cursor.execute(grouped_rows_sql(part)).fetchall()
-                    yield render_rows(part, rows).encode()
+                    yield rendered_rows.render_rows(part, rows).encode()
                 elif bound <= SMALL_PART_RECORDS:
                     cells = cursor.execute(cells_sql(part)).fetchnumpy()
                     yield from render_cells(part, [pa.record_batch(cells)])

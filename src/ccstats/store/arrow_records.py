@@ -19,6 +19,7 @@ fields in SQL did.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -26,6 +27,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ccstats import buckets
 from ccstats.query import OutputFormat, StatsQuery
 from ccstats.render import DIMENSION_KEYS, JSON_SEPARATOR, SEPARATORS, ordered_dimensions
 from ccstats.store.records_sql import DIMENSION_COLUMNS
@@ -120,12 +122,17 @@ def _key_texts(query: StatsQuery, cells: pa.RecordBatch, starts: Positions
         if dimension == "date":
             text = values.cast(pa.int32()).cast(pa.date32()).cast(pa.string())
         elif dimension == "time":
-            minutes = values.to_numpy()
-            text = pa.array(minutes // 60 * 100 + minutes % 60).cast(pa.string())
+            text = pc.take(_time_texts(), values)
         else:
             text = values.cast(pa.string())
         texts.append((dimension, text))
     return texts
+
+
+@functools.cache
+def _time_texts() -> pa.Array:
+    """The API's `time` text of every minute of a day, by minute."""
+    return pa.array([str(buckets.hhmm(minute)) for minute in range(24 * 60)])
 
 
 def _numbers(values: pa.Array, absent: str) -> pa.Array:

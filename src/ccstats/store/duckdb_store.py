@@ -5,7 +5,10 @@ Tables
 ``customers``, ``api_keys``, ``projects``, ``users``, ``presets``: metadata.
 ``name_mappings``: names of outside systems (Asterisk queues, members) → ids.
 ``events``: the normalized events, the source of truth (no index: DuckDB's
-hash joins find replaced ids faster than an ART index could be maintained).
+hash joins find replaced ids faster than an ART index could be maintained). Its
+ids are compressed with zstd: with DuckDB's default for strings (a dictionary,
+else FSST) appending events took half as much CPU again, for a file no smaller (a
+database made before keeps the default; both read alike).
 ``sums``: quarter-hour sums as an append-only log of deltas (see
 `ccstats.store.contributions`); a replaced or deleted event adds its old rows
 negated. ``sums_hour`` and ``sums_day`` hold the same deltas per local hour and
@@ -116,7 +119,7 @@ CREATE TABLE IF NOT EXISTS name_mappings (
 );
 CREATE TABLE IF NOT EXISTS events (
     customer_id INTEGER NOT NULL,
-    event_id VARCHAR NOT NULL,
+    event_id VARCHAR USING COMPRESSION zstd NOT NULL,
     type VARCHAR NOT NULL,
     subtype VARCHAR,
     project_id BIGINT NOT NULL,

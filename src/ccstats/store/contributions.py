@@ -17,20 +17,25 @@ from __future__ import annotations
 
 from ccstats.buckets import QUARTER
 from ccstats.catalog import CATALOG, Span
-
-
-def _literal(value: str | None) -> str:
-    return "NULL::VARCHAR" if value is None else "'" + value + "'"
+from ccstats.events import SUBTYPES
 
 
 def rules_relation() -> str:
-    """The catalog's selection rules as a VALUES relation."""
-    rows = []
+    """The catalog's selection rules as a VALUES relation keyed by the exact
+    ``(type, subtype, answered)`` of an event.
+
+    A rule that takes any sub-type or either answer is listed once for each, so
+    that events join it on plain equality (a chat's missing sub-type as ``''``).
+    """
+    rows: list[str] = []
     for kpi in CATALOG:
-        answered = "NULL::BOOLEAN" if kpi.answered is None else str(kpi.answered).upper()
-        rows.append(
-            f"({kpi.field_id}, {_literal(kpi.event_type)}, {_literal(kpi.subtype)}, "
-            f"{answered}, {_literal(str(kpi.span))}, {str(kpi.has_sum).upper()})"
+        named = SUBTYPES[kpi.event_type]
+        subtypes = [kpi.subtype] if kpi.subtype else list(named[1]) if named else [""]
+        answers = [kpi.answered] if kpi.answered is not None else [True, False]
+        rows.extend(
+            f"({kpi.field_id}, '{kpi.event_type}', '{subtype}', {str(answered).upper()}, "
+            f"'{kpi.span}', {str(kpi.has_sum).upper()})"
+            for subtype in subtypes for answered in answers
         )
     return (
         "(VALUES " + ", ".join(rows) + ") AS r(field_id, type, subtype, answered, span, "
@@ -47,9 +52,8 @@ def spans_sql(events: str) -> str:
                 WHEN r.span = '{Span.ANSWER_END}' THEN e.t_answer ELSE e.t_start END AS b
     FROM {events} AS e
     JOIN {rules_relation()}
-      ON e.type = r.type
-     AND (r.subtype IS NULL OR e.subtype = r.subtype)
-     AND (r.answered IS NULL OR (e.t_answer IS NOT NULL) = r.answered)
+      ON e.type = r.type AND coalesce(e.subtype, '') = r.subtype
+     AND (e.t_answer IS NOT NULL) = r.answered
     """
 
 

@@ -55,7 +55,10 @@ def block_to_table(block: bytes | memoryview, first_line: int) -> LineBlock:
         strings.validate(full=True)
     except pa.ArrowInvalid:
         strings, not_utf8 = _blank_non_utf8(block, first_line)
-    numbers = pa.array(np.arange(first_line, first_line + count, dtype=np.int64))
+    # (from its buffer: `pa.array` of a numpy array imports pandas, when installed, on
+    # first use, which takes half a second before the first block can be validated)
+    numbers = pa.Array.from_buffers(pa.int64(), count, [
+        None, pa.py_buffer(np.arange(first_line, first_line + count, dtype=np.int64))])
     table = pa.Table.from_arrays([numbers, strings], schema=LINES_SCHEMA)
     return LineBlock(table, first_line, len(block), tuple(not_utf8))
 

@@ -5,7 +5,8 @@ Two statements read the members, each in a single parse per line:
 - the **fast pass** runs over every line and yields the normalized event (see
   `ccstats.events`) and one flag, ``ok``, that is true iff the line obeys every
   rule of events-and-kpis.md §1; it parses each line into a struct of the
-  members (``from_json``), the cheapest reading DuckDB offers;
+  members (``from_json``), which costs a quarter less than extracting each
+  member's JSON text;
 - the **diagnosis** runs only over the lines the fast pass rejected and lists,
   for each, every problem, naming the line and member and saying what to write
   instead: ``line 12: start: timestamp has no UTC offset; write

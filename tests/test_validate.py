@@ -254,6 +254,18 @@ def test_problems_of_the_first_100_lines_are_reported(validator: Validator) -> N
     assert {p.member for p in checked.errors} == {"userId", "projectId"}
 
 
+def test_the_first_invalid_lines_of_a_large_block_are_diagnosed(validator: Validator) -> None:
+    # a block of several row groups, which DuckDB's threads scan in no fixed order
+    good = json.dumps(changed(BASE, id="e{n}"))
+    bad = json.dumps(changed(BASE, id="e{n}", userId=0))
+    count, every = 600_000, 3_000
+    data = "\n".join((bad if n % every == 0 else good).replace("{n}", str(n))
+                      for n in range(1, count + 1)).encode()
+    checked = validator.validate(block_to_table(data, 1).table, 100)
+    assert checked.rejected_lines == list(range(every, count + 1, every))
+    assert sorted({p.line for p in checked.errors}) == list(range(every, 100 * every + 1, every))
+    assert checked.events.num_rows == count - count // every
+
 def test_service_reports_one_error_per_line_capped_at_100(service: Service,
                                                           customer: str) -> None:
     bad = [changed(BASE, id=f"e{i}", userId=0, projectId=0) for i in range(150)]

@@ -388,11 +388,11 @@ class ValidatedBlock:
     """The outcome of validating one block of lines."""
 
     events: pa.Table
-    """Normalized events of the valid lines, in line order, with a ``line_no`` column."""
+    """Normalized events of the valid lines, each with its ``line_no``, in no particular order."""
     errors: list[EventError]
     """Every problem of the first `line_limit` invalid lines, in line order."""
     rejected_lines: list[int]
-    """Numbers of all invalid lines."""
+    """Numbers of all invalid lines, in line order."""
 
 
 class InconsistentValidation(RuntimeError):
@@ -423,7 +423,9 @@ class Validator:
             events = checked.drop_columns(["ok"])
             return ValidatedBlock(events, [], [])
         events = checked.filter(ok).drop_columns(["ok"])
-        rejected = checked.filter(pc.invert(ok)).column("line_no")
+        # (the statement's rows come in no particular order: a block's row groups
+        # may be scanned by several threads)
+        rejected = checked.filter(pc.invert(ok)).sort_by("line_no").column("line_no")
         shown = rejected.slice(0, line_limit)
         bad_lines = lines.filter(pc.is_in(lines.column("line_no"), shown))
         diagnosed = self._run(self._diagnosis, bad_lines)

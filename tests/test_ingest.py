@@ -263,6 +263,18 @@ def test_non_utf8_line_rejects_the_batch(service: Service, customer: str,
     assert event_count(service, customer) == 0
 
 
+def test_the_first_100_bad_lines_of_both_kinds_are_reported(service: Service,
+                                                            customer: str) -> None:
+    # lines 1-60 and 121-200 break a rule, lines 61-120 are not UTF-8
+    def invalid(count: int) -> bytes:
+        return ndjson(*(chat(f"x{n}", B, B - 1) for n in range(count)))
+    not_utf8 = b'{"id": "caf\xe9"}\n' * 60
+    with pytest.raises(EventsRejected) as caught:
+        service.ingest(customer, invalid(60) + not_utf8 + invalid(80))
+    assert sorted({p.line for p in caught.value.problems}) == list(range(1, 101))
+    assert len(caught.value.errors) == 100
+    assert caught.value.rejected_lines == 200
+
 def test_import_files_without_skip_invalid_stores_nothing(service: Service, customer: str,
                                                          tmp_path: Path) -> None:
     path = tmp_path / "events.ndjson"

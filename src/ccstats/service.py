@@ -362,9 +362,12 @@ class Service:
             room = max(ERROR_LIMIT - report.rejected, 0)
             checked = self._validator().validate(block.table, room)
             rejected = sorted([*checked.rejected_lines, *(n for n, _ in block.not_utf8)])
-            problems = [*checked.errors, *(
+            # the first `room` bad lines of either kind (the validator never sees the
+            # lines that are not UTF-8: they reach it blank)
+            shown = set(rejected[:room])
+            problems = [p for p in [*checked.errors, *(
                 EventError(n, None, "error.wrong_format", "not UTF-8 text")
-                for n, _ in block.not_utf8[:room])]
+                for n, _ in block.not_utf8[:room])] if p.line in shown]
             report.lines += block.table.num_rows
             report.accepted += checked.events.num_rows
             report.rejected += len(rejected)

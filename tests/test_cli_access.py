@@ -71,6 +71,8 @@ def test_customer_set_networks_and_rate_limit(tmp_path: Path) -> None:
     bad = ccstats("customer", "set", "acme", "--allow", "10.0.0.0/40", db=db)
     assert bad.returncode == 2 and "not a network" in bad.stderr
     assert ccstats("customer", "set", "acme", "--rate-limit", "fast", db=db).returncode == 2
+    superscript = ccstats("customer", "set", "acme", "--rate-limit", "\u00b9", db=db)
+    assert superscript.returncode == 2 and "requests per second" in superscript.stderr
     reset = ccstats("customer", "set", "acme", "--allow", "any", "--rate-limit", "default",
                     db=db)
     assert reset.returncode == 0

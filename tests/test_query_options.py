@@ -84,6 +84,12 @@ def test_every_problem_is_reported_together(service: Service, customer: str) -> 
     ({"projects": "1,42"}, [("projects", "error.bad_arguments")]),
     ({"projects": "a"}, [("projects", "error.wrong_format")]),
     ({"users": "1,x"}, [("users", "error.wrong_format")]),
+    # digits of other scripts (Arabic-Indic, fullwidth) are not ids, dates or numbers
+    ({"users": "\u0661"}, [("users", "error.wrong_format")]),
+    ({"from": "\uff12\uff10\uff12\uff10\uff10\uff11\uff10\uff16"},
+     [("from", "error.wrong_format")]),
+    ({"preset": "\u0661"}, [("preset", "error.wrong_format")]),
+    ({"interval": "\u0666\u0660"}, [("interval", "error.bad_arguments")]),
     ({"users": "43"}, [("users", "error.bad_arguments")]),
     ({"fields": "userstateAvailable,callout"}, [("fields", "error.bad_arguments")]),
     ({"preset": "9"}, [("preset", "error.bad_arguments")]),

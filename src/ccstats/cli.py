@@ -28,6 +28,7 @@ from ccstats.api.settings import (
     DEFAULT_RATE_LIMIT,
     Settings,
 )
+from ccstats.digits import parse_digits
 from ccstats.errors import NotFound, QueryRejected, StoreUnavailable
 from ccstats.model import Status, UserKind
 from ccstats.query import DEFAULT_MAX_DAYS
@@ -125,8 +126,8 @@ def customer_set(name: str, allow: str | None, rate_limit: str | None, db: str) 
     if rate_limit is not None:
         if rate_limit.strip() == "default":
             limit = None
-        elif rate_limit.strip().isdigit():
-            limit = int(rate_limit)
+        elif (per_second := parse_digits(rate_limit.strip())) is not None:
+            limit = per_second
         else:
             raise click.BadParameter("a number of requests per second, or 'default'",
                                      param_hint="--rate-limit")

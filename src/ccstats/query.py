@@ -30,8 +30,8 @@ DEFAULT_MAX_DAYS = 366
 FIRST_DATE = date(1970, 1, 1)
 LAST_DATE = date(2099, 12, 31)
 
-_DATE = re.compile(r"\d{8}")
-_INTEGER = re.compile(r"\d{1,18}")
+_DATE = re.compile(r"\d{8}", re.ASCII)
+_INTEGER = re.compile(r"\d{1,18}", re.ASCII)
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 

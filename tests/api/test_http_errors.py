@@ -198,6 +198,10 @@ NOT_FOUND = [
     ("DELETE", "/v2/events/no-such-event", None),
     ("DELETE", "/v2/statistics/presets/999", None),
     ("DELETE", "/v2/statistics/presets/abc", None),
+    # a superscript one: str.isdigit accepts it, int refuses it
+    ("DELETE", "/v2/statistics/presets/%C2%B9", None),
+    ("PUT", "/v2/users/%C2%B9", b'{"name": "x"}'),
+    ("DELETE", "/v2/statistics/presets/%D9%A1", None),  # an Arabic-Indic one
 ]
 
 

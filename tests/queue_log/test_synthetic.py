@@ -175,9 +175,10 @@ def test_field_layouts_vary_and_are_read_as_far_as_they_go(service: Service, cus
         f"{T + 30}.250|c3|q|SIP/1|COMPLETEAGENT|2",  # fractional epoch; no calltime
         f"{T + 40}|c4|q|SIP/1",  # too few fields
         "99999999999|c5|q|SIP/1|RINGNOANSWER|1000",  # after 2099
+        f"\u00b9{T + 50}|c6|q|SIP/1|RINGNOANSWER|1000",  # a superscript is no digit
     ]
     report = import_logs(service, customer, [write(tmp_path, lines, final_newline=True)])
-    assert [line for _, line in report.malformed] == [5, 6]
+    assert [line for _, line in report.malformed] == [5, 6, 7]
     found = by_user(service, customer)["1"]
     assert found["callInAnswered"] == (2, 10)  # c1 10 s; c3 without calltime: 0 s
     assert found["callInMissed"] == (1, 1)

@@ -10,6 +10,7 @@ from ccstats.api.auth import Authenticator, Tenant
 from ccstats.api.envelope import too_large
 from ccstats.api.guard import Guard, client_address
 from ccstats.api.settings import Settings
+from ccstats.digits import parse_digits
 from ccstats.model import Scope
 from ccstats.service import Service
 
@@ -54,8 +55,8 @@ async def body(request: Request) -> bytes:
     undeclared (chunked) body is read only up to the limit.
     """
     limit = (await settings(request)).max_body_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = parse_digits(request.headers.get("content-length", ""))
+    if declared is not None and declared > limit:
         raise too_large(limit)
     chunks: list[bytes] = []
     size = 0

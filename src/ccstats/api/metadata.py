@@ -20,15 +20,17 @@ from ccstats.api.schemas import (
 )
 from ccstats.api.schemas import Project as ProjectOut
 from ccstats.api.schemas import User as UserOut
+from ccstats.digits import parse_digits
 from ccstats.model import Project, Status, User, UserKind
 
 router = APIRouter(prefix="/v2", tags=["projects and users"])
 
 
 def _id(text: str, what: str) -> int:
-    if not text.isdigit() or len(text) > 16:
+    number = parse_digits(text, 16)
+    if number is None:
         raise not_found(f"unknown {what} {text[:40]!r}", f"{what}_id")
-    return int(text)
+    return number
 
 
 @router.get("/projects", summary="Projects", responses=responses(list[ProjectOut]))

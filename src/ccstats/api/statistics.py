@@ -24,6 +24,7 @@ from ccstats.api.schemas import (
     responses,
 )
 from ccstats.catalog import CATALOG
+from ccstats.digits import parse_digits
 
 router = APIRouter(prefix="/v2/statistics", tags=["statistics"])
 
@@ -115,7 +116,8 @@ def create_preset(tenant: Admin, body: Body, service: ServiceDep) -> Response:
 @router.delete("/presets/{preset_id}", summary="Delete a column preset",
                responses=responses(bool, 404))
 def delete_preset(preset_id: PresetIdPath, tenant: Admin, service: ServiceDep) -> Response:
-    if not preset_id.isdigit() or len(preset_id) > 18:
+    number = parse_digits(preset_id)
+    if number is None:
         raise not_found(f"unknown preset {preset_id[:40]!r}", "preset_id")
-    service.delete_preset(tenant.customer.name, int(preset_id))
+    service.delete_preset(tenant.customer.name, number)
     return ok(True)

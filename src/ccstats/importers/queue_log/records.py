@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ccstats.digits import parse_digits
 from ccstats.events import MAX_EPOCH, MIN_EPOCH
 from ccstats.importers.queue_log.log_events import DAY
 
@@ -39,7 +40,7 @@ class Record:
             text = self.data[index].strip()
         except IndexError:
             return None
-        return int(text) if text.isdigit() else None
+        return parse_digits(text)
 
 
 @dataclass(slots=True)
@@ -53,7 +54,8 @@ class ParsedLog:
 
 def _is_epoch(text: str) -> bool:
     """Whole epoch seconds that ccstats accepts as a timestamp."""
-    return text.isdigit() and MIN_EPOCH + DAY <= int(text) < MAX_EPOCH
+    seconds = parse_digits(text)
+    return seconds is not None and MIN_EPOCH + DAY <= seconds < MAX_EPOCH
 
 
 def parse_line(number: int, text: str) -> Record | None:

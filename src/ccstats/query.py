@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from ccstats import buckets, catalog
 from ccstats.catalog import Kpi
+from ccstats.digits import parse_digits
 from ccstats.errors import ApiError, QueryRejected, bad_arguments, required, wrong_format
 from ccstats.model import Customer, Preset, Project, Status, User, UserKind
 
@@ -31,7 +32,6 @@ FIRST_DATE = date(1970, 1, 1)
 LAST_DATE = date(2099, 12, 31)
 
 _DATE = re.compile(r"\d{8}", re.ASCII)
-_INTEGER = re.compile(r"\d{1,18}", re.ASCII)
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -108,12 +108,13 @@ def _parse_ids(name: str, text: str | None, known: set[int], errors: list[ApiErr
     if text is None:
         return None
     items = _parse_list(name, text)
-    malformed = [item for item in items if not _INTEGER.fullmatch(item)]
+    numbers = [parse_digits(item) for item in items]
+    malformed = [item for item, number in zip(items, numbers, strict=True) if number is None]
     if malformed:
         errors.append(wrong_format(name, f"{name} must be comma-separated {what} ids, "
                                          f"e.g. 53,64; not {malformed[0][:40]!r}"))
         return None
-    ids = list(dict.fromkeys(int(item) for item in items))
+    ids = list(dict.fromkeys(n for n in numbers if n is not None))
     unknown = [str(i) for i in ids if i not in known]
     if unknown:
         errors.append(bad_arguments(name, f"unknown {what} id(s) in {name}: "
@@ -158,11 +159,12 @@ def _parse_preset(text: str | None, presets: list[Preset], errors: list[ApiError
                   ) -> tuple[Kpi, ...] | None:
     if text is None:
         return None
-    if not _INTEGER.fullmatch(text):
+    preset_id = parse_digits(text)
+    if preset_id is None:
         errors.append(wrong_format("preset", f"preset must be an integer preset id; "
                                              f"not {text[:40]!r}"))
         return None
-    found = next((p for p in presets if p.preset_id == int(text)), None)
+    found = next((p for p in presets if p.preset_id == preset_id), None)
     if found is None:
         errors.append(bad_arguments("preset", f"unknown preset id {text}; "
                                               "GET /v2/statistics/presets lists them"))
@@ -220,7 +222,7 @@ def parse_query(
                                                 "IANA name such as Europe/Budapest"))
 
     interval_text = _option(params, "interval") or "60"
-    interval = int(interval_text) if _INTEGER.fullmatch(interval_text) else None
+    interval = parse_digits(interval_text)
     if interval not in INTERVALS:
         errors.append(bad_arguments("interval", "interval must be 60, 30 or 15 (minutes)"))
 

@@ -275,6 +275,7 @@ def test_the_first_100_bad_lines_of_both_kinds_are_reported(service: Service,
     assert len(caught.value.errors) == 100
     assert caught.value.rejected_lines == 200
 
+
 def test_import_files_without_skip_invalid_stores_nothing(service: Service, customer: str,
                                                          tmp_path: Path) -> None:
     path = tmp_path / "events.ndjson"

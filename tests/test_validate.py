@@ -266,6 +266,7 @@ def test_the_first_invalid_lines_of_a_large_block_are_diagnosed(validator: Valid
     assert sorted({p.line for p in checked.errors}) == list(range(every, 100 * every + 1, every))
     assert checked.events.num_rows == count - count // every
 
+
 def test_service_reports_one_error_per_line_capped_at_100(service: Service,
                                                           customer: str) -> None:
     bad = [changed(BASE, id=f"e{i}", userId=0, projectId=0) for i in range(150)]

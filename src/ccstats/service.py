@@ -365,9 +365,9 @@ class Service:
             # the first `room` bad lines of either kind (the validator never sees the
             # lines that are not UTF-8: they reach it blank)
             shown = set(rejected[:room])
-            problems = [p for p in [*checked.errors, *(
+            problems = [*(p for p in checked.errors if p.line in shown), *(
                 EventError(n, None, "error.wrong_format", "not UTF-8 text")
-                for n, _ in block.not_utf8[:room])] if p.line in shown]
+                for n, _ in block.not_utf8 if n in shown)]
             report.lines += block.table.num_rows
             report.accepted += checked.events.num_rows
             report.rejected += len(rejected)

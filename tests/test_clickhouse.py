@@ -1,6 +1,6 @@
 """The ClickHouse store beyond what every store's tests show.
 
-- The URL form (no server needed).
+- The URL form, and that no message gives its password away (no server needed).
 - The records SQL on a current ClickHouse engine (chdb, in process): the
   generated statement runs there on the sums of the seed fixture and answers byte
   for byte what the DuckDB store answers (the server tests run it on 18.16).
@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pyarrow as pa
@@ -32,7 +33,7 @@ from api.conftest import free_port, stop
 from backends import ON_CLICKHOUSE, SERVER_URL, drop_database, new_database
 from ccstats.errors import StoreBusy
 from ccstats.service import ImportReport, Service, _batch_lines
-from ccstats.store import clickhouse_records, clickhouse_schema
+from ccstats.store import clickhouse_records, clickhouse_schema, redacted_url
 from ccstats.store.clickhouse_target import Target, cluster_hosts
 from conftest import call, ndjson, point, records, userstate
 
@@ -52,15 +53,35 @@ QUERIES: list[dict[str, str]] = [
 
 
 def test_url_forms() -> None:
-    target = Target.parse("clickhouse://ops:s%40fe@db.example:9440/stats?cluster=ccstats")
+    target = Target.parse("clickhouse://ops:s%40f%2Fe@db.example:9440/stats?cluster=ccstats")
     assert (target.host, target.port, target.database, target.cluster, target.user,
-            target.password) == ("db.example", 9440, "stats", "ccstats", "ops", "s@fe")
+            target.password) == ("db.example", 9440, "stats", "ccstats", "ops", "s@f/e")
     assert Target.parse(target.url) == target
     assert Target.parse("clickhouse://localhost").database == "ccstats"
     for bad, says in [("clickhouse:///x", "form"), ("clickhouse://h:x/d", "port"),
                       ("clickhouse://h/d?shards=2", "shards"), ("clickhouse://h/a-b", "database")]:
         with pytest.raises(ValueError, match=says):
             Target.parse(bad)
+
+
+def test_a_password_is_kept_out_of_every_form_but_the_url() -> None:
+    password = "p:a/s@s#1"
+    target = Target("db.example", 9440, "stats", "ccstats", "ops", password)
+    assert Target.parse(target.url) == target
+    assert target.redacted == "clickhouse://ops:***@db.example:9440/stats?cluster=ccstats"
+    assert Target("h", 9000, "d").redacted == "clickhouse://default@h:9000/d"
+    assert password not in repr(target)
+    assert redacted_url(target.url) == target.redacted
+    for unchanged in ("/data/a:b@c.duckdb", "duckdb:///data/a@c.duckdb", "clickhouse://h/d"):
+        assert redacted_url(unchanged) == unchanged
+    for credentials in (f"ops:{password}", f"ops:{quote(password, safe='')}"):
+        for bad in (f"clickhouse://{credentials}@/d", f"clickhouse://{credentials}@h:x/d",
+                    f"clickhouse://{credentials}@h/d?shards=2"):
+            with pytest.raises(ValueError) as refused:
+                Target.parse(bad)
+            message = str(refused.value)
+            assert "ops:***@" in message
+            assert not any(part in message for part in ("p:a", "p%3Aa", "s#1", "s%231"))
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,7 @@ from ccstats.errors import NotFound, QueryRejected, StoreUnavailable
 from ccstats.model import Status, UserKind
 from ccstats.query import DEFAULT_MAX_DAYS
 from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged
+from ccstats.store import redacted_url
 
 if TYPE_CHECKING:
     from ccstats.importers.queue_log.importer import QueueLogReport
@@ -553,7 +554,7 @@ def demo(host: str, port: int, db: str) -> None:
     with _service(db) as service:
         span, created = demo_customer.prepare(service)
         if created:
-            click.echo(f"generated the demo customer into {db}")
+            click.echo(f"generated the demo customer into {redacted_url(db)}")
         name, key = demo_customer.NAME, demo_customer.PASSWORD
         url = f"http://{name}.localhost:{port}/v2/statistics/userbased"
         first, last = span.first.strftime("%Y%m%d"), span.last.strftime("%Y%m%d")

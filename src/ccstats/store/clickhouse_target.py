@@ -12,13 +12,14 @@ import queue
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from clickhouse_driver import Client
 from clickhouse_driver.errors import Error as ClickHouseError
 
 from ccstats.errors import StoreUnavailable
+from ccstats.store import redacted_url
 
 SCHEME = "clickhouse"
 DEFAULT_PORT = 9000
@@ -33,14 +34,14 @@ SESSION_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "l
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A parsed ClickHouse URL."""
+    """A parsed ClickHouse URL; `redacted` is the form every message uses."""
 
     host: str
     port: int
     database: str
     cluster: str | None = None
     user: str = "default"
-    password: str = ""
+    password: str = field(default="", repr=False)
 
     @classmethod
     def parse(cls, url: str) -> Target:
@@ -48,17 +49,19 @@ class Target:
         form = "clickhouse://[user[:password]@]host[:port]/database[?cluster=name]"
         parts = urlsplit(url)
         if parts.scheme != SCHEME or not parts.hostname:
-            raise ValueError(f"a ClickHouse database URL has the form {form}; got {url!r}")
+            raise ValueError(f"a ClickHouse database URL has the form {form}; "
+                             f"got {redacted_url(url)!r}")
         try:
             port = parts.port or DEFAULT_PORT
         except ValueError:
-            raise ValueError(f"the port of {url!r} is not a number; use {form}") from None
+            raise ValueError(f"the port of {redacted_url(url)!r} is not a number; "
+                             f"use {form}") from None
         database = unquote(parts.path.strip("/")) or DEFAULT_DATABASE
         options = parse_qs(parts.query, keep_blank_values=True)
         unknown = set(options) - {"cluster"}
         if unknown:
-            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} in {url!r}; "
-                             "the only option is cluster=name")
+            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} in "
+                             f"{redacted_url(url)!r}; the only option is cluster=name")
         cluster = options.get("cluster", [""])[-1] or None
         for what, name in (("database", database), ("cluster", cluster)):
             if name is not None and not _NAME.match(name):
@@ -71,7 +74,16 @@ class Target:
 
     @property
     def url(self) -> str:
-        credentials = quote(self.user) + (f":{quote(self.password)}" if self.password else "")
+        """The full URL, password included: for connecting, never for a message."""
+        return self._url(quote(self.password, safe=""))
+
+    @property
+    def redacted(self) -> str:
+        """The URL with ``***`` for the password (the user, host and database stay)."""
+        return self._url("***")
+
+    def _url(self, password: str) -> str:
+        credentials = quote(self.user, safe="") + (f":{password}" if self.password else "")
         query = f"?cluster={self.cluster}" if self.cluster else ""
         return f"{SCHEME}://{credentials}@{self.host}:{self.port}/{self.database}{query}"
 
@@ -127,3 +139,4 @@ def cluster_hosts(target: Target) -> list[tuple[str, int]]:
         raise StoreUnavailable(f"the ClickHouse server {target.host}:{target.port} defines no "
                                f"cluster {target.cluster!r} (see remote_servers in its config)")
     return [(str(host), int(port)) for _, host, port in rows]
+

@@ -49,7 +49,7 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--db") from None
     except StoreUnavailable as error:
-        _err.print(f"error: {error}", markup=False)
+        _err.print(f"error: {error.detail}", markup=False)
         sys.exit(1)
     try:
         yield service
@@ -61,7 +61,7 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
             _err.print(f"error: {problem}")
         sys.exit(2)
     except StoreUnavailable as error:
-        _err.print(f"error: {error}; nothing was changed", markup=False)
+        _err.print(f"error: {error.detail}; nothing was changed", markup=False)
         sys.exit(1)
     finally:
         service.close()

@@ -31,6 +31,9 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 #: shard's local table (every table is sharded by customer, so that is the whole answer).
 SESSION_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "local"}
 
+#: The public message of a database without its tables (see `StoreUnavailable`).
+NOT_SET_UP = "the database is not set up yet"
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -123,6 +126,12 @@ class ClientPool:
                 return
 
 
+def unreachable(target: Target, error: Exception) -> StoreUnavailable:
+    """The failure to reach `target`: a public message, and for the operator the redacted URL."""
+    return StoreUnavailable("the database cannot be reached",
+                            f"cannot reach ClickHouse at {target.redacted}: {error}")
+
+
 def cluster_hosts(target: Target) -> list[tuple[str, int]]:
     """(host, port) of every server of the cluster; just the entry server without a cluster."""
     if target.cluster is None:
@@ -133,10 +142,10 @@ def cluster_hosts(target: Target) -> list[tuple[str, int]]:
             "WHERE cluster = %(cluster)s ORDER BY shard_num, replica_num",
             {"cluster": target.cluster})
     except (ClickHouseError, OSError) as error:
-        raise StoreUnavailable(f"cannot reach ClickHouse at {target.host}:{target.port}: "
-                               f"{error}") from None
+        raise unreachable(target, error) from None
     if not rows:
-        raise StoreUnavailable(f"the ClickHouse server {target.host}:{target.port} defines no "
-                               f"cluster {target.cluster!r} (see remote_servers in its config)")
+        raise StoreUnavailable(NOT_SET_UP, f"the ClickHouse server of {target.redacted} defines "
+                               f"no cluster {target.cluster!r} (see remote_servers in its "
+                               "config)")
     return [(str(host), int(port)) for _, host, port in rows]
 

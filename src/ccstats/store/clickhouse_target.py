@@ -8,6 +8,7 @@ them (see `ccstats.store.clickhouse_schema`).
 
 from __future__ import annotations
 
+import logging
 import queue
 import re
 from collections.abc import Iterator
@@ -30,6 +31,10 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 #: the INSERT returns (read-your-writes); subqueries over Distributed tables read the
 #: shard's local table (every table is sharded by customer, so that is the whole answer).
 SESSION_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "local"}
+
+# The driver logs every failed connection with a stack trace; ccstats reports the failure
+# itself, once and in one line (`unreachable`).
+logging.getLogger("clickhouse_driver.connection").setLevel(logging.ERROR)
 
 #: The public message of a database without its tables (see `StoreUnavailable`).
 NOT_SET_UP = "the database is not set up yet"

@@ -249,27 +249,27 @@ def test_a_concurrent_writer_of_the_same_customer_is_refused(url: str) -> None:
         second.close()
 
 
-def _password_user() -> tuple[str, str]:
-    """Name and password of the test servers' user that has a password."""
+def _with_password(target: Target) -> Target:
+    """`target` as the test servers' user that has a password (see `USERS_XML`)."""
     users = ElementTree.parse(USERS_XML).getroot().find("users")
     assert users is not None
-    [found] = [(user.tag, user.findtext("password") or "") for user in users
-               if user.findtext("password")]
-    return found
+    [(name, password)] = [(user.tag, user.findtext("password") or "") for user in users
+                          if user.findtext("password")]
+    logged_in = dataclasses.replace(target, user=name, password=password)
+    try:
+        clickhouse_schema.installed_version(logged_in)
+    except ServerException as error:
+        pytest.fail(f"the server of {SERVER_URL} does not know the user {name} of "
+                    f"{USERS_XML}; start it with that file (deploy/clickhouse/servers.sh): "
+                    f"{error}")
+    return logged_in
 
 
 @pytest.fixture
 def as_password_user() -> Iterator[Target]:
     """`SERVER_URL` as the user with a password, on a new database that has no tables."""
-    name, password = _password_user()
-    target = dataclasses.replace(Target.parse(SERVER_URL), user=name, password=password)
-    target = target.with_database(f"secret_{uuid.uuid4().hex[:12]}")
-    try:
-        clickhouse_schema.installed_version(target)
-    except ServerException as error:
-        pytest.fail(f"the server of {SERVER_URL} does not know the user {name} of "
-                    f"{USERS_XML}; start it with that file (deploy/clickhouse/servers.sh): "
-                    f"{error}")
+    target = _with_password(Target.parse(SERVER_URL).with_database(
+        f"secret_{uuid.uuid4().hex[:12]}"))
     yield target
     clickhouse_schema.drop(target)
 
@@ -447,9 +447,7 @@ def test_an_unreachable_server_gives_503_and_service_resumes(url: str, tmp_path:
     target = Target.parse(url)
     relay = Relay(target.host, target.port)
     relay.start()
-    name, password = _password_user()
-    relayed = dataclasses.replace(target, host="127.0.0.1", port=relay.port, user=name,
-                                  password=password)
+    relayed = _with_password(dataclasses.replace(target, host="127.0.0.1", port=relay.port))
     log = tmp_path / "server.log"
     server, base = _serve(relayed.url, log, "--rate-limit", "0")
     stats = {"from": "20240610", "to": "20240610", "dimensions": "user"}

@@ -1,6 +1,6 @@
 """The ClickHouse store beyond what every store's tests show.
 
-- The URL form (no server needed).
+- The URL form, and that no message gives its password away (no server needed).
 - The records SQL on a current ClickHouse engine (chdb, in process): the
   generated statement runs there on the sums of the seed fixture and answers byte
   for byte what the DuckDB store answers (the server tests run it on 18.16).
@@ -9,34 +9,44 @@
   nothing, and `compact` removes its rows), a concurrent writer of the same
   customer is refused, ``ccstats migrate`` and its absence (the server answers
   503), a server that cannot be reached (503, and service resumes with it), and
-  ``ccstats copy`` from a DuckDB file.
+  ``ccstats copy`` from a DuckDB file. Where the database is missing its tables
+  or cannot be reached, the URL holds a password (the test servers' user that
+  has one, in ``deploy/clickhouse/users.xml``): answers name neither the
+  database, its server nor the credentials; the server's log and the command
+  line name the database by its URL with ``***`` for the password.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import socket
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+from xml.etree import ElementTree
 
 import httpx
 import pyarrow as pa
 import pytest
+from clickhouse_driver.errors import ServerException
 
 from api.conftest import free_port, stop
 from backends import ON_CLICKHOUSE, SERVER_URL, drop_database, new_database
 from ccstats.errors import StoreBusy
 from ccstats.service import ImportReport, Service, _batch_lines
-from ccstats.store import clickhouse_records, clickhouse_schema
+from ccstats.store import clickhouse_records, clickhouse_schema, redacted_url
 from ccstats.store.clickhouse_target import Target, cluster_hosts
 from conftest import call, ndjson, point, records, userstate
 
 CCSTATS = Path(sys.executable).parent / "ccstats"
+USERS_XML = Path(__file__).resolve().parents[1] / "deploy" / "clickhouse" / "users.xml"
 B = 1_718_000_000  # 2024-06-10T06:13:20Z
 
 on_server = pytest.mark.skipif(not ON_CLICKHOUSE, reason="needs CCSTATS_TEST_DB=clickhouse://")
@@ -52,15 +62,60 @@ QUERIES: list[dict[str, str]] = [
 
 
 def test_url_forms() -> None:
-    target = Target.parse("clickhouse://ops:s%40fe@db.example:9440/stats?cluster=ccstats")
+    target = Target.parse("clickhouse://ops:s%40f%2Fe@db.example:9440/stats?cluster=ccstats")
     assert (target.host, target.port, target.database, target.cluster, target.user,
-            target.password) == ("db.example", 9440, "stats", "ccstats", "ops", "s@fe")
+            target.password) == ("db.example", 9440, "stats", "ccstats", "ops", "s@f/e")
     assert Target.parse(target.url) == target
     assert Target.parse("clickhouse://localhost").database == "ccstats"
     for bad, says in [("clickhouse:///x", "form"), ("clickhouse://h:x/d", "port"),
                       ("clickhouse://h/d?shards=2", "shards"), ("clickhouse://h/a-b", "database")]:
         with pytest.raises(ValueError, match=says):
             Target.parse(bad)
+
+
+def test_a_password_is_kept_out_of_every_form_but_the_url() -> None:
+    password = "p:a/s@s#1"
+    target = Target("db.example", 9440, "stats", "ccstats", "ops", password)
+    assert Target.parse(target.url) == target
+    assert target.redacted == "clickhouse://ops:***@db.example:9440/stats?cluster=ccstats"
+    assert Target("h", 9000, "d").redacted == "clickhouse://default@h:9000/d"
+    assert password not in repr(target)
+    assert redacted_url(target.url) == target.redacted
+    for unchanged in ("/data/a:b@c.duckdb", "duckdb:///data/a@c.duckdb", "clickhouse://h/d"):
+        assert redacted_url(unchanged) == unchanged
+    for credentials in (f"ops:{password}", f"ops:{quote(password, safe='')}"):
+        for bad in (f"clickhouse://{credentials}@/d", f"clickhouse://{credentials}@h:x/d",
+                    f"clickhouse://{credentials}@h/d?shards=2"):
+            with pytest.raises(ValueError) as refused:
+                Target.parse(bad)
+            message = str(refused.value)
+            assert "ops:***@" in message
+            assert not any(part in message for part in ("p:a", "p%3Aa", "s#1", "s%231"))
+
+
+def test_the_command_line_names_an_unreachable_server_without_its_password() -> None:
+    secret = "S3cret/pw"
+    target = Target("127.0.0.1", free_port(), "nowhere", user="ops", password=secret)
+    for args in (("customer", "list"), ("migrate",)):
+        failed = _ccstats(*args, "--db", target.url)
+        assert failed.returncode == 1, failed.stderr
+        [line] = failed.stderr.splitlines()
+        assert line.startswith(f"error: cannot reach ClickHouse at {target.redacted}: ")
+        _assert_no_password(failed.stdout + failed.stderr, target)
+    malformed = _ccstats("customer", "list", "--db", target.url.replace("/nowhere", ":x/d"))
+    assert malformed.returncode == 2 and "ops:***@" in malformed.stderr
+    _assert_no_password(malformed.stderr, target)
+
+
+def _assert_no_password(text: str, target: Target) -> None:
+    assert target.password not in text and quote(target.password, safe="") not in text
+
+
+def _assert_names_nothing(body: str, target: Target) -> None:
+    """An answer to a client names neither the database, where it is, nor who logs in."""
+    for word in (target.password, quote(target.password, safe=""), target.user, target.host,
+                 str(target.port), target.database, "clickhouse"):
+        assert word.lower() not in body.lower(), (word, body)
 
 
 @pytest.fixture(scope="module")
@@ -194,30 +249,86 @@ def test_a_concurrent_writer_of_the_same_customer_is_refused(url: str) -> None:
         second.close()
 
 
-@on_server
-def test_the_server_answers_503_without_tables(tmp_path: Path) -> None:
-    target = Target.parse(SERVER_URL).with_database("never_migrated")
-    port = free_port()
-    with (tmp_path / "server.log").open("wb") as log:
-        server = subprocess.Popen([str(CCSTATS), "serve", "--db", target.url, "--port",
-                                   str(port)], stdout=log, stderr=subprocess.STDOUT)
+def _with_password(target: Target) -> Target:
+    """`target` as the test servers' user that has a password (see `USERS_XML`)."""
+    users = ElementTree.parse(USERS_XML).getroot().find("users")
+    assert users is not None
+    [(name, password)] = [(user.tag, user.findtext("password") or "") for user in users
+                          if user.findtext("password")]
+    logged_in = dataclasses.replace(target, user=name, password=password)
     try:
-        for _ in range(300):
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, (tmp_path / "server.log").read_text()
-                time.sleep(0.1)
-        else:
-            pytest.fail("ccstats serve did not answer")
-        assert answer.status_code == 503
-        assert answer.headers["retry-after"] == "1"
-        [error] = answer.json()["errors"]
-        assert error["code"] == "error.unavailable"
-        assert "ccstats migrate --db" in error["message"]
+        clickhouse_schema.installed_version(logged_in)
+    except ServerException as error:
+        pytest.fail(f"the server of {SERVER_URL} does not know the user {name} of "
+                    f"{USERS_XML}; start it with that file (deploy/clickhouse/servers.sh): "
+                    f"{error}")
+    return logged_in
+
+
+@pytest.fixture
+def as_password_user() -> Iterator[Target]:
+    """`SERVER_URL` as the user with a password, on a new database that has no tables."""
+    target = _with_password(Target.parse(SERVER_URL).with_database(
+        f"secret_{uuid.uuid4().hex[:12]}"))
+    yield target
+    clickhouse_schema.drop(target)
+
+
+def _serve(db: str, log: Path, *options: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`ccstats serve --db db` and its base URL, once it answers /health (whatever it says)."""
+    port = free_port()
+    with log.open("wb") as out:
+        server = subprocess.Popen([str(CCSTATS), "serve", "--db", db, "--port", str(port),
+                                   *options], stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(f"{base}/health", timeout=5)
+            return server, base
+        except httpx.TransportError:
+            if server.poll() is not None:
+                pytest.fail(log.read_text())
+            time.sleep(0.1)
+    stop(server)
+    pytest.fail(f"ccstats serve did not answer:\n{log.read_text()}")
+
+
+def _assert_unavailable_and_logged(answer: httpx.Response, target: Target, log: Path) -> None:
+    """A 503 that names nothing of `target`, whose log line names it with ``***``."""
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == "1"
+    [error] = answer.json()["errors"]
+    assert error["code"] == "error.unavailable"
+    _assert_names_nothing(answer.text, target)
+    text = log.read_text()
+    _assert_no_password(text, target)
+    request_id = answer.headers["x-request-id"]
+    assert any(request_id in line and target.redacted in line and not line.startswith("{")
+               for line in text.splitlines()), text
+
+
+@on_server
+def test_without_tables_answers_503_naming_nothing_and_logs_where(
+        as_password_user: Target, tmp_path: Path) -> None:
+    """Before authentication (the customer is looked up first) as after it."""
+    target = as_password_user
+    log = tmp_path / "server.log"
+    server, base = _serve(target.url, log)
+    stats = {"from": "20240610", "to": "20240610", "dimensions": "user"}
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            answers = [
+                client.get("/health"),
+                client.get("/v2/statistics/userbased", params=stats, auth=("anyone", "guess")),
+                client.post("/v2/events", content=ndjson(userstate("u", "available", B, B + 9)),
+                            auth=("acme", "guess"), headers={"Host": "acme.localhost"}),
+            ]
+        for answer in answers:
+            _assert_unavailable_and_logged(answer, target, log)
+            assert "ccstats migrate --db" in log.read_text()
     finally:
         stop(server)
+    _assert_no_password(log.read_text(), target)
 
 
 def _ccstats(*args: str) -> subprocess.CompletedProcess[str]:
@@ -226,20 +337,18 @@ def _ccstats(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @on_server
-def test_migrate_creates_the_tables() -> None:
-    target = Target.parse(SERVER_URL).with_database("fresh_migrate")
-    try:
-        before = _ccstats("customer", "list", "--db", target.url)
-        assert before.returncode == 1
-        assert "ccstats migrate --db" in before.stderr
-        assert _ccstats("migrate", "--db", target.url).returncode == 0
-        assert _ccstats("migrate", "--db", target.url).returncode == 0  # idempotent
-        created = _ccstats("customer", "create", "acme", "--db", target.url)
-        assert created.returncode == 0, created.stderr
-        listed = _ccstats("customer", "list", "--db", target.url).stdout
-        assert listed == "acme\tUTC\tany\tdefault\n"
-    finally:
-        clickhouse_schema.drop(target)
+def test_migrate_creates_the_tables(as_password_user: Target) -> None:
+    url = as_password_user.url
+    before = _ccstats("customer", "list", "--db", url)
+    assert before.returncode == 1
+    assert f"ccstats migrate --db '{as_password_user.redacted}'" in before.stderr
+    _assert_no_password(before.stderr, as_password_user)
+    assert _ccstats("migrate", "--db", url).returncode == 0
+    assert _ccstats("migrate", "--db", url).returncode == 0  # idempotent
+    created = _ccstats("customer", "create", "acme", "--db", url)
+    assert created.returncode == 0, created.stderr
+    listed = _ccstats("customer", "list", "--db", url).stdout
+    assert listed == "acme\tUTC\tany\tdefault\n"
 
 
 @on_server
@@ -329,39 +438,38 @@ class Relay:
 
 @on_server
 def test_an_unreachable_server_gives_503_and_service_resumes(url: str, tmp_path: Path) -> None:
-    """Cut the connection to ClickHouse under a running `ccstats serve`, then restore it."""
+    """Cut the connection to ClickHouse under a running `ccstats serve`, then restore it.
+
+    The server logs in as the user with a password; no answer names the server or
+    the credentials, and the command line names the server without the password.
+    """
     assert _ccstats("customer", "create", "acme", "--password", "pw", "--db", url).returncode == 0
     target = Target.parse(url)
     relay = Relay(target.host, target.port)
     relay.start()
-    relayed = url.replace(f"{target.host}:{target.port}", f"127.0.0.1:{relay.port}", 1)
-    port = free_port()
-    with (tmp_path / "server.log").open("wb") as log:
-        server = subprocess.Popen([str(CCSTATS), "serve", "--db", relayed, "--port", str(port),
-                                   "--rate-limit", "0"], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    relayed = _with_password(dataclasses.replace(target, host="127.0.0.1", port=relay.port))
+    log = tmp_path / "server.log"
+    server, base = _serve(relayed.url, log, "--rate-limit", "0")
     stats = {"from": "20240610", "to": "20240610", "dimensions": "user"}
     batch = ndjson(userstate("u1", "available", B, B + 600))
     try:
         with httpx.Client(base_url=base, auth=("acme", "pw"), timeout=30) as client:
-            for _ in range(300):
-                try:
-                    if client.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    assert server.poll() is None, (tmp_path / "server.log").read_text()
-                time.sleep(0.1)
+            assert client.get("/health").status_code == 200
             assert client.post("/v2/events", content=batch).status_code == 200
             before = client.get("/v2/statistics/userbased", params=stats)
             assert before.status_code == 200
             relay.cut()
             for response in (client.get("/v2/statistics/userbased", params=stats),
                              client.post("/v2/events", content=ndjson(
-                                 userstate("u2", "available", B, B + 60)))):
-                assert response.status_code == 503, response.text
-                [error] = response.json()["errors"]
-                assert error["code"] == "error.unavailable"
-                assert response.headers["retry-after"] == "1"
+                                 userstate("u2", "available", B, B + 60))),
+                             client.get("/v2/projects", auth=("anyone", "guess")),
+                             client.get("/health", auth=None)):
+                _assert_unavailable_and_logged(response, relayed, log)
+                assert str(target.port) not in response.text  # nor the server behind the relay
+            offline = _ccstats("customer", "list", "--db", relayed.url)
+            assert offline.returncode == 1
+            assert f"cannot reach ClickHouse at {relayed.redacted}" in offline.stderr
+            _assert_no_password(offline.stderr, relayed)
             relay.start()
             again = client.get("/v2/statistics/userbased", params=stats)
             assert again.status_code == 200, again.text
@@ -369,3 +477,4 @@ def test_an_unreachable_server_gives_503_and_service_resumes(url: str, tmp_path:
     finally:
         stop(server)
         relay.cut()
+    _assert_no_password(log.read_text(), relayed)

@@ -33,6 +33,7 @@ from ccstats.errors import NotFound, QueryRejected, StoreUnavailable
 from ccstats.model import Status, UserKind
 from ccstats.query import DEFAULT_MAX_DAYS
 from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged
+from ccstats.store import redacted_url
 
 if TYPE_CHECKING:
     from ccstats.importers.queue_log.importer import QueueLogReport
@@ -48,7 +49,7 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--db") from None
     except StoreUnavailable as error:
-        _err.print(f"error: {error}", markup=False)
+        _err.print(f"error: {error.detail}", markup=False)
         sys.exit(1)
     try:
         yield service
@@ -60,7 +61,7 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
             _err.print(f"error: {problem}")
         sys.exit(2)
     except StoreUnavailable as error:
-        _err.print(f"error: {error}; nothing was changed", markup=False)
+        _err.print(f"error: {error.detail}; nothing was changed", markup=False)
         sys.exit(1)
     finally:
         service.close()
@@ -553,7 +554,7 @@ def demo(host: str, port: int, db: str) -> None:
     with _service(db) as service:
         span, created = demo_customer.prepare(service)
         if created:
-            click.echo(f"generated the demo customer into {db}")
+            click.echo(f"generated the demo customer into {redacted_url(db)}")
         name, key = demo_customer.NAME, demo_customer.PASSWORD
         url = f"http://{name}.localhost:{port}/v2/statistics/userbased"
         first, last = span.first.strftime("%Y%m%d"), span.last.strftime("%Y%m%d")

@@ -81,7 +81,17 @@ class NotFound(Exception):
 
 
 class StoreUnavailable(Exception):
-    """The database cannot be opened or used right now (locked, missing, full, unreachable)."""
+    """The database cannot be opened or used right now (locked, missing, full, unreachable).
+
+    ``str(error)`` is the public message, which any client may read: it names no
+    host, port, database, URL, file or credential. `detail` is the operator's
+    message (the server log, the command line): it may name where the database
+    is, as the store's redacted URL or its file, but never a password.
+    """
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or message
 
 
 class StoreBusy(StoreUnavailable):

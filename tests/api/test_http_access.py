@@ -258,7 +258,7 @@ def test_metrics_count_requests_and_events(server: str) -> None:
 @duckdb_only
 def test_a_disk_that_refuses_writes_gives_503_changes_nothing_and_recovers(
         own_server: OwnServer) -> None:
-    url, _, process = own_server(8 << 20)
+    url, log, process = own_server(8 << 20)
     with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=60) as client:
         answers = []
         for n in range(1, 40):
@@ -270,6 +270,9 @@ def test_a_disk_that_refuses_writes_gives_503_changes_nothing_and_recovers(
         [error] = envelope_errors(refused, 503)
         assert error["code"] == "error.unavailable" and "Retry-After" in refused.headers
         assert "duckdb" not in refused.text.lower() and "/" not in error["message"]
+        database = str(log.parent / "ccstats.duckdb")  # named in the log, with the request id
+        assert any(refused.headers["X-Request-Id"] in line and database in line
+                   for line in log.read_text().splitlines())
         acknowledged = len(answers) - 1
         by_project = client.get(STATS, params={"from": "20240301", "to": "20240331",
                                                "dimensions": "project", "of": "csv",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,6 +33,8 @@ from ccstats.service import Service
 from ccstats.store import arrow_records
 
 ROUTERS = (statistics.router, metadata.router, events.router, access.router)
+
+log = logging.getLogger("ccstats.api")
 
 
 def allowed(request: Request) -> str:
@@ -91,7 +94,10 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(StoreUnavailable)
-    def on_unavailable(_: Request, error: StoreUnavailable) -> Response:
+    def on_unavailable(request: Request, error: StoreUnavailable) -> Response:
+        """The public message to the client; where and why, for the operator, to the log."""
+        log.warning("request %s %s %s: %s", request.state.request_id, request.method,
+                    request.url.path, error.detail)
         return failure(unavailable(f"{error}; nothing was changed, retry later", retry_after=1))
 
     @app.exception_handler(ApiProblem)

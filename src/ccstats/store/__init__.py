@@ -28,3 +28,16 @@ def open_store(url: str) -> Store:
     from ccstats.store.duckdb_store import DuckDBStore
 
     return DuckDBStore(url)
+
+
+def redacted_url(url: str) -> str:
+    """`url` with ``***`` for its password, if it has one (even when it does not parse).
+
+    Everything between the scheme and the last ``@`` counts as the credentials, so a
+    password written with a bare ``/``, ``@`` or ``#`` is hidden as well.
+    """
+    scheme, separator, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if not separator or not at or ":" not in credentials:
+        return url
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{location}"

@@ -50,7 +50,13 @@ from ccstats.store.clickhouse_records import (
     visible_sums,
 )
 from ccstats.store.clickhouse_schema import SUMS_TABLES, local_name
-from ccstats.store.clickhouse_target import ClientPool, Target, cluster_hosts
+from ccstats.store.clickhouse_target import (
+    NOT_SET_UP,
+    ClientPool,
+    Target,
+    cluster_hosts,
+    unreachable,
+)
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.partitions import records_bound, split
@@ -149,8 +155,7 @@ class ClickHouseStore:
         try:
             self._version = clickhouse_schema.installed_version(self.target)
         except (ClickHouseError, OSError) as error:
-            raise StoreUnavailable(f"cannot reach ClickHouse at {self.target.host}:"
-                                   f"{self.target.port}: {error}") from None
+            raise unreachable(self.target, error) from None
         self._pool = ClientPool(self.target)
         self._write_lock = threading.Lock()
         self._customers: dict[str, Customer] = {}
@@ -164,15 +169,14 @@ class ClickHouseStore:
     @contextmanager
     def _connection(self) -> Iterator[Client]:
         if self._version is None:
-            raise StoreUnavailable(
-                f"the ClickHouse database {self.target.database!r} has no ccstats tables; "
-                f"create them with: ccstats migrate --db {self.target.url}")
+            raise StoreUnavailable(NOT_SET_UP, f"the ClickHouse database {self.target.database!r} "
+                                   "has no ccstats tables; create them with: ccstats migrate "
+                                   f"--db '{self.target.redacted}'")
         try:
             with self._pool.connection() as client:
                 yield client
         except (NetworkError, SocketTimeoutError, OSError) as error:
-            raise StoreUnavailable(f"cannot reach ClickHouse at {self.target.host}:"
-                                   f"{self.target.port}: {error}") from error
+            raise unreachable(self.target, error) from error
 
     def _rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         with self._connection() as client:

@@ -8,17 +8,19 @@ them (see `ccstats.store.clickhouse_schema`).
 
 from __future__ import annotations
 
+import logging
 import queue
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from clickhouse_driver import Client
 from clickhouse_driver.errors import Error as ClickHouseError
 
 from ccstats.errors import StoreUnavailable
+from ccstats.store import redacted_url
 
 SCHEME = "clickhouse"
 DEFAULT_PORT = 9000
@@ -30,17 +32,24 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 #: shard's local table (every table is sharded by customer, so that is the whole answer).
 SESSION_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "local"}
 
+# The driver logs every failed connection with a stack trace; ccstats reports the failure
+# itself, once and in one line (`unreachable`).
+logging.getLogger("clickhouse_driver.connection").setLevel(logging.ERROR)
+
+#: The public message of a database without its tables (see `StoreUnavailable`).
+NOT_SET_UP = "the database is not set up yet"
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A parsed ClickHouse URL."""
+    """A parsed ClickHouse URL; `redacted` is the form every message uses."""
 
     host: str
     port: int
     database: str
     cluster: str | None = None
     user: str = "default"
-    password: str = ""
+    password: str = field(default="", repr=False)
 
     @classmethod
     def parse(cls, url: str) -> Target:
@@ -48,17 +57,19 @@ class Target:
         form = "clickhouse://[user[:password]@]host[:port]/database[?cluster=name]"
         parts = urlsplit(url)
         if parts.scheme != SCHEME or not parts.hostname:
-            raise ValueError(f"a ClickHouse database URL has the form {form}; got {url!r}")
+            raise ValueError(f"a ClickHouse database URL has the form {form}; "
+                             f"got {redacted_url(url)!r}")
         try:
             port = parts.port or DEFAULT_PORT
         except ValueError:
-            raise ValueError(f"the port of {url!r} is not a number; use {form}") from None
+            raise ValueError(f"the port of {redacted_url(url)!r} is not a number; "
+                             f"use {form}") from None
         database = unquote(parts.path.strip("/")) or DEFAULT_DATABASE
         options = parse_qs(parts.query, keep_blank_values=True)
         unknown = set(options) - {"cluster"}
         if unknown:
-            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} in {url!r}; "
-                             "the only option is cluster=name")
+            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} in "
+                             f"{redacted_url(url)!r}; the only option is cluster=name")
         cluster = options.get("cluster", [""])[-1] or None
         for what, name in (("database", database), ("cluster", cluster)):
             if name is not None and not _NAME.match(name):
@@ -71,7 +82,16 @@ class Target:
 
     @property
     def url(self) -> str:
-        credentials = quote(self.user) + (f":{quote(self.password)}" if self.password else "")
+        """The full URL, password included: for connecting, never for a message."""
+        return self._url(quote(self.password, safe=""))
+
+    @property
+    def redacted(self) -> str:
+        """The URL with ``***`` for the password (the user, host and database stay)."""
+        return self._url("***")
+
+    def _url(self, password: str) -> str:
+        credentials = quote(self.user, safe="") + (f":{password}" if self.password else "")
         query = f"?cluster={self.cluster}" if self.cluster else ""
         return f"{SCHEME}://{credentials}@{self.host}:{self.port}/{self.database}{query}"
 
@@ -111,6 +131,12 @@ class ClientPool:
                 return
 
 
+def unreachable(target: Target, error: Exception) -> StoreUnavailable:
+    """The failure to reach `target`: a public message, and for the operator the redacted URL."""
+    return StoreUnavailable("the database cannot be reached",
+                            f"cannot reach ClickHouse at {target.redacted}: {error}")
+
+
 def cluster_hosts(target: Target) -> list[tuple[str, int]]:
     """(host, port) of every server of the cluster; just the entry server without a cluster."""
     if target.cluster is None:
@@ -121,9 +147,10 @@ def cluster_hosts(target: Target) -> list[tuple[str, int]]:
             "WHERE cluster = %(cluster)s ORDER BY shard_num, replica_num",
             {"cluster": target.cluster})
     except (ClickHouseError, OSError) as error:
-        raise StoreUnavailable(f"cannot reach ClickHouse at {target.host}:{target.port}: "
-                               f"{error}") from None
+        raise unreachable(target, error) from None
     if not rows:
-        raise StoreUnavailable(f"the ClickHouse server {target.host}:{target.port} defines no "
-                               f"cluster {target.cluster!r} (see remote_servers in its config)")
+        raise StoreUnavailable(NOT_SET_UP, f"the ClickHouse server of {target.redacted} defines "
+                               f"no cluster {target.cluster!r} (see remote_servers in its "
+                               "config)")
     return [(str(host), int(port)) for _, host, port in rows]
+

@@ -23,7 +23,6 @@ at all; reads use their own cursor and see the last committed state.
 from __future__ import annotations
 
 import functools
-import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,8 +57,6 @@ from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.id_index import Hashes, IdIndex
 from ccstats.store.partitions import records_bound, split
 from ccstats.store.records_sql import cells_sql, grouped_rows_sql, record_estimate_sql
-
-log = logging.getLogger(__name__)
 
 #: Write-ahead log size that triggers a checkpoint. DuckDB's default (16 MiB) makes
 #: about every tenth 10,000-event batch pay a second-long checkpoint; a larger log
@@ -310,9 +307,11 @@ class DuckDBStore:
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 raise StoreUnavailable(
+                    "the database is in use by another process",
                     f"the database {self._path} is in use by another process (is `ccstats "
                     "serve` running on it? stop it, or use the HTTP API)") from None
-            raise StoreUnavailable(f"cannot open the database {self._path}: {error}") from None
+            raise StoreUnavailable("the database cannot be opened",
+                                   f"cannot open the database {self._path}: {error}") from None
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self._write_lock = threading.Lock()
         # Metadata read on every request, kept until this store writes metadata again
@@ -355,9 +354,9 @@ class DuckDBStore:
             except duckdb.Error as error:
                 if not _is_storage_failure(error):
                     raise
-                log.warning("cannot write %s: %s", self._path, error)
                 raise StoreUnavailable("the store cannot save data right now (its disk may "
-                                       "be full)") from None
+                                       "be full)", f"cannot write {self._path} (is its disk "
+                                       f"full?): {error}") from None
             finally:
                 self._generation += 1
                 self._cache.clear()

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,52 @@ def test_unknown_events_and_bad_files_are_reported(tmp_path: Path) -> None:
     assert usage.returncode == 2 and "--follow is for --format queue_log" in usage.stderr
 
 
+@contextmanager
+def following(db: Path, log: Path) -> Iterator[Callable[[str], None]]:
+    """`ccstats import LOG --format queue_log --follow` running; yields a function that
+    waits for a line of its output containing a fragment. Stopped with SIGTERM after."""
+    follower = subprocess.Popen(
+        [str(CCSTATS), "import", str(log), "--customer", "acme", "--format", "queue_log",
+         "--follow", "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str | None] = queue.Queue()
+    assert follower.stdout is not None
+    output = follower.stdout
+    seen: list[str] = []
+
+    def read() -> None:
+        for line in output:
+            lines.put(line)
+        lines.put(None)  # the follower ended
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def wait_for(fragment: str) -> None:
+        while (line := lines.get(timeout=WAIT_SECONDS)) is not None:
+            seen.append(line)
+            if fragment in line:
+                return
+        raise AssertionError(f"the follower ended before {fragment!r}: {''.join(seen)}")
+
+    try:
+        yield wait_for
+        follower.send_signal(signal.SIGTERM)
+        assert follower.wait(timeout=WAIT_SECONDS) == 0
+        wait_for("stopped")
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+            follower.wait()
+
+
+def event_count(db: Path) -> int:
+    service = Service.open(str(db))
+    try:
+        return service.store.event_count(service.customer("acme").customer_id)
+    finally:
+        service.close()
+
+
 def test_follow_imports_a_growing_file(tmp_path: Path) -> None:
     """A follower stores what is appended while it runs and stops cleanly on SIGTERM.
 
@@ -95,38 +143,11 @@ def test_follow_imports_a_growing_file(tmp_path: Path) -> None:
     log = tmp_path / "queue_log"
     half = len(LINES) // 2
     log.write_text(text(LINES[:half], final_newline=True))
-    follower = subprocess.Popen(
-        [str(CCSTATS), "import", str(log), "--customer", "acme", "--format", "queue_log",
-         "--follow", "--db", str(db)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    assert follower.stdout is not None
-    output = follower.stdout
-
-    def read() -> None:
-        for line in output:
-            lines.put(line)
-
-    threading.Thread(target=read, daemon=True).start()
-
-    def wait_for(fragment: str) -> None:
-        while True:
-            line = lines.get(timeout=WAIT_SECONDS)
-            if fragment in line:
-                return
-
-    try:
+    with following(db, log) as wait_for:
         wait_for(f"read {half} lines")
         with log.open("a") as handle:  # the rest, and the end of the cut-off call
             handle.write(text([*LINES[half:], ENDING], final_newline=True))
         wait_for(f"read {len(LINES) + 1} lines")
-        follower.send_signal(signal.SIGTERM)
-        assert follower.wait(timeout=WAIT_SECONDS) == 0
-        wait_for("stopped")
-    finally:
-        if follower.poll() is None:
-            follower.kill()
-            follower.wait()
 
     whole = created(tmp_path, "whole")
     log_once = tmp_path / "queue_log_once"
@@ -134,9 +155,31 @@ def test_follow_imports_a_growing_file(tmp_path: Path) -> None:
     assert run(whole, "import", str(log_once), "--customer", "acme", "--format",
                "queue_log").returncode == 0
     assert answer(db) == answer(whole)
-    counts = []
-    for path in (db, whole):
-        service = Service.open(str(path))
-        counts.append(service.store.event_count(service.customer("acme").customer_id))
-        service.close()
-    assert counts[0] == counts[1]
+    assert event_count(db) == event_count(whole)
+
+
+def test_follow_reads_on_across_a_rotation(tmp_path: Path) -> None:
+    """logrotate renames the log and Asterisk writes on to the renamed file until it
+    opens a new one: the follower waits while the log is missing, reads the renamed
+    file to its end, then the new one from its start. The result equals a plain import
+    of the two files."""
+    lines = FREEPBX.read_text().splitlines()
+    db = created(tmp_path)
+    log = tmp_path / "queue_log"
+    log.write_text(text(lines[:100], final_newline=True))
+    with following(db, log) as wait_for:
+        wait_for("read 100 lines")
+        old = log.rename(tmp_path / "queue_log.1")
+        with old.open("a") as handle:
+            handle.write(text(lines[100:120], final_newline=True))
+        wait_for("read 120 lines")
+        log.write_text(text(lines[120:], final_newline=True))
+        wait_for(f"read {len(lines)} lines")
+
+    parts = created(tmp_path, "parts")
+    done = run(parts, "import", str(old), str(log), "--customer", "acme", "--format",
+               "queue_log")
+    assert done.returncode == 0, done.stderr
+    assert f"read {len(lines)} lines" in done.stdout
+    assert answer(db, "20100222") == answer(parts, "20100222")
+    assert event_count(db) == event_count(parts)

@@ -6,5 +6,6 @@
 - `calls`: rings, answered and outbound calls paired from their lines.
 - `sessions`: login sessions, pauses and the available time between calls.
 - `convert`: all of it → events with ids derived from the log.
+- `tail`: the lines appended to a followed file, across rotations.
 - `importer`: one import or `--follow` through `Service.ingest`.
 """

@@ -3,8 +3,9 @@
 Every import reads the log from its beginning and derives every event again
 (`convert`); the ids depend only on the log's content, so storing them again
 replaces rather than duplicates (`Service.ingest`: validated, atomic, replace by
-id). Following a file keeps the records in memory, reads what was appended, and
-stores only the events that are new or changed since the last round.
+id). Following a file keeps the records in memory, reads what was appended (across
+rotations: `tail`), and stores only the events that are new or changed since the
+last round.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ccstats.importers.queue_log.records import (
     numbered_lines,
     parse,
 )
+from ccstats.importers.queue_log.tail import Lines, LogTail
 from ccstats.service import Service
 
 EXPECTED_FORM = ("epoch|callid|queue|agent|EVENT|data..., or a PBXware queue_log table dump "
@@ -90,47 +92,38 @@ def import_logs(service: Service, customer: str, paths: Sequence[Path]) -> Queue
 
 
 class Follower:
-    """Imports what is appended to a queue_log file, round after round (`poll`)."""
+    """Imports what is appended to a queue_log file, round after round (`poll`).
+
+    The records of every file read stay in memory: a rotated log (`LogTail`) is read
+    on as one log, so calls, sessions and pauses open across a rotation are paired.
+    """
 
     def __init__(self, service: Service, customer: str, path: Path) -> None:
         service.customer(customer)
         self._service = service
         self._customer = customer
-        self._path = path
-        self._restart()
-
-    def _restart(self) -> None:
-        self._offset = 0
-        self._pending = b""
-        self._log = ParsedLog()
+        self._tail = LogTail(path)
+        self._logs: list[ParsedLog] = []
         self._pbxware: bool | None = None
         self._stored: dict[str, bytes] = {}
 
     def poll(self) -> QueueLogReport | None:
         """Read the complete lines appended since the last round and store what changed.
 
-        None if no complete line was appended. A file that became shorter (rotated or
-        truncated) is read again from its beginning.
+        None if no complete line was appended (or the file is missing, as it is for a
+        moment while it is rotated).
         """
-        if self._path.stat().st_size < self._offset:
-            self._restart()
-        with self._path.open("rb") as handle:
-            handle.seek(self._offset)
-            appended = handle.read()
-        self._offset += len(appended)
-        data = self._pending + appended
-        cut = data.rfind(b"\n") + 1
-        self._pending = data[cut:]
-        if not cut:
+        pieces = self._tail.read()
+        if not pieces:
             return None
-        lines = numbered_lines(data[:cut].decode("utf-8", errors="replace"),
-                               self._log.lines + 1)
-        if self._pbxware is None:
-            self._pbxware = is_pbxware(lines[0][1])
-        parse(lines, into=self._log, pbxware=self._pbxware)
-        report = QueueLogReport(lines=self._log.lines, records=len(self._log.records),
-                                malformed=[(str(self._path), n) for n in self._log.malformed])
-        report.conversion = _derive(self._service, self._customer, self._log.records)
+        for piece in pieces:
+            self._parse(piece)
+        records = [r for log in self._logs for r in log.records]
+        report = QueueLogReport(
+            lines=sum(log.lines for log in self._logs), records=len(records),
+            malformed=[(self._tail.names[number], line)
+                       for number, log in enumerate(self._logs) for line in log.malformed])
+        report.conversion = _derive(self._service, self._customer, records)
         encoded = {e["id"]: orjson.dumps(e) for e in report.conversion.events}
         changed = [e for e in report.conversion.events
                    if self._stored.get(e["id"]) != encoded[e["id"]]]
@@ -139,13 +132,28 @@ class Follower:
         self._stored.update((e["id"], encoded[e["id"]]) for e in changed)
         return report
 
+    def _parse(self, piece: Lines) -> None:
+        """Add the records of lines of the log's file number `piece.file`."""
+        if self._pbxware is None:
+            self._pbxware = is_pbxware(piece.lines[0][1])
+        while len(self._logs) <= piece.file:
+            self._logs.append(ParsedLog())
+        parse(piece.lines, into=self._logs[piece.file], pbxware=self._pbxware)
+
+    def close(self) -> None:
+        """Close the file being followed."""
+        self._tail.close()
+
 
 def follow(service: Service, customer: str, path: Path, stop: threading.Event,
            on_round: Callable[[QueueLogReport], None], poll_seconds: float = 1.0) -> None:
     """Import `path` and what is appended to it until `stop` is set."""
     follower = Follower(service, customer, path)
-    while not stop.is_set():
-        report = follower.poll()
-        if report is not None:
-            on_round(report)
-        stop.wait(poll_seconds)
+    try:
+        while not stop.is_set():
+            report = follower.poll()
+            if report is not None:
+                on_round(report)
+            stop.wait(poll_seconds)
+    finally:
+        follower.close()

@@ -36,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ccstats import duckdb_connect
 from ccstats.buckets import DAY, QUARTER
 from ccstats.errors import StoreUnavailable
 from ccstats.model import (
@@ -306,7 +307,7 @@ class DuckDBStore:
     def __init__(self, path: str | Path) -> None:
         self._path = str(path)
         try:
-            self._db = duckdb.connect(self._path)
+            self._db = duckdb_connect.connect(self._path)
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 raise StoreUnavailable(

@@ -77,6 +77,9 @@ customer_option = click.option("--customer", required=True, help="Customer name.
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """ccstats: contact-centre statistics, VCC Live compatible."""
+    # SIGTERM (a process manager's stop) ends every command the way Ctrl-C does, so the
+    # store is closed and checkpointed on the way out; `serve` shuts down gracefully.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 @main.group()

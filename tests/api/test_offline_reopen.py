@@ -13,6 +13,7 @@ fail: they never skip.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -99,9 +100,20 @@ def serve(db: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, url
 
 
-def kill(process: subprocess.Popen[bytes]) -> None:
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=60)
+def halt(process: subprocess.Popen[bytes], db: Path, how: signal.Signals) -> None:
+    """Stop `process` with `how`: SIGKILL leaves the writes in the log, SIGTERM must end
+    it as Ctrl-C does, with the log folded into the file."""
+    process.send_signal(how)
+    code = process.wait(timeout=120)
+    if how is signal.SIGKILL:
+        assert wal(db).stat().st_size > 0, "the writes should still be in the log"
+    else:
+        assert code == 0
+        assert checkpointed(db)
+
+
+def checkpointed(db: Path) -> bool:
+    return not wal(db).exists() or wal(db).stat().st_size == 0
 
 
 def query_options(url: str) -> list[str]:
@@ -110,8 +122,12 @@ def query_options(url: str) -> list[str]:
             for part in (f"--{name}", value)]
 
 
-def test_the_demo_killed_once_it_serves_reopens_offline_with_the_same_answers(
-        tmp_path: Path, offline: Offline) -> None:
+STOPS = [pytest.param(signal.SIGKILL, id="sigkill"), pytest.param(signal.SIGTERM, id="sigterm")]
+
+
+@pytest.mark.parametrize("how", STOPS)
+def test_the_demo_stopped_once_it_serves_reopens_offline_with_the_same_answers(
+        tmp_path: Path, offline: Offline, how: signal.Signals) -> None:
     db = tmp_path / "demo.duckdb"
     port = free_port()
     log = tmp_path / "demo.log"
@@ -127,8 +143,7 @@ def test_the_demo_killed_once_it_serves_reopens_offline_with_the_same_answers(
             assert got.status_code == 200, got.text
             answers[example] = got.content
     finally:
-        kill(demo)
-    assert wal(db).stat().st_size > 0, "the demo's writes should still be in the log"
+        halt(demo, db, how)
 
     for example, answer in answers.items():
         again = offline(["query", "--db", str(db), "--customer", "demo",
@@ -137,12 +152,12 @@ def test_the_demo_killed_once_it_serves_reopens_offline_with_the_same_answers(
         assert again.stdout == answer
 
 
-def test_a_new_database_of_a_killed_server_reopens_offline_with_the_same_answers(
-        tmp_path: Path, offline: Offline) -> None:
+@pytest.mark.parametrize("how", STOPS)
+def test_a_new_database_of_a_stopped_server_reopens_offline_with_the_same_answers(
+        tmp_path: Path, offline: Offline, how: signal.Signals) -> None:
     db = tmp_path / "new.duckdb"
     first, _ = serve(db, tmp_path / "server-1.log")  # creates the tables of the new file
-    kill(first)
-    assert wal(db).stat().st_size > 0, "the new tables should still be in the log"
+    halt(first, db, how)
     created = offline(["customer", "create", CUSTOMER, "--timezone", "Europe/Budapest",
                        "--password", PASSWORD, "--db", str(db)])
     assert created.returncode == 0, created.stderr
@@ -160,10 +175,35 @@ def test_a_new_database_of_a_killed_server_reopens_offline_with_the_same_answers
             answer = client.get(stats)
             assert answer.status_code == 200, answer.text
     finally:
-        kill(second)
+        halt(second, db, how)
     again = offline(["query", "--db", str(db), "--customer", CUSTOMER,
                      *query_options(stats)])
     assert again.returncode == 0, again.stderr
     assert again.stdout == answer.content
     assert b"7\tactive\tProject 7" in offline(["project", "list", "--customer", CUSTOMER,
-                                             "--db", str(db)]).stdout
+                                              "--db", str(db)]).stdout
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_a_command_stopped_by_a_signal_closes_its_store_as_on_ctrl_c(
+        tmp_path: Path, how: signal.Signals) -> None:
+    """`ccstats query` opens a database left with a log (replayed), streams a large
+    answer into a pipe nobody reads, and is stopped while it waits there."""
+    db = tmp_path / "demo.duckdb"
+    log = tmp_path / "demo.log"
+    demo = start(["demo", "--db", str(db), "--port", str(free_port())], log, "Uvicorn running")
+    halt(demo, db, signal.SIGKILL)
+    first, last = re.findall(r"data from (\S+) to (\S+)\)", log.read_text())[0]
+    query = subprocess.Popen(
+        [str(CCSTATS), "query", "--db", str(db), "--customer", "demo", "--from",
+         first.replace("-", ""), "--to", last.replace("-", ""), "--interval", "15",
+         "--dimensions", "project,user,date,time", "--of", "csv"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # Ctrl-C's signal as a terminal sends it, even where this test runs with it ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # noqa: PLW1509
+    assert query.stdout is not None
+    assert query.stdout.read(1024)  # it opened the database and streams
+    query.send_signal(how)
+    _, errors = query.communicate(timeout=120)
+    assert query.returncode == 1 and b"Aborted!" in errors, errors
+    assert checkpointed(db)

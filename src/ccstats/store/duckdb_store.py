@@ -340,7 +340,15 @@ class DuckDBStore:
                              [str(SCHEMA_VERSION)])
 
     def close(self) -> None:
-        self._db.close()
+        """Fold the write-ahead log into the file (so that the next open has nothing to
+        replay), then close. A checkpoint that fails (a full disk) leaves the log, which
+        the next open replays."""
+        with self._write_lock:
+            try:
+                self._db.execute("CHECKPOINT")
+            except duckdb.Error as error:
+                log.warning("cannot checkpoint %s: %s", self._path, error)
+            self._db.close()
 
     @contextmanager
     def _writing(self) -> Iterator[None]:

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from ccstats.importers.queue_log.importer import QueueLogReport
 
 DEFAULT_DB = "ccstats.duckdb"
+#: The demo's own database: it holds a published all-scope key, so never real data.
+DEMO_DB = "ccstats-demo.duckdb"
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -548,12 +550,19 @@ def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days:
 @main.command()
 @host_option
 @port_option
-@db_option
+@click.option("--db", default=DEMO_DB, show_default=True,
+              help="The demo's own database (CCSTATS_DB is not read); one that holds other "
+                   "customers is refused.")
 def demo(host: str, port: int, db: str) -> None:
-    """Create the demo customer (once) and serve it."""
+    """Create the demo customer (once) in its own database and serve it."""
     from ccstats import demo_customer
 
     with _service(db) as service:
+        if others := demo_customer.other_customers(service):
+            raise click.BadParameter(
+                f"{db} holds other customers ({', '.join(others[:5])}); the demo serves the "
+                f"published key {demo_customer.PASSWORD!r} with every scope, so it needs a "
+                f"database of its own (by default {DEMO_DB})", param_hint="--db")
         span, created = demo_customer.prepare(service)
         if created:
             click.echo(f"generated the demo customer into {db}")

@@ -141,5 +141,8 @@ def test_the_demo_refuses_a_database_with_other_customers_and_writes_nothing(
     assert refused.returncode == 2
     assert "real.duckdb holds other customers (acme)" in refused.stderr
     assert "needs a database of its own (by default ccstats-demo.duckdb)" in refused.stderr
+    given_first = _ccstats("--db", str(db), "demo", "--port", str(_free_port()), cwd=tmp_path,
+                           timeout=60)
+    assert given_first.returncode == 2 and "holds other customers" in given_first.stderr
     assert db.read_bytes() == before
     assert sorted(path.name for path in tmp_path.glob("*.duckdb*")) == ["real.duckdb"]

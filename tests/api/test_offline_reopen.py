@@ -12,7 +12,6 @@ fail: they never skip.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -40,19 +39,12 @@ Offline = Callable[[Sequence[str]], subprocess.CompletedProcess[bytes]]
 _CONNECT = "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 5)"
 
 
-def _isolated(command: Sequence[str]) -> list[str]:
-    """`command` in a new network namespace (a user namespace too when not root)."""
-    unshare = shutil.which("unshare")
-    if unshare is None:
-        pytest.fail("these tests need util-linux `unshare` to run a command without network")
-    namespaces = ["--net"] if os.geteuid() == 0 else ["--map-root-user", "--net"]
-    return [unshare, *namespaces, *command]
+#: Ways to enter a network namespace of one's own: as root, else inside a user namespace.
+NAMESPACES = (("--net",), ("--map-root-user", "--net"))
 
 
-@pytest.fixture(scope="module")
-def offline() -> Offline:
-    """Proof that `_isolated` commands reach nothing (a listening local port
-    included), then the runner of ccstats commands inside such a namespace."""
+def _unreachable(prefix: Sequence[str]) -> bool:
+    """Whether a command behind `prefix` fails to reach a port listening here."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
@@ -60,14 +52,26 @@ def offline() -> Offline:
         outside = subprocess.run([sys.executable, "-c", _CONNECT, port], capture_output=True,
                                  text=True, timeout=60, check=False)
         assert outside.returncode == 0, outside.stderr
-        inside = subprocess.run(_isolated([sys.executable, "-c", _CONNECT, port]),
+        inside = subprocess.run([*prefix, sys.executable, "-c", _CONNECT, port],
                                 capture_output=True, text=True, timeout=60, check=False)
-    if "Network is unreachable" not in inside.stderr:
-        pytest.fail("cannot run a command without network (`unshare --net` needs root or "
-                    f"user namespaces): exit {inside.returncode}, {inside.stderr.strip()}")
+    return "Network is unreachable" in inside.stderr
+
+
+@pytest.fixture(scope="module")
+def offline() -> Offline:
+    """The runner of ccstats commands in a network namespace of their own, once a
+    command there was seen to reach nothing, not even a port listening here."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.fail("these tests need util-linux `unshare` to run a command without network")
+    prefix = next(([unshare, *way] for way in NAMESPACES if _unreachable([unshare, *way])),
+                  None)
+    if prefix is None:
+        pytest.fail("cannot run a command without network: `unshare --net` needs root "
+                    "(CAP_SYS_ADMIN) or user namespaces")
 
     def run(arguments: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(_isolated([str(CCSTATS), *arguments]), capture_output=True,
+        return subprocess.run([*prefix, str(CCSTATS), *arguments], capture_output=True,
                               timeout=300, check=False)
 
     return run

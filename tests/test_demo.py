@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import socket
 import subprocess
@@ -90,3 +91,58 @@ def test_ccstats_demo_serves_the_printed_examples(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+CCSTATS = Path(sys.executable).parent / "ccstats"
+#: Commands run in another folder import the code under test.
+ELSEWHERE = {"PYTHONPATH": str(Path(demo_customer.__file__).parents[1])}
+
+
+def _ccstats(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CCSTATS), *args], cwd=cwd, env={**os.environ, **ELSEWHERE},
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def test_the_demo_keeps_its_own_database_whatever_ccstats_db_says(tmp_path: Path) -> None:
+    env = {**os.environ, **ELSEWHERE, "CCSTATS_DB": str(tmp_path / "real.duckdb")}
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(CCSTATS), "demo", "--port", str(_free_port())],
+                                   cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while "Uvicorn running" not in log.read_text(errors="replace"):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    assert sorted(path.name for path in tmp_path.glob("*.duckdb*")) == ["ccstats-demo.duckdb"]
+    listed = _ccstats("customer", "list", "--db", "ccstats-demo.duckdb", cwd=tmp_path)
+    assert listed.stdout.splitlines() == [f"demo\t{demo_customer.TIMEZONE}\tany\tdefault"]
+
+
+def test_the_demo_refuses_a_database_with_other_customers_and_writes_nothing(
+        tmp_path: Path) -> None:
+    db = tmp_path / "real.duckdb"
+    made = _ccstats("customer", "create", "acme", "--password", "pw", "--db", str(db),
+                    cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    before = db.read_bytes()
+    refused = _ccstats("demo", "--db", str(db), "--port", str(_free_port()), cwd=tmp_path,
+                       timeout=60)
+    assert refused.returncode == 2
+    assert "real.duckdb holds other customers (acme)" in refused.stderr
+    assert "needs a database of its own (by default ccstats-demo.duckdb)" in refused.stderr
+    given_first = _ccstats("--db", str(db), "demo", "--port", str(_free_port()), cwd=tmp_path,
+                           timeout=60)
+    assert given_first.returncode == 2 and "holds other customers" in given_first.stderr
+    assert db.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.glob("*.duckdb*")) == ["real.duckdb"]

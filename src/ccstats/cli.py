@@ -1,6 +1,8 @@
 """The `ccstats` command line (api.md, "Command line").
 
-Every command takes ``--db URL`` (env ``CCSTATS_DB``, default ``ccstats.duckdb``).
+Every command takes ``--db URL``, after its name or before it (``ccstats --db URL
+import ...``); given in both places, the command's own wins. Without it: env
+``CCSTATS_DB``, else ``ccstats.duckdb`` (the demo: ``ccstats-demo.duckdb`` only).
 Failures print one line to stderr that says what to do, and exit with status 2
 (bad input) or 1 (anything else).
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
     from ccstats.importers.queue_log.importer import QueueLogReport
 
 DEFAULT_DB = "ccstats.duckdb"
+#: The demo's own database: it holds a published all-scope key, so never real data.
+DEMO_DB = "ccstats-demo.duckdb"
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -67,17 +72,31 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
         service.close()
 
 
-db_option = click.option(
-    "--db", envvar="CCSTATS_DB", default=DEFAULT_DB, show_default=True,
-    help="Database: a file path or duckdb:///path (embedded DuckDB), or "
-         "clickhouse://host:port/database[?cluster=name].",
-)
+def _given_db(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A command's database: its own --db, else the --db given before the command, else
+    what the option falls back to."""
+    if ctx.get_parameter_source(str(param.name)) is ParameterSource.COMMANDLINE:
+        return value
+    before: str | None = ctx.find_root().params.get("db_before")
+    return before or value
+
+
+DB_HELP = ("Database: a file path or duckdb:///path (embedded DuckDB), or "
+           "clickhouse://host:port/database[?cluster=name].")
+db_option = click.option("--db", envvar="CCSTATS_DB", default=DEFAULT_DB, show_default=True,
+                         callback=_given_db, help=DB_HELP)
 customer_option = click.option("--customer", required=True, help="Customer name.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.option("--db", "db_before", default=None, metavar="URL",
+              help=f"{DB_HELP} For the command that follows; its own --db wins. "
+                   f"Default: env CCSTATS_DB, else {DEFAULT_DB}.")
+def main(db_before: str | None) -> None:
     """ccstats: contact-centre statistics, VCC Live compatible."""
+    # SIGTERM (a process manager's stop) ends every command the way Ctrl-C does, so the
+    # store is closed and checkpointed on the way out; `serve` shuts down gracefully.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 @main.group()
@@ -370,6 +389,9 @@ def copy_(customer: str, source: str, destination: str) -> None:
     """Copy a customer with its keys, metadata and events into another database."""
     from ccstats.copy import copy_customer
 
+    if click.get_current_context().find_root().params.get("db_before"):
+        raise click.UsageError("copy reads --from and writes --to; --db does not apply")
+
     with _service(source) as origin, _service(destination) as target:
         copied = copy_customer(origin.store, target.store, customer)
         click.echo(f"copied customer {customer} with {copied} events")
@@ -546,12 +568,19 @@ def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days:
 @main.command()
 @host_option
 @port_option
-@db_option
+@click.option("--db", default=DEMO_DB, show_default=True, callback=_given_db,
+              help="The demo's own database (CCSTATS_DB is not read); one that holds other "
+                   "customers is refused.")
 def demo(host: str, port: int, db: str) -> None:
-    """Create the demo customer (once) and serve it."""
+    """Create the demo customer (once) in its own database and serve it."""
     from ccstats import demo_customer
 
     with _service(db) as service:
+        if others := demo_customer.other_customers(service):
+            raise click.BadParameter(
+                f"{db} holds other customers ({', '.join(others[:5])}); the demo serves the "
+                f"published key {demo_customer.PASSWORD!r} with every scope, so it needs a "
+                f"database of its own (by default {DEMO_DB})", param_hint="--db")
         span, created = demo_customer.prepare(service)
         if created:
             click.echo(f"generated the demo customer into {redacted_url(db)}")

@@ -3,7 +3,8 @@
 Six weeks of generated events (see `ccstats.demo`) ending on the last full week
 before today, for a few dozen agents on several projects, two system users and
 one inactive project, all with readable names. Preparing it is idempotent: an
-existing demo customer is left as it is.
+existing demo customer is left as it is. The demo keeps a database of its own
+(`ccstats demo` refuses one holding other customers).
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ def demo_range(today: dt.date) -> DemoData:
     this_monday = today - dt.timedelta(days=today.weekday())
     first = this_monday - dt.timedelta(weeks=WEEKS)
     return DemoData(first, this_monday - dt.timedelta(days=1))
+
+
+def other_customers(service: Service) -> list[str]:
+    """The customers of the service's database besides the demo's.
+
+    The demo serves a published key holding every scope, so it must not share a
+    database with real customers.
+    """
+    return [found.name for found in service.store.customers() if found.name != NAME]
 
 
 def prepare(service: Service, today: dt.date | None = None) -> tuple[DemoData, bool]:

@@ -37,6 +37,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ccstats import duckdb_connect
 from ccstats.events import (
     EVENT_TYPES,
     ID_PATTERN,
@@ -403,7 +404,7 @@ class Validator:
     """Validates blocks of event lines (see `ccstats.ingest.lines`). Not thread-safe."""
 
     def __init__(self) -> None:
-        self._db = duckdb.connect(":memory:")
+        self._db = duckdb_connect.connect()
         self._db.execute(_MACROS)
         self._fast = _fast_sql(tolerant=False)
         self._fast_tolerant = _fast_sql(tolerant=True)

@@ -26,6 +26,7 @@ from clickhouse_driver import Client
 from clickhouse_driver.errors import Error as ClickHouseError
 from clickhouse_driver.errors import NetworkError, SocketTimeoutError
 
+from ccstats import duckdb_connect
 from ccstats.errors import StoreUnavailable
 from ccstats.events import NORMALIZED_SCHEMA
 from ccstats.model import (
@@ -100,7 +101,7 @@ class _Writer:
         self._customer_id = customer_id
         self._zone = zone
         self.batch = Batch(client, customer_id)
-        self._local = duckdb.connect(":memory:")
+        self._local = duckdb_connect.connect()
         self._had_events = bool(client.execute(
             "SELECT count() FROM (SELECT 1 FROM events WHERE customer_id = %(c)s LIMIT 1)",
             {"c": customer_id})[0][0])
@@ -430,7 +431,7 @@ class ClickHouseStore:
             previous = self.current_versions(client, c, [event_id])
             if not previous.num_rows:
                 return False
-            with duckdb.connect(":memory:") as local:
+            with duckdb_connect.connect() as local:
                 self.append_sums(client, local, c, self._zone(client, c), batch.batch,
                                  previous.slice(0, 0), previous)
             self.append_events(client, c, batch.batch, batch.next_block(), previous, deleted=1)
@@ -449,7 +450,7 @@ class ClickHouseStore:
                 batch = Batch(client, c)
                 events = self._all_current(client, c)
                 total += events.num_rows
-                with duckdb.connect(":memory:") as local:
+                with duckdb_connect.connect() as local:
                     self.append_sums(client, local, c, self._zone(client, c), batch.batch,
                                      events, events.slice(0, 0))
                 batch.commit(fold_earlier=True)

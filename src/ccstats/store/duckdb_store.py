@@ -35,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ccstats import duckdb_connect
 from ccstats.buckets import DAY, QUARTER
 from ccstats.errors import StoreUnavailable
 from ccstats.model import (
@@ -303,7 +304,7 @@ class DuckDBStore:
     def __init__(self, path: str | Path) -> None:
         self._path = str(path)
         try:
-            self._db = duckdb.connect(self._path)
+            self._db = duckdb_connect.connect(self._path)
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 raise StoreUnavailable(
@@ -338,7 +339,15 @@ class DuckDBStore:
                              [str(SCHEMA_VERSION)])
 
     def close(self) -> None:
-        self._db.close()
+        """Fold the write-ahead log into the file (so that the next open has nothing to
+        replay), then close. A checkpoint that fails (a full disk) leaves the log, which
+        the next open replays."""
+        with self._write_lock:
+            try:
+                self._db.execute("CHECKPOINT")
+            except duckdb.Error as error:
+                log.warning("cannot checkpoint %s: %s", self._path, error)
+            self._db.close()
 
     @contextmanager
     def _writing(self) -> Iterator[None]:

@@ -23,6 +23,7 @@ at all; reads use their own cursor and see the last committed state.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,6 +59,8 @@ from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.id_index import Hashes, IdIndex
 from ccstats.store.partitions import records_bound, split
 from ccstats.store.records_sql import cells_sql, grouped_rows_sql, record_estimate_sql
+
+log = logging.getLogger(__name__)
 
 #: Write-ahead log size that triggers a checkpoint. DuckDB's default (16 MiB) makes
 #: about every tenth 10,000-event batch pay a second-long checkpoint; a larger log

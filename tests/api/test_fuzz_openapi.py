@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 import requests
 import schemathesis
@@ -225,3 +226,15 @@ def test_every_operation_answers_as_documented(schema: OpenApiSchema, server: st
     assert sum(statuses.values()) >= MIN_CASES, statuses
     # the generated requests also reached the records and the store's writes
     assert statuses[STATS, 200] and statuses[EVENTS, 200], statuses
+
+
+def test_an_empty_array_is_an_empty_batch_as_documented(schema: OpenApiSchema, server: str,
+                                                        session: requests.Session) -> None:
+    """``[]`` stores nothing and answers ``{"stored": 0}``; the document allows both."""
+    document = session.get(f"{server}/openapi.json", timeout=30).json()
+    body = document["paths"]["/v2/events"]["post"]["requestBody"]["content"]
+    assert jsonschema_rs.validator_for(body["application/json"]["schema"]).is_valid([])
+    case = schema["/v2/events"]["POST"].Case(body=[], media_type="application/json")
+    response = case.call(base_url=server, session=session, timeout=60)
+    case.validate_response(response, checks=CHECKS)
+    assert response.json() == {"response": {"stored": 0}, "errors": []}

@@ -103,8 +103,10 @@ class User(BaseModel):
 
 
 class Stored(BaseModel):
+    """The events of the batch (``[]``, an empty array, is an empty batch: 0)."""
+
     model_config = ConfigDict(extra="forbid")
-    stored: Annotated[int, Field(ge=1)]
+    stored: Annotated[int, Field(ge=0)]
 
 
 class KeyOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import resource
 import signal
 import subprocess
@@ -250,6 +251,27 @@ def test_metrics_count_requests_and_events(server: str) -> None:
                    'status="200"}'] >= 1
     assert samples['ccstats_request_duration_seconds_count{route="/v2/events"}'] >= 1
     assert CUSTOMER not in exposition.text and OTHER not in exposition.text
+
+
+def metric_samples(text: str) -> dict[str, float]:
+    """The samples of a Prometheus exposition: series (name and labels) -> value."""
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def test_metrics_count_made_up_methods_under_one_label(server: str) -> None:
+    """Labels are bounded: unknown methods (a long one too) are all ``other``."""
+    made_up = ["M123", "BREW", "X" * 5000, *(f"M{i}" for i in range(20))]
+    with httpx.Client(base_url=server, timeout=30) as client:
+        before = metric_samples(client.get("/metrics").text)
+        for method in made_up:
+            assert client.request(method, "/health").status_code == 405
+        exposition = client.get("/metrics").text
+    methods = set(re.findall(r'^ccstats_requests_total\{method="([^"]*)"', exposition, re.M))
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                       "PATCH", "other"}
+    other = 'ccstats_requests_total{method="other",route="/health",status="405"}'
+    assert metric_samples(exposition)[other] - before.get(other, 0) == len(made_up)
 
 
 # a full disk --------------------------------------------------------------------------

@@ -214,9 +214,10 @@ def test_404_for_unknown_routes_and_ids(client: httpx.Client, method: str, path:
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), [
-    ("DELETE", STATS, "GET"), ("POST", STATS, "GET"), ("PATCH", "/v2/projects", "GET, POST"),
-    ("DELETE", "/v2/users", "GET, POST"), ("GET", "/v2/events", "POST"),
-    ("PUT", "/v2/statistics/fields", "GET"),
+    ("DELETE", STATS, "GET, HEAD"), ("POST", STATS, "GET, HEAD"),
+    ("PATCH", "/v2/projects", "GET, HEAD, POST"), ("DELETE", "/v2/users", "GET, HEAD, POST"),
+    ("GET", "/v2/events", "POST"), ("PUT", "/v2/statistics/fields", "GET, HEAD"),
+    ("POST", "/health", "GET, HEAD"),
 ])
 def test_405_for_a_wrong_method(client: httpx.Client, method: str, path: str,
                                 allowed: str) -> None:
@@ -224,6 +225,33 @@ def test_405_for_a_wrong_method(client: httpx.Client, method: str, path: str,
     response = client.request(method, path)
     assert codes(errors_of(response, 405)) == {"error.method_not_allowed"}
     assert response.headers["allow"] == allowed
+
+
+@pytest.mark.parametrize("path", [
+    "/health", f"{STATS}?{JUNE}&dimensions=user", f"{STATS}?{JUNE}&dimensions=user&of=csv",
+    "/v2/statistics/fields", "/v2/projects", "/v2/access", "/openapi.json", "/metrics", "/",
+    "/dashboard/js/main.js",
+])
+def test_head_answers_like_get_without_a_body(client: httpx.Client, path: str) -> None:
+    """HEAD is GET without the body (RFC 9110, 9.3.2): same status, type and length."""
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == got.status_code == 200, head.text
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    if path != "/metrics":  # (its counts grow with each request)
+        assert head.headers["content-length"] == str(len(got.content))
+
+
+def test_head_where_get_is_not_allowed_is_405(client: httpx.Client) -> None:
+    response = client.head("/v2/events")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+
+
+def test_head_is_counted_as_head_on_its_route(client: httpx.Client) -> None:
+    assert client.head("/health").status_code == 200
+    assert ('ccstats_requests_total{method="HEAD",route="/health",status="200"}'
+            in client.get("/metrics").text)
 
 
 # 413 ----------------------------------------------------------------------------------

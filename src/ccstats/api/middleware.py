@@ -9,6 +9,10 @@ A fault (an exception no handler claimed) is logged to ``ccstats.api`` with its
 stack trace and the request id; the client gets ``error.internal`` quoting that
 id, never the trace. If the answer had already started streaming, the
 connection is closed instead.
+
+A HEAD request runs as the GET of its path (RFC 9110, 9.3.2): the routes declare
+GET only, the answer's head (Content-Length included) is sent and its body
+dropped. Log and metrics still say HEAD.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class RequestIdAndFaults:
         request_id = uuid.uuid4().hex[:16]
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        head = scope.get("method") == "HEAD"
+        inner = {**scope, "method": "GET"} if head else scope
         status = 500
         sent = 0
         started = False
@@ -57,11 +63,13 @@ class RequestIdAndFaults:
                 message["headers"] = [*message.get("headers", []),
                                       (REQUEST_ID_HEADER, request_id.encode())]
             elif message["type"] == "http.response.body":
+                if head:
+                    message = {**message, "body": b""}
                 sent += len(message.get("body", b""))
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(inner, receive, send_with_id)
         except Exception as error:
             log.error("request %s %s %s failed", request_id, scope.get("method"),
                       scope.get("path"), exc_info=error)
@@ -80,7 +88,7 @@ class RequestIdAndFaults:
                 await send({"type": "http.response.body", "body": body})
         finally:
             seconds = time.perf_counter() - began
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            route = getattr(inner.get("route"), "path", None) or "unmatched"
             self.metrics.request(scope.get("method", ""), route, status, seconds)
             access_log.info(orjson.dumps({
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),

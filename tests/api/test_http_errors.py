@@ -347,6 +347,29 @@ def test_417_reports_every_bad_option_together(client: httpx.Client) -> None:
     }
 
 
+@pytest.mark.parametrize("query", [
+    f"{JUNE}&from=20200602&dimensions=user",
+    f"{JUNE}&dimensions=user&dimensions=project",
+    f"{JUNE}&dimensions=user&of=csv&of=csv",
+    f"{JUNE}&dimensions=user&projects=2&projects=3",
+    f"{JUNE}&dimensions=user&timezone=UTC&timezone=",
+])
+def test_417_for_a_repeated_option(client: httpx.Client, query: str) -> None:
+    """A repeated option is refused, not read as its last value; unknown ones stay ignored."""
+    repeated = next(name for name in ("from", "dimensions", "of", "projects", "timezone")
+                    if query.count(f"{name}=") == 2)
+    errors = errors_of(client.get(f"{STATS}?{query}&unknown=1&unknown=2"), 417)
+    assert [(e["code"], e["param"]) for e in errors] == [("error.bad_arguments", repeated)]
+    assert "once" in errors[0]["message"]
+
+
+def test_a_repeated_option_is_reported_with_the_other_problems(client: httpx.Client) -> None:
+    errors = errors_of(client.get(f"{STATS}?from=20200601&from=20200602&to=2020"), 417)
+    assert {(e["code"], e["param"]) for e in errors} == {
+        ("error.bad_arguments", "from"), ("error.wrong_format", "to"),
+        ("error.required", "dimensions")}
+
+
 def test_417_names_every_missing_required_option(client: httpx.Client) -> None:
     errors = errors_of(client.get(STATS), 417)
     assert {(e["code"], e["param"]) for e in errors} == {

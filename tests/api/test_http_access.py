@@ -117,7 +117,12 @@ def test_allowed_networks(launch: Launcher) -> None:
         allowed = admin.put("/v2/access", json={"networks": ["127.0.0.0/8", "::1"]})
         assert allowed.json()["response"]["networks"] == ["127.0.0.0/8", "::1/128"]
         assert admin.get(STATS, params=DAY).status_code == 200
-        admin.put("/v2/access", json={"networks": ["203.0.113.0/24"]})
+        # a list without 127.0.0.1, set from a client of 203.0.113.0/24 (behind the
+        # trusted proxy at 127.0.0.1): no one can lock itself out
+        admin.put("/v2/access", json={"networks": ["127.0.0.0/8", "203.0.113.0/24"]})
+        changed = admin.put("/v2/access", json={"networks": ["203.0.113.0/24"]},
+                            headers={"X-Forwarded-For": "203.0.113.9"})
+        assert changed.status_code == 200, changed.text
         [error] = envelope_errors(admin.get(STATS, params=DAY), 403)
         assert error["code"] == "error.forbidden" and "127.0.0.1" in error["message"]
         envelope_errors(admin.get("/v2/access"), 403)
@@ -126,6 +131,33 @@ def test_allowed_networks(launch: Launcher) -> None:
         envelope_errors(anonymous.get(STATS, params=DAY, auth=(CUSTOMER, "wrong")), 401)
     with httpx.Client(base_url=url, auth=(OTHER, OTHER_PASSWORD), timeout=30) as other:
         assert other.get(STATS, params=DAY).status_code == 200  # another customer's list
+
+
+def test_networks_that_leave_out_the_caller_are_refused(launch: Launcher) -> None:
+    """An administrator cannot lock itself out: its own address (as the guard sees it,
+    behind a trusted proxy too) must be inside the networks it sets."""
+    url = launch([(CUSTOMER, "UTC", PASSWORD)], {}, [])
+    inside = {"X-Forwarded-For": "203.0.113.9"}
+    with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=30) as admin:
+        for networks in (["203.0.113.0/24"], ["203.0.113.0/24", "::1"], ["10.0.0.0/8"]):
+            refused = admin.put("/v2/access", json={"networks": networks})
+            [error] = envelope_errors(refused, 417)
+            assert error["param"] == "networks" and "127.0.0.1" in error["message"]
+            [error] = envelope_errors(admin.put("/v2/access", json={"networks": networks},
+                                                headers={"X-Forwarded-For": "198.51.100.1"}),
+                                      417)
+            assert error["param"] == "networks" and "198.51.100.1" in error["message"]
+        assert admin.get("/v2/access").json()["response"]["networks"] == []
+        assert admin.get(STATS, params=DAY).status_code == 200
+        [error] = envelope_errors(admin.put("/v2/access", json={
+            "networks": ["10.0.0.0/8", "not-a-network"]}), 417)
+        assert error["code"] == "error.wrong_format" and "not-a-network" in error["message"]
+        changed = admin.put("/v2/access", json={"networks": ["203.0.113.0/24"]}, headers=inside)
+        assert changed.json()["response"]["networks"] == ["203.0.113.0/24"]
+        envelope_errors(admin.get(STATS, params=DAY), 403)
+        assert admin.get(STATS, params=DAY, headers=inside).status_code == 200
+        assert admin.put("/v2/access", json={"networks": []}, headers=inside).status_code == 200
+        assert admin.get(STATS, params=DAY).status_code == 200
 
 
 # rates --------------------------------------------------------------------------------

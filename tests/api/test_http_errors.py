@@ -7,6 +7,7 @@ read-only key. A second server with ``--max-body-bytes 1000`` serves the 413 tes
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import socket
 from collections.abc import Callable, Iterator, Sequence
@@ -320,6 +321,72 @@ def test_a_body_under_the_limit_is_accepted(small: httpx.Client) -> None:
     assert len(body) < SMALL_LIMIT
     response = small.post("/v2/events", content=body, headers=NDJSON)
     assert response.status_code == 200, response.text
+    assert response.json() == {"response": {"stored": 1}, "errors": []}
+
+
+# Content-Encoding: gzip, 413 after inflating, 415 ----------------------------------------
+
+GZIP = {**NDJSON, "Content-Encoding": "gzip"}
+
+
+def test_a_gzip_body_is_inflated(client: httpx.Client) -> None:
+    body = lines(event("gz-1", "2020-06-16T10:00:00Z", "2020-06-16T10:05:00Z"),
+                 event("gz-2", "2020-06-16T11:00:00Z", "2020-06-16T11:01:00Z"))
+    response = client.post("/v2/events", content=gzip.compress(body), headers=GZIP)
+    assert response.json() == {"response": {"stored": 2}, "errors": []}
+    project = json.dumps({"projectid": 61, "name": "Gzipped"}).encode()
+    created = client.post("/v2/projects", content=gzip.compress(project),
+                          headers={"Content-Encoding": "x-gzip"})
+    assert created.json()["response"] == {"projectid": 61, "name": "Gzipped",
+                                          "status": "active"}
+    assert client.delete("/v2/events/gz-1").json()["response"] is True
+
+
+def test_a_gzip_body_of_several_members_is_inflated_whole(client: httpx.Client) -> None:
+    first = lines(event("gzm-1", "2020-06-16T10:00:00Z", "2020-06-16T10:05:00Z"))
+    second = lines(event("gzm-2", "2020-06-16T11:00:00Z", "2020-06-16T11:01:00Z"))
+    response = client.post("/v2/events", content=gzip.compress(first) + gzip.compress(second),
+                           headers=GZIP)
+    assert response.json() == {"response": {"stored": 2}, "errors": []}
+
+
+def test_413_when_a_gzip_body_inflates_over_the_limit(small: httpx.Client) -> None:
+    """The limit holds for the inflated body: a small bomb is refused, not inflated."""
+    one = lines(event("bomb-1", "2020-06-15T10:00:00Z", "2020-06-15T10:05:00Z"))
+    bomb = gzip.compress(one + b"\n" * (100 * SMALL_LIMIT))
+    assert len(bomb) < SMALL_LIMIT
+    errors = errors_of(small.post("/v2/events", content=bomb, headers=GZIP), 413)
+    assert codes(errors) == {"error.too_large"}
+    assert small.delete("/v2/events/bomb-1").status_code == 404
+    fits = gzip.compress(one.replace(b"bomb-1", b"fits-gz-1"))
+    assert small.post("/v2/events", content=fits, headers=GZIP).json()["response"] == {
+        "stored": 1}
+
+
+@pytest.mark.parametrize("encoding", ["br", "deflate", "compress", "gzip, br", "zstd"])
+def test_415_for_an_unsupported_content_encoding(client: httpx.Client, encoding: str) -> None:
+    body = lines(event("enc-1", "2020-06-16T10:00:00Z", "2020-06-16T10:05:00Z"))
+    response = client.post("/v2/events", content=body,
+                           headers={**NDJSON, "Content-Encoding": encoding})
+    [error] = errors_of(response, 415)
+    assert error["code"] == "error.unsupported_encoding"
+    assert error["param"] == "Content-Encoding" and "gzip" in error["message"]
+    assert client.delete("/v2/events/enc-1").status_code == 404
+
+
+@pytest.mark.parametrize("body", [b"not gzip at all", gzip.compress(GOOD_EVENTS)[:-9], b""],
+                         ids=["not gzip", "cut short", "empty"])
+def test_417_for_a_body_that_is_not_the_gzip_it_claims(client: httpx.Client,
+                                                       body: bytes) -> None:
+    [error] = errors_of(client.post("/v2/events", content=body, headers=GZIP), 417)
+    assert error["code"] == "error.wrong_format" and error["param"] == "body"
+    assert "gzip" in error["message"]
+
+
+def test_identity_is_no_encoding(client: httpx.Client) -> None:
+    body = lines(event("id-1", "2020-06-16T10:00:00Z", "2020-06-16T10:05:00Z"))
+    response = client.post("/v2/events", content=body,
+                           headers={**NDJSON, "Content-Encoding": "identity"})
     assert response.json() == {"response": {"stored": 1}, "errors": []}
 
 

@@ -11,6 +11,7 @@ from ccstats.api.dependencies import Admin, Body, ServiceDep
 from ccstats.api.envelope import invalid, ok
 from ccstats.api.guard import address_in, client_address
 from ccstats.api.schemas import (
+    BODY_FAILURES,
     AccessChange,
     AccessOut,
     CreatedKey,
@@ -74,7 +75,7 @@ def keys(tenant: Admin, service: ServiceDep) -> Response:
 
 
 @router.post("/keys", summary="Create an API key; its secret is in this answer only",
-             responses=responses(CreatedKey, 413, 417),
+             responses=responses(CreatedKey, *BODY_FAILURES),
              openapi_extra=request_body(json_schema(NewKey), "The scopes of the new key."))
 def create_key(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     scopes = _strings(body, "scopes", '["read", "write"]')
@@ -97,7 +98,7 @@ def access(tenant: Admin, service: ServiceDep) -> Response:
 
 
 @router.put("/access", summary="Replace the allowed client networks (an empty list: any)",
-            responses=responses(AccessOut, 413, 417),
+            responses=responses(AccessOut, *BODY_FAILURES),
             openapi_extra=request_body(json_schema(AccessChange), "The allowed networks."))
 def set_access(request: Request, tenant: Admin, body: Body, service: ServiceDep) -> Response:
     networks = _strings(body, "networks", '["203.0.113.0/24"]')

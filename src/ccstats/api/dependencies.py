@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ccstats.api.auth import Authenticator, Tenant
+from ccstats.api.encoding import decoder
 from ccstats.api.envelope import too_large
 from ccstats.api.guard import Guard, client_address
 from ccstats.api.settings import Settings
@@ -52,9 +53,12 @@ async def body(request: Request) -> bytes:
     """The request body, refused with 413 once it exceeds the configured limit.
 
     A declared ``Content-Length`` over the limit is refused before reading; an
-    undeclared (chunked) body is read only up to the limit.
+    undeclared (chunked) body is read only up to the limit. A gzip body is
+    inflated, and the limit holds for the inflated bytes too; another
+    ``Content-Encoding`` is refused with 415 (`ccstats.api.encoding`).
     """
     limit = (await settings(request)).max_body_bytes
+    decoding = decoder(request.headers.get("content-encoding"), limit)
     declared = parse_digits(request.headers.get("content-length", ""))
     if declared is not None and declared > limit:
         raise too_large(limit)
@@ -64,7 +68,8 @@ async def body(request: Request) -> bytes:
         size += len(chunk)
         if size > limit:
             raise too_large(limit)
-        chunks.append(chunk)
+        chunks.append(decoding.feed(chunk))
+    decoding.finish()
     return b"".join(chunks)
 
 

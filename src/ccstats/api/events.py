@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from ccstats.api.dependencies import Body, ServiceDep, Writer
 from ccstats.api.envelope import invalid, not_found, ok
 from ccstats.api.metrics import Metrics
-from ccstats.api.schemas import EventIdPath, Stored, event_schema, responses
+from ccstats.api.schemas import BODY_FAILURES, EventIdPath, Stored, event_schema, responses
 from ccstats.errors import required
 
 router = APIRouter(prefix="/v2/events", tags=["events"])
@@ -28,7 +28,7 @@ _BODY_DOC = {
 
 
 @router.post("", summary="Store a batch of events (atomic)", openapi_extra=_BODY_DOC,
-             responses=responses(Stored, 413, 417))
+             responses=responses(Stored, *BODY_FAILURES))
 def store_events(request: Request, tenant: Writer, body: Body, service: ServiceDep) -> Response:
     """Store every event of the body, or none: any invalid line is a 417 naming it.
 

@@ -327,13 +327,18 @@ _FAILURES: dict[int, str] = {
     401: "no, malformed or wrong credentials",
     403: "the key lacks the scope, or the client's network is not allowed",
     404: "unknown id",
-    413: "the body is larger than the server accepts",
+    413: "the body is larger than the server accepts (once inflated, too)",
+    415: "a Content-Encoding other than gzip",
     417: "a missing or invalid option, member or line; every problem is listed",
     429: "over the customer's rate limit, or too many failed logins from this address; "
          "see Retry-After",
     500: "a fault of the server; the message quotes the request id of the log",
     503: "the store cannot save or cannot be reached; nothing was changed; see Retry-After",
 }
+
+
+#: The failures of every route that reads a request body.
+BODY_FAILURES = (413, 415, 417)
 
 
 def responses(model: Any, *failures: int, public: bool = False,

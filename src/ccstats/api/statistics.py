@@ -16,6 +16,7 @@ from ccstats.api.bodies import preset_body
 from ccstats.api.dependencies import Admin, Body, Reader, ServiceDep
 from ccstats.api.envelope import not_found, ok
 from ccstats.api.schemas import (
+    BODY_FAILURES,
     Kpi,
     NewPreset,
     Preset,
@@ -130,7 +131,7 @@ def presets(tenant: Reader, service: ServiceDep) -> Response:
 
 
 @router.post("/presets", summary="Create a column preset; answers its id",
-             responses=responses(int, 413, 417),
+             responses=responses(int, *BODY_FAILURES),
              openapi_extra=request_body(json_schema(NewPreset), "The preset's name and fields."))
 def create_preset(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     name, names = preset_body(body)

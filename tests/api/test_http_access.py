@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import resource
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -283,6 +285,34 @@ def test_metrics_count_requests_and_events(server: str) -> None:
                    'status="200"}'] >= 1
     assert samples['ccstats_request_duration_seconds_count{route="/v2/events"}'] >= 1
     assert CUSTOMER not in exposition.text and OTHER not in exposition.text
+
+
+@duckdb_only
+def test_a_client_that_disconnects_mid_upload_is_logged_as_an_abort(
+        own_server: OwnServer) -> None:
+    """Status 499 in the log and the metrics, no stack trace, not a 500."""
+    url, log, _ = own_server(None)
+    address = httpx.URL(url)
+    assert address.host and address.port
+    credentials = base64.b64encode(f"{CUSTOMER}:{PASSWORD}".encode()).decode()
+    with socket.create_connection((address.host, address.port), timeout=30) as connection:
+        connection.sendall(
+            f"POST /v2/events HTTP/1.1\r\nHost: {address.host}\r\n"
+            f"Authorization: Basic {credentials}\r\nContent-Length: 100000\r\n\r\n".encode()
+            + batch(1, 5))
+    deadline = time.monotonic() + 30
+    while '"status":499' not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [line] = [json.loads(text) for text in log.read_text().splitlines()
+              if text.startswith("{") and json.loads(text)["path"] == "/v2/events"]
+    assert line["status"] == 499 and line["method"] == "POST"
+    text = log.read_text()
+    assert "Traceback" not in text and "ClientDisconnect" not in text
+    samples = metric_samples(httpx.get(f"{url}/metrics", timeout=30).text)
+    assert samples['ccstats_requests_total{method="POST",route="/v2/events",status="499"}'] == 1
+    assert not any('status="500"' in series for series in samples)
+    with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=30) as client:
+        assert client.delete("/v2/events/e1").status_code == 404
 
 
 def metric_samples(text: str) -> dict[str, float]:

@@ -10,6 +10,7 @@ import base64
 import gzip
 import json
 import socket
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -322,6 +323,64 @@ def test_a_body_under_the_limit_is_accepted(small: httpx.Client) -> None:
     response = small.post("/v2/events", content=body, headers=NDJSON)
     assert response.status_code == 200, response.text
     assert response.json() == {"response": {"stored": 1}, "errors": []}
+
+
+# 408 ----------------------------------------------------------------------------------
+
+STALL_SECONDS = 2
+
+
+@pytest.fixture(scope="module")
+def stalling(launch: Callable[[Sequence[tuple[str, str, str]], dict[str, str], Sequence[str]],
+                              str]) -> str:
+    """A server that waits `STALL_SECONDS` for the next piece of a body."""
+    return launch([(CUSTOMER, ZONE, PASSWORD)], {}, ["--body-timeout", str(STALL_SECONDS)])
+
+
+def upload(url: str, body: bytes, pieces: Sequence[bytes], pause: float) -> bytes:
+    """POST events declaring `body`'s length, sending `pieces` of it `pause` seconds apart,
+    then wait for the answer (status line, head and body) until the server closes."""
+    address = httpx.URL(url)
+    assert address.host and address.port
+    with socket.create_connection((address.host, address.port), timeout=60) as connection:
+        connection.sendall(
+            f"POST /v2/events HTTP/1.1\r\nHost: {address.host}:{address.port}\r\n"
+            f"Authorization: {basic(CUSTOMER, PASSWORD)}\r\nConnection: close\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode())
+        for piece in pieces:
+            connection.sendall(piece)
+            time.sleep(pause)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_408_for_a_stalled_body_and_nothing_is_stored(stalling: str) -> None:
+    body = lines(*(event(f"stall-{i}", "2020-06-15T10:00:00Z", "2020-06-15T10:05:00Z")
+                   for i in range(5)))
+    answer = upload(stalling, body, [body[:100]], 0)  # the rest never comes
+    head, _, content = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), answer
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(content) == {"response": None, "errors": [{
+        "code": "error.timeout", "param": "body",
+        "message": f"the body stalled: nothing of it arrived for {STALL_SECONDS} s; send it "
+                   "without pauses"}]}
+    with httpx.Client(base_url=stalling, auth=(CUSTOMER, PASSWORD), timeout=30) as client:
+        assert client.delete("/v2/events/stall-0").status_code == 404
+
+
+def test_a_slow_body_that_keeps_coming_is_read(stalling: str) -> None:
+    """The timeout is for a pause, not for the whole upload (which takes longer here)."""
+    body = lines(*(event(f"slow-{i}", "2020-06-15T10:00:00Z", "2020-06-15T10:05:00Z")
+                   for i in range(12)))
+    pieces = [body[i:i + len(body) // 12 + 1] for i in range(0, len(body), len(body) // 12 + 1)]
+    pause = STALL_SECONDS / 8
+    assert pause * len(pieces) > STALL_SECONDS
+    answer = upload(stalling, body, pieces, pause)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer
+    assert answer.endswith(b'{"response":{"stored":12},"errors":[]}'), answer
 
 
 # Content-Encoding: gzip, 413 after inflating, 415 ----------------------------------------

@@ -8,7 +8,9 @@ header, key or query string is ever logged.
 A fault (an exception no handler claimed) is logged to ``ccstats.api`` with its
 stack trace and the request id; the client gets ``error.internal`` quoting that
 id, never the trace. If the answer had already started streaming, the
-connection is closed instead.
+connection is closed instead. A client that closed the connection before its
+request body was complete is no fault: the request is logged and counted with
+status `CLIENT_CLOSED` (as nginx does) and no trace.
 
 A HEAD request runs as the GET of its path (RFC 9110, 9.3.2): the routes declare
 GET only, the answer's head (Content-Length included) is sent and its body
@@ -23,6 +25,7 @@ import uuid
 from datetime import UTC, datetime
 
 import orjson
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccstats import render
@@ -32,6 +35,8 @@ log = logging.getLogger("ccstats.api")
 access_log = logging.getLogger("ccstats.access")
 
 REQUEST_ID_HEADER = b"x-request-id"
+#: The status logged and counted for a request whose client went away (nothing is sent).
+CLIENT_CLOSED = 499
 
 
 class RequestIdAndFaults:
@@ -70,6 +75,8 @@ class RequestIdAndFaults:
 
         try:
             await self.app(inner, receive, send_with_id)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED
         except Exception as error:
             log.error("request %s %s %s failed", request_id, scope.get("method"),
                       scope.get("path"), exc_info=error)

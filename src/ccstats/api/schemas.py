@@ -327,6 +327,7 @@ _FAILURES: dict[int, str] = {
     401: "no, malformed or wrong credentials",
     403: "the key lacks the scope, or the client's network is not allowed",
     404: "unknown id",
+    408: "nothing of the body arrived for the server's --body-timeout seconds",
     413: "the body is larger than the server accepts (once inflated, too)",
     415: "a Content-Encoding other than gzip",
     417: "a missing or invalid option, member or line; every problem is listed",
@@ -338,7 +339,7 @@ _FAILURES: dict[int, str] = {
 
 
 #: The failures of every route that reads a request body.
-BODY_FAILURES = (413, 415, 417)
+BODY_FAILURES = (408, 413, 415, 417)
 
 
 def responses(model: Any, *failures: int, public: bool = False,

@@ -496,6 +496,7 @@ def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from ccstats.api.app import create_app
+    from ccstats.api.protocol import MAX_HEAD_BYTES, EnvelopeH11Protocol
 
     # One JSON line per request on stderr (see ccstats.api.middleware).
     handler = logging.StreamHandler()
@@ -506,7 +507,8 @@ def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
     access.propagate = False
 
     uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info",
-                access_log=False)
+                access_log=False, http=EnvelopeH11Protocol,
+                h11_max_incomplete_event_size=MAX_HEAD_BYTES)
 
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True)

@@ -449,6 +449,61 @@ def test_identity_is_no_encoding(client: httpx.Client) -> None:
     assert response.json() == {"response": {"stored": 1}, "errors": []}
 
 
+# requests the server cannot read: 400, 414, 431, 501 -------------------------------------
+
+#: The size of the request line and headers the server reads at most (h11's default).
+HEAD_LIMIT = 16 * 1024
+
+
+def exchange(url: str, request: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """Send raw bytes, read the answer until the server closes: (status line, headers,
+    body)."""
+    address = httpx.URL(url)
+    assert address.host and address.port
+    with socket.create_connection((address.host, address.port), timeout=60) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *fields = head.split(b"\r\n")
+    headers = {name.decode().lower(): value.decode().strip()
+               for name, _, value in (field.partition(b":") for field in fields)}
+    return status, headers, body
+
+
+UNREADABLE = {
+    "no request line": (b"GARBAGE\r\n\r\n", 400),
+    "a control character in the URL": (b"GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "no HTTP version": (b"GET /health\r\nHost: x\r\n\r\n", 400),
+    "a space in a header name": (b"GET /health HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n",
+                                 400),
+    "a header without a colon": (b"GET /health HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n", 400),
+    "a URL that is too long": (b"GET /v2/" + b"a" * HEAD_LIMIT + b" HTTP/1.1\r\n", 414),
+    "headers that are too large": (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: "
+                                   + b"a" * HEAD_LIMIT + b"\r\n", 431),
+    "a transfer coding other than chunked": (
+        b"POST /v2/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+}
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), UNREADABLE.values(), ids=UNREADABLE)
+def test_an_unreadable_request_is_answered_in_the_envelope(server: str, request_bytes: bytes,
+                                                           status: int) -> None:
+    line, headers, body = exchange(server, request_bytes)
+    assert line.startswith(f"HTTP/1.1 {status} ".encode()), (line, body)
+    assert headers["content-type"] == "application/json"
+    assert headers["connection"] == "close"
+    assert int(headers["content-length"]) == len(body)
+    document = json.loads(body, object_pairs_hook=list)
+    assert [key for key, _ in document] == ["response", "errors"]
+    [error] = json.loads(body)["errors"]
+    assert error["code"] == {400: "error.bad_request", 414: "error.uri_too_long",
+                             431: "error.headers_too_large", 501: "error.not_implemented"}[status]
+    assert error["message"] and error["param"] is None
+    assert httpx.get(f"{server}/health", timeout=30).status_code == 200  # still serving
+
+
 # 417 ----------------------------------------------------------------------------------
 
 def test_417_reports_every_bad_option_together(client: httpx.Client) -> None:

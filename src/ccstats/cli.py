@@ -26,6 +26,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from ccstats import render
 from ccstats.api.settings import (
+    DEFAULT_BODY_TIMEOUT,
     DEFAULT_FAILED_LOGINS,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_RATE_LIMIT,
@@ -518,6 +519,7 @@ def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from ccstats.api.app import create_app
+    from ccstats.api.protocol import MAX_HEAD_BYTES, EnvelopeH11Protocol
 
     # One JSON line per request on stderr (see ccstats.api.middleware).
     handler = logging.StreamHandler()
@@ -528,7 +530,8 @@ def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
     access.propagate = False
 
     uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info",
-                access_log=False)
+                access_log=False, http=EnvelopeH11Protocol,
+                h11_max_incomplete_event_size=MAX_HEAD_BYTES)
 
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True)
@@ -554,13 +557,17 @@ base_domain_option = click.option(
               type=click.IntRange(min=0),
               help="Failed logins per minute from one client address before it gets 429; "
                    "0: no limit.")
+@click.option("--body-timeout", default=DEFAULT_BODY_TIMEOUT, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a request body may stall (nothing of it arrives) before the "
+                   "request gets 408.")
 @db_option
 def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days: int,
-          rate_limit: int, max_failed_logins: int, db: str) -> None:
+          rate_limit: int, max_failed_logins: int, body_timeout: float, db: str) -> None:
     """Serve the HTTP API."""
     settings = Settings(base_domain=base_domain, max_body_bytes=max_body_bytes,
                         max_days=max_days, rate_limit=rate_limit,
-                        failed_logins_per_minute=max_failed_logins)
+                        failed_logins_per_minute=max_failed_logins, body_timeout=body_timeout)
     with _service(db, max_days) as service:
         _serve(service, settings, host, port)
 

@@ -13,6 +13,12 @@ answer must
 - if JSON, be exactly the envelope ``{"response", "errors"}`` in that order:
   ``errors == []`` on 200, ``response is null`` with at least one error otherwise.
 
+Every operation must also reach its logic, not only the checks in front of it
+(credentials, rates, unknown ids): each answers 200 at least once. The server runs
+without rate limits, and the ids that path parameters need come from the answers
+of earlier cases, as the document's OpenAPI links say (`Links`): the operations
+that create run first.
+
 At least `MIN_CASES` cases run in all (``CCSTATS_FUZZ_EXAMPLES`` sets the examples
 per operation and mode, default `EXAMPLES`); every answer is checked, every failure
 fails the test with the case that caused it (shrunk by Hypothesis).
@@ -22,11 +28,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 import requests
 import schemathesis
@@ -37,6 +44,7 @@ from schemathesis import APIOperation, Case, GenerationMode
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
+from api.conftest import Account, Launcher
 from backends import ON_CLICKHOUSE
 
 CUSTOMER, ZONE, PASSWORD = "fuzz", "Europe/Budapest", "fuzz-pass"
@@ -66,6 +74,9 @@ HOSTILE: list[Any] = [
 
 STATS = "GET /v2/statistics/userbased"
 EVENTS = "POST /v2/events"
+ACCESS = "PUT /v2/access"
+#: Allowed networks that keep the fuzzing client (127.0.0.1) in.
+NETWORKS: list[Any] = [[], ["127.0.0.0/8"], ["127.0.0.1", "2001:db8::/32"]]
 DIMENSIONS = ["project", "user", "date", "time"]
 JUNE_2020 = 1_590_969_600
 #: Values of the statistics options that name what exists.
@@ -127,16 +138,96 @@ def check_envelope(response: schemathesis.Response) -> None:
         assert body["errors"], shown
 
 
+class Links:
+    """Ids that answers made addressable, as the OpenAPI links of the document say.
+
+    After a 200 of a link's source operation, the value its runtime expression
+    (``$request.body#/...`` or ``$response.body#/...``) names is kept for the target
+    operation's parameter; positive cases of the target then take one of the kept
+    values. A DELETE takes each value once (the resource is gone afterwards).
+    """
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        operations = [(f"{method.upper()} {path}", operation)
+                      for path, methods in document["paths"].items()
+                      for method, operation in methods.items()]
+        label_of = {operation["operationId"]: label for label, operation in operations}
+        #: source label -> [(target label, parameter, runtime expression)]
+        self.outgoing: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for label, operation in operations:
+            for link in operation["responses"].get("200", {}).get("links", {}).values():
+                for parameter, expression in link["parameters"].items():
+                    self.outgoing[label].append(
+                        (label_of[link["operationId"]], parameter, expression))
+        self.kept: dict[tuple[str, str], list[str]] = defaultdict(list)
+
+    def first(self, operations: Sequence[APIOperation[Any, Any, Any, Any]]
+              ) -> list[APIOperation[Any, Any, Any, Any]]:
+        """`operations`, the sources of links first (in their order), then the others."""
+        return sorted(operations, key=lambda operation: operation.label not in self.outgoing)
+
+    def record(self, case: Case[Any], response: schemathesis.Response) -> None:
+        if response.status_code != 200:
+            return
+        for target, parameter, expression in self.outgoing.get(case.operation.label, []):
+            value = evaluate(expression, case.body, response.json())
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                self.kept[target, parameter].append(str(value))
+
+    def supply(self, case: Case[Any], data: st.DataObject) -> None:
+        for parameter in sorted(case.path_parameters or {}):
+            # (drawn whether or not anything is kept, and with fixed bounds: what is kept
+            # changes from case to case, and Hypothesis wants the same draws each time)
+            index = data.draw(st.integers(0, 255), label=parameter)
+            kept = self.kept.get((case.operation.label, parameter))
+            if kept:
+                assert case.path_parameters is not None
+                value = kept[index % len(kept)]
+                case.path_parameters[parameter] = value
+                if case.method.upper() == "DELETE":
+                    kept.remove(value)
+
+
+def evaluate(expression: str, request_body: Any, response_body: Any) -> Any:
+    """The value an OpenAPI runtime expression names, or None if the body lacks it."""
+    source, _, pointer = expression.partition("#")
+    value = {"$request.body": request_body, "$response.body": response_body}[source]
+    for token in pointer.split("/")[1:]:
+        step = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict) and step in value:
+            value = value[step]
+        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return None
+    return value
+
+
 @pytest.fixture(scope="module")
 def accounts() -> list[tuple[str, str, str]]:
     return [(CUSTOMER, ZONE, PASSWORD)]
 
 
 @pytest.fixture(scope="module")
+def server(launch: Launcher, accounts: list[Account]) -> str:
+    """Without rate limits: every case must reach the operation, not a 429."""
+    return launch(accounts, {}, ["--rate-limit", "0", "--max-failed-logins", "0"])
+
+
+@pytest.fixture(scope="module")
 def session(server: str, seed_dir: Path) -> Iterator[requests.Session]:
-    """Authenticated as the customer, whose store holds the seed events (June 2020)."""
+    """Authenticated as the customer, whose store holds the seed events (June 2020).
+
+    The session's key is a generated one (``<keyid>.<secret>``): revoking keys and
+    changing networks make the server forget verified keys, and a generated key
+    costs one slow hash to verify again, however many keys the fuzzing created.
+    """
     with requests.Session() as opened:
         opened.auth = (CUSTOMER, PASSWORD)
+        created = opened.post(f"{server}/v2/keys", json={"scopes": ["read", "write", "admin"]},
+                              timeout=60)
+        assert created.status_code == 200, created.text
+        opened.auth = (CUSTOMER, created.json()["response"]["key"])
         stored = opened.post(f"{server}/v2/events", timeout=60,
                              data=(seed_dir / "events.ndjson").read_bytes())
         assert stored.status_code == 200, stored.text
@@ -152,16 +243,20 @@ def schema(server: str) -> OpenApiSchema:
     return loaded
 
 
-def answerable(case: Case[Any], data: st.DataObject, always: bool) -> None:
+def answerable(case: Case[Any], data: st.DataObject, links: Links, always: bool) -> None:
     """Make a positive case one the store can answer with 200: `always`, or else half
     of the time.
 
     Generated text follows the documented forms but rarely names what exists (the
-    seed's project 2 and user 17 in June 2020, a real zone) or holds a consistent
-    interval; these cases then reach the records and the store's writes.
+    seed's project 2 and user 17 in June 2020, a real zone, the ids earlier answers
+    created) or holds a consistent interval; these cases then reach the records and
+    the store's writes. Allowed networks keep the fuzzing client in.
     """
     if not always and not data.draw(st.booleans(), label="answerable"):
         return
+    links.supply(case, data)
+    if case.operation.label == ACCESS and isinstance(case.body, dict):
+        case.body["networks"] = data.draw(st.sampled_from(NETWORKS), label="networks")
     if case.operation.label == STATS:
         if case.query is None:
             case.query = {}
@@ -180,10 +275,13 @@ def answerable(case: Case[Any], data: st.DataObject, always: bool) -> None:
             event.update({"start": start, "end": end} if "start" in event else {"time": start})
             if event.get("answer") is not None:
                 event["answer"] = data.draw(st.integers(start, end), label="answer")
+            for member in ("projectId", "userId"):
+                # (JSON Schema counts 3.0 as an integer; the API wants it written 3)
+                event[member] = data.draw(st.integers(1, 50), label=member)
 
 
 def operation_test(operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode,
-                   server: str, session: requests.Session,
+                   server: str, session: requests.Session, links: Links,
                    statuses: Counter[tuple[str, int]]) -> Callable[[], None]:
     """The Hypothesis test of one operation: generate, call, check every answer."""
 
@@ -196,12 +294,13 @@ def operation_test(operation: APIOperation[Any, Any, Any, Any], mode: Generation
         if mode is GenerationMode.POSITIVE:
             # (a case that no hostile value spoils is always made answerable, so that
             # even the few cases of a short run reach the records and the writes)
-            answerable(case, data, always=hostile is None)
+            answerable(case, data, links, always=hostile is None)
         if hostile is not None:
             plant(hostile, data, case)
         response = case.call(base_url=server, session=session, timeout=60)
         case.validate_response(response, checks=CHECKS)
         check_envelope(response)
+        links.record(case, response)
         statuses[operation.label, response.status_code] += 1
 
     return run
@@ -212,16 +311,32 @@ def test_every_operation_answers_as_documented(schema: OpenApiSchema, server: st
     """Positive and negative cases for every operation (negative ones need something to
     break: operations without parameters or body have only positive ones)."""
     statuses: Counter[tuple[str, int]] = Counter()
+    links = Links(session.get(f"{server}/openapi.json", timeout=30).json())
     operations = []
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result
         operations.append(result.ok())
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-        for operation in operations:
+        for operation in links.first(operations):
             inputs = len(operation.query) + len(operation.path_parameters) + len(operation.body)
             if mode is GenerationMode.POSITIVE or inputs:
-                operation_test(operation, mode, server, session, statuses)()
-    assert {label for label, _ in statuses} == {operation.label for operation in operations}
+                operation_test(operation, mode, server, session, links, statuses)()
+    labels = {operation.label for operation in operations}
+    assert {label for label, _ in statuses} == labels
     assert sum(statuses.values()) >= MIN_CASES, statuses
-    # the generated requests also reached the records and the store's writes
-    assert statuses[STATS, 200] and statuses[EVENTS, 200], statuses
+    # every operation reached its logic (the records, the store's writes, the ids that
+    # exist), not only the refusals in front of it (401, 403, 404, 429)
+    print(sorted(statuses.items()))
+    assert {label for label, status in statuses if status == 200} == labels, statuses
+
+
+def test_an_empty_array_is_an_empty_batch_as_documented(schema: OpenApiSchema, server: str,
+                                                        session: requests.Session) -> None:
+    """``[]`` stores nothing and answers ``{"stored": 0}``; the document allows both."""
+    document = session.get(f"{server}/openapi.json", timeout=30).json()
+    body = document["paths"]["/v2/events"]["post"]["requestBody"]["content"]
+    assert jsonschema_rs.validator_for(body["application/json"]["schema"]).is_valid([])
+    case = schema["/v2/events"]["POST"].Case(body=[], media_type="application/json")
+    response = case.call(base_url=server, session=session, timeout=60)
+    case.validate_response(response, checks=CHECKS)
+    assert response.json() == {"response": {"stored": 0}, "errors": []}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import resource
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -116,7 +119,12 @@ def test_allowed_networks(launch: Launcher) -> None:
         allowed = admin.put("/v2/access", json={"networks": ["127.0.0.0/8", "::1"]})
         assert allowed.json()["response"]["networks"] == ["127.0.0.0/8", "::1/128"]
         assert admin.get(STATS, params=DAY).status_code == 200
-        admin.put("/v2/access", json={"networks": ["203.0.113.0/24"]})
+        # a list without 127.0.0.1, set from a client of 203.0.113.0/24 (behind the
+        # trusted proxy at 127.0.0.1): no one can lock itself out
+        admin.put("/v2/access", json={"networks": ["127.0.0.0/8", "203.0.113.0/24"]})
+        changed = admin.put("/v2/access", json={"networks": ["203.0.113.0/24"]},
+                            headers={"X-Forwarded-For": "203.0.113.9"})
+        assert changed.status_code == 200, changed.text
         [error] = envelope_errors(admin.get(STATS, params=DAY), 403)
         assert error["code"] == "error.forbidden" and "127.0.0.1" in error["message"]
         envelope_errors(admin.get("/v2/access"), 403)
@@ -125,6 +133,33 @@ def test_allowed_networks(launch: Launcher) -> None:
         envelope_errors(anonymous.get(STATS, params=DAY, auth=(CUSTOMER, "wrong")), 401)
     with httpx.Client(base_url=url, auth=(OTHER, OTHER_PASSWORD), timeout=30) as other:
         assert other.get(STATS, params=DAY).status_code == 200  # another customer's list
+
+
+def test_networks_that_leave_out_the_caller_are_refused(launch: Launcher) -> None:
+    """An administrator cannot lock itself out: its own address (as the guard sees it,
+    behind a trusted proxy too) must be inside the networks it sets."""
+    url = launch([(CUSTOMER, "UTC", PASSWORD)], {}, [])
+    inside = {"X-Forwarded-For": "203.0.113.9"}
+    with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=30) as admin:
+        for networks in (["203.0.113.0/24"], ["203.0.113.0/24", "::1"], ["10.0.0.0/8"]):
+            refused = admin.put("/v2/access", json={"networks": networks})
+            [error] = envelope_errors(refused, 417)
+            assert error["param"] == "networks" and "127.0.0.1" in error["message"]
+            [error] = envelope_errors(admin.put("/v2/access", json={"networks": networks},
+                                                headers={"X-Forwarded-For": "198.51.100.1"}),
+                                      417)
+            assert error["param"] == "networks" and "198.51.100.1" in error["message"]
+        assert admin.get("/v2/access").json()["response"]["networks"] == []
+        assert admin.get(STATS, params=DAY).status_code == 200
+        [error] = envelope_errors(admin.put("/v2/access", json={
+            "networks": ["10.0.0.0/8", "not-a-network"]}), 417)
+        assert error["code"] == "error.wrong_format" and "not-a-network" in error["message"]
+        changed = admin.put("/v2/access", json={"networks": ["203.0.113.0/24"]}, headers=inside)
+        assert changed.json()["response"]["networks"] == ["203.0.113.0/24"]
+        envelope_errors(admin.get(STATS, params=DAY), 403)
+        assert admin.get(STATS, params=DAY, headers=inside).status_code == 200
+        assert admin.put("/v2/access", json={"networks": []}, headers=inside).status_code == 200
+        assert admin.get(STATS, params=DAY).status_code == 200
 
 
 # rates --------------------------------------------------------------------------------
@@ -250,6 +285,55 @@ def test_metrics_count_requests_and_events(server: str) -> None:
                    'status="200"}'] >= 1
     assert samples['ccstats_request_duration_seconds_count{route="/v2/events"}'] >= 1
     assert CUSTOMER not in exposition.text and OTHER not in exposition.text
+
+
+@duckdb_only
+def test_a_client_that_disconnects_mid_upload_is_logged_as_an_abort(
+        own_server: OwnServer) -> None:
+    """Status 499 in the log and the metrics, no stack trace, not a 500."""
+    url, log, _ = own_server(None)
+    address = httpx.URL(url)
+    assert address.host and address.port
+    credentials = base64.b64encode(f"{CUSTOMER}:{PASSWORD}".encode()).decode()
+    with socket.create_connection((address.host, address.port), timeout=30) as connection:
+        connection.sendall(
+            f"POST /v2/events HTTP/1.1\r\nHost: {address.host}\r\n"
+            f"Authorization: Basic {credentials}\r\nContent-Length: 100000\r\n\r\n".encode()
+            + batch(1, 5))
+    deadline = time.monotonic() + 30
+    while '"status":499' not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [line] = [json.loads(text) for text in log.read_text().splitlines()
+              if text.startswith("{") and json.loads(text)["path"] == "/v2/events"]
+    assert line["status"] == 499 and line["method"] == "POST"
+    text = log.read_text()
+    assert "Traceback" not in text and "ClientDisconnect" not in text
+    samples = metric_samples(httpx.get(f"{url}/metrics", timeout=30).text)
+    assert samples['ccstats_requests_total{method="POST",route="/v2/events",status="499"}'] == 1
+    assert not any('status="500"' in series for series in samples)
+    with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=30) as client:
+        assert client.delete("/v2/events/e1").status_code == 404
+
+
+def metric_samples(text: str) -> dict[str, float]:
+    """The samples of a Prometheus exposition: series (name and labels) -> value."""
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def test_metrics_count_made_up_methods_under_one_label(server: str) -> None:
+    """Labels are bounded: unknown methods (a long one too) are all ``other``."""
+    made_up = ["M123", "BREW", "X" * 5000, *(f"M{i}" for i in range(20))]
+    with httpx.Client(base_url=server, timeout=30) as client:
+        before = metric_samples(client.get("/metrics").text)
+        for method in made_up:
+            assert client.request(method, "/health").status_code == 405
+        exposition = client.get("/metrics").text
+    methods = set(re.findall(r'^ccstats_requests_total\{method="([^"]*)"', exposition, re.M))
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                       "PATCH", "other"}
+    other = 'ccstats_requests_total{method="other",route="/health",status="405"}'
+    assert metric_samples(exposition)[other] - before.get(other, 0) == len(made_up)
 
 
 # a full disk --------------------------------------------------------------------------

@@ -7,8 +7,10 @@ read-only key. A second server with ``--max-body-bytes 1000`` serves the 413 tes
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import socket
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -214,9 +216,10 @@ def test_404_for_unknown_routes_and_ids(client: httpx.Client, method: str, path:
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), [
-    ("DELETE", STATS, "GET"), ("POST", STATS, "GET"), ("PATCH", "/v2/projects", "GET, POST"),
-    ("DELETE", "/v2/users", "GET, POST"), ("GET", "/v2/events", "POST"),
-    ("PUT", "/v2/statistics/fields", "GET"),
+    ("DELETE", STATS, "GET, HEAD"), ("POST", STATS, "GET, HEAD"),
+    ("PATCH", "/v2/projects", "GET, HEAD, POST"), ("DELETE", "/v2/users", "GET, HEAD, POST"),
+    ("GET", "/v2/events", "POST"), ("PUT", "/v2/statistics/fields", "GET, HEAD"),
+    ("POST", "/health", "GET, HEAD"),
 ])
 def test_405_for_a_wrong_method(client: httpx.Client, method: str, path: str,
                                 allowed: str) -> None:
@@ -224,6 +227,33 @@ def test_405_for_a_wrong_method(client: httpx.Client, method: str, path: str,
     response = client.request(method, path)
     assert codes(errors_of(response, 405)) == {"error.method_not_allowed"}
     assert response.headers["allow"] == allowed
+
+
+@pytest.mark.parametrize("path", [
+    "/health", f"{STATS}?{JUNE}&dimensions=user", f"{STATS}?{JUNE}&dimensions=user&of=csv",
+    "/v2/statistics/fields", "/v2/projects", "/v2/access", "/openapi.json", "/metrics", "/",
+    "/dashboard/js/main.js",
+])
+def test_head_answers_like_get_without_a_body(client: httpx.Client, path: str) -> None:
+    """HEAD is GET without the body (RFC 9110, 9.3.2): same status, type and length."""
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == got.status_code == 200, head.text
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    if path != "/metrics":  # (its counts grow with each request)
+        assert head.headers["content-length"] == str(len(got.content))
+
+
+def test_head_where_get_is_not_allowed_is_405(client: httpx.Client) -> None:
+    response = client.head("/v2/events")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+
+
+def test_head_is_counted_as_head_on_its_route(client: httpx.Client) -> None:
+    assert client.head("/health").status_code == 200
+    assert ('ccstats_requests_total{method="HEAD",route="/health",status="200"}'
+            in client.get("/metrics").text)
 
 
 # 413 ----------------------------------------------------------------------------------
@@ -295,6 +325,185 @@ def test_a_body_under_the_limit_is_accepted(small: httpx.Client) -> None:
     assert response.json() == {"response": {"stored": 1}, "errors": []}
 
 
+# 408 ----------------------------------------------------------------------------------
+
+STALL_SECONDS = 2
+
+
+@pytest.fixture(scope="module")
+def stalling(launch: Callable[[Sequence[tuple[str, str, str]], dict[str, str], Sequence[str]],
+                              str]) -> str:
+    """A server that waits `STALL_SECONDS` for the next piece of a body."""
+    return launch([(CUSTOMER, ZONE, PASSWORD)], {}, ["--body-timeout", str(STALL_SECONDS)])
+
+
+def upload(url: str, body: bytes, pieces: Sequence[bytes], pause: float) -> bytes:
+    """POST events declaring `body`'s length, sending `pieces` of it `pause` seconds apart,
+    then wait for the answer (status line, head and body) until the server closes."""
+    address = httpx.URL(url)
+    assert address.host and address.port
+    with socket.create_connection((address.host, address.port), timeout=60) as connection:
+        connection.sendall(
+            f"POST /v2/events HTTP/1.1\r\nHost: {address.host}:{address.port}\r\n"
+            f"Authorization: {basic(CUSTOMER, PASSWORD)}\r\nConnection: close\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode())
+        for piece in pieces:
+            connection.sendall(piece)
+            time.sleep(pause)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_408_for_a_stalled_body_and_nothing_is_stored(stalling: str) -> None:
+    body = lines(*(event(f"stall-{i}", "2020-06-15T10:00:00Z", "2020-06-15T10:05:00Z")
+                   for i in range(5)))
+    answer = upload(stalling, body, [body[:100]], 0)  # the rest never comes
+    head, _, content = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), answer
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(content) == {"response": None, "errors": [{
+        "code": "error.timeout", "param": "body",
+        "message": f"the body stalled: nothing of it arrived for {STALL_SECONDS} s; send it "
+                   "without pauses"}]}
+    with httpx.Client(base_url=stalling, auth=(CUSTOMER, PASSWORD), timeout=30) as client:
+        assert client.delete("/v2/events/stall-0").status_code == 404
+
+
+def test_a_slow_body_that_keeps_coming_is_read(stalling: str) -> None:
+    """The timeout is for a pause, not for the whole upload (which takes longer here)."""
+    body = lines(*(event(f"slow-{i}", "2020-06-15T10:00:00Z", "2020-06-15T10:05:00Z")
+                   for i in range(12)))
+    pieces = [body[i:i + len(body) // 12 + 1] for i in range(0, len(body), len(body) // 12 + 1)]
+    pause = STALL_SECONDS / 8
+    assert pause * len(pieces) > STALL_SECONDS
+    answer = upload(stalling, body, pieces, pause)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer
+    assert answer.endswith(b'{"response":{"stored":12},"errors":[]}'), answer
+
+
+# Content-Encoding: gzip, 413 after inflating, 415 ----------------------------------------
+
+GZIP = {**NDJSON, "Content-Encoding": "gzip"}
+
+
+def test_a_gzip_body_is_inflated(client: httpx.Client) -> None:
+    body = lines(event("gz-1", "2020-06-16T10:00:00Z", "2020-06-16T10:05:00Z"),
+                 event("gz-2", "2020-06-16T11:00:00Z", "2020-06-16T11:01:00Z"))
+    response = client.post("/v2/events", content=gzip.compress(body), headers=GZIP)
+    assert response.json() == {"response": {"stored": 2}, "errors": []}
+    project = json.dumps({"projectid": 61, "name": "Gzipped"}).encode()
+    created = client.post("/v2/projects", content=gzip.compress(project),
+                          headers={"Content-Encoding": "x-gzip"})
+    assert created.json()["response"] == {"projectid": 61, "name": "Gzipped",
+                                          "status": "active"}
+    assert client.delete("/v2/events/gz-1").json()["response"] is True
+
+
+def test_a_gzip_body_of_several_members_is_inflated_whole(client: httpx.Client) -> None:
+    first = lines(event("gzm-1", "2020-06-16T10:00:00Z", "2020-06-16T10:05:00Z"))
+    second = lines(event("gzm-2", "2020-06-16T11:00:00Z", "2020-06-16T11:01:00Z"))
+    response = client.post("/v2/events", content=gzip.compress(first) + gzip.compress(second),
+                           headers=GZIP)
+    assert response.json() == {"response": {"stored": 2}, "errors": []}
+
+
+def test_413_when_a_gzip_body_inflates_over_the_limit(small: httpx.Client) -> None:
+    """The limit holds for the inflated body: a small bomb is refused, not inflated."""
+    one = lines(event("bomb-1", "2020-06-15T10:00:00Z", "2020-06-15T10:05:00Z"))
+    bomb = gzip.compress(one + b"\n" * (100 * SMALL_LIMIT))
+    assert len(bomb) < SMALL_LIMIT
+    errors = errors_of(small.post("/v2/events", content=bomb, headers=GZIP), 413)
+    assert codes(errors) == {"error.too_large"}
+    assert small.delete("/v2/events/bomb-1").status_code == 404
+    fits = gzip.compress(one.replace(b"bomb-1", b"fits-gz-1"))
+    assert small.post("/v2/events", content=fits, headers=GZIP).json()["response"] == {
+        "stored": 1}
+
+
+@pytest.mark.parametrize("encoding", ["br", "deflate", "compress", "gzip, br", "zstd"])
+def test_415_for_an_unsupported_content_encoding(client: httpx.Client, encoding: str) -> None:
+    body = lines(event("enc-1", "2020-06-16T10:00:00Z", "2020-06-16T10:05:00Z"))
+    response = client.post("/v2/events", content=body,
+                           headers={**NDJSON, "Content-Encoding": encoding})
+    [error] = errors_of(response, 415)
+    assert error["code"] == "error.unsupported_encoding"
+    assert error["param"] == "Content-Encoding" and "gzip" in error["message"]
+    assert client.delete("/v2/events/enc-1").status_code == 404
+
+
+@pytest.mark.parametrize("body", [b"not gzip at all", gzip.compress(GOOD_EVENTS)[:-9], b""],
+                         ids=["not gzip", "cut short", "empty"])
+def test_417_for_a_body_that_is_not_the_gzip_it_claims(client: httpx.Client,
+                                                       body: bytes) -> None:
+    [error] = errors_of(client.post("/v2/events", content=body, headers=GZIP), 417)
+    assert error["code"] == "error.wrong_format" and error["param"] == "body"
+    assert "gzip" in error["message"]
+
+
+def test_identity_is_no_encoding(client: httpx.Client) -> None:
+    body = lines(event("id-1", "2020-06-16T10:00:00Z", "2020-06-16T10:05:00Z"))
+    response = client.post("/v2/events", content=body,
+                           headers={**NDJSON, "Content-Encoding": "identity"})
+    assert response.json() == {"response": {"stored": 1}, "errors": []}
+
+
+# requests the server cannot read: 400, 414, 431, 501 -------------------------------------
+
+#: The size of the request line and headers the server reads at most (h11's default).
+HEAD_LIMIT = 16 * 1024
+
+
+def exchange(url: str, request: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """Send raw bytes, read the answer until the server closes: (status line, headers,
+    body)."""
+    address = httpx.URL(url)
+    assert address.host and address.port
+    with socket.create_connection((address.host, address.port), timeout=60) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *fields = head.split(b"\r\n")
+    headers = {name.decode().lower(): value.decode().strip()
+               for name, _, value in (field.partition(b":") for field in fields)}
+    return status, headers, body
+
+
+UNREADABLE = {
+    "no request line": (b"GARBAGE\r\n\r\n", 400),
+    "a control character in the URL": (b"GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    "no HTTP version": (b"GET /health\r\nHost: x\r\n\r\n", 400),
+    "a space in a header name": (b"GET /health HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n",
+                                 400),
+    "a header without a colon": (b"GET /health HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n", 400),
+    "a URL that is too long": (b"GET /v2/" + b"a" * HEAD_LIMIT + b" HTTP/1.1\r\n", 414),
+    "headers that are too large": (b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: "
+                                   + b"a" * HEAD_LIMIT + b"\r\n", 431),
+    "a transfer coding other than chunked": (
+        b"POST /v2/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+}
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), UNREADABLE.values(), ids=UNREADABLE)
+def test_an_unreadable_request_is_answered_in_the_envelope(server: str, request_bytes: bytes,
+                                                           status: int) -> None:
+    line, headers, body = exchange(server, request_bytes)
+    assert line.startswith(f"HTTP/1.1 {status} ".encode()), (line, body)
+    assert headers["content-type"] == "application/json"
+    assert headers["connection"] == "close"
+    assert int(headers["content-length"]) == len(body)
+    document = json.loads(body, object_pairs_hook=list)
+    assert [key for key, _ in document] == ["response", "errors"]
+    [error] = json.loads(body)["errors"]
+    assert error["code"] == {400: "error.bad_request", 414: "error.uri_too_long",
+                             431: "error.headers_too_large", 501: "error.not_implemented"}[status]
+    assert error["message"] and error["param"] is None
+    assert httpx.get(f"{server}/health", timeout=30).status_code == 200  # still serving
+
+
 # 417 ----------------------------------------------------------------------------------
 
 def test_417_reports_every_bad_option_together(client: httpx.Client) -> None:
@@ -317,6 +526,29 @@ def test_417_reports_every_bad_option_together(client: httpx.Client) -> None:
         "timezone": "error.bad_arguments",
         "interval": "error.bad_arguments",
     }
+
+
+@pytest.mark.parametrize("query", [
+    f"{JUNE}&from=20200602&dimensions=user",
+    f"{JUNE}&dimensions=user&dimensions=project",
+    f"{JUNE}&dimensions=user&of=csv&of=csv",
+    f"{JUNE}&dimensions=user&projects=2&projects=3",
+    f"{JUNE}&dimensions=user&timezone=UTC&timezone=",
+])
+def test_417_for_a_repeated_option(client: httpx.Client, query: str) -> None:
+    """A repeated option is refused, not read as its last value; unknown ones stay ignored."""
+    repeated = next(name for name in ("from", "dimensions", "of", "projects", "timezone")
+                    if query.count(f"{name}=") == 2)
+    errors = errors_of(client.get(f"{STATS}?{query}&unknown=1&unknown=2"), 417)
+    assert [(e["code"], e["param"]) for e in errors] == [("error.bad_arguments", repeated)]
+    assert "once" in errors[0]["message"]
+
+
+def test_a_repeated_option_is_reported_with_the_other_problems(client: httpx.Client) -> None:
+    errors = errors_of(client.get(f"{STATS}?from=20200601&from=20200602&to=2020"), 417)
+    assert {(e["code"], e["param"]) for e in errors} == {
+        ("error.bad_arguments", "from"), ("error.wrong_format", "to"),
+        ("error.required", "dimensions")}
 
 
 def test_417_names_every_missing_required_option(client: httpx.Client) -> None:

@@ -9,7 +9,9 @@ from ccstats.api.auth import Authenticator
 from ccstats.api.bodies import json_object
 from ccstats.api.dependencies import Admin, Body, ServiceDep
 from ccstats.api.envelope import invalid, ok
+from ccstats.api.guard import address_in, client_address
 from ccstats.api.schemas import (
+    BODY_FAILURES,
     AccessChange,
     AccessOut,
     CreatedKey,
@@ -20,8 +22,9 @@ from ccstats.api.schemas import (
     request_body,
     responses,
 )
-from ccstats.errors import required, wrong_format
+from ccstats.errors import bad_arguments, required, wrong_format
 from ccstats.model import Customer
+from ccstats.service import parse_networks
 
 router = APIRouter(prefix="/v2", tags=["keys and access"])
 
@@ -36,6 +39,24 @@ def _strings(body: bytes, member: str, example: str) -> list[str]:
         raise invalid([wrong_format(member, f"{member} must be a list of strings such as "
                                             f"{example}")])
     return value
+
+
+def _keep_caller_in(request: Request, networks: list[str]) -> None:
+    """417 for networks that leave out the caller's own address (as the guard sees it,
+    behind a trusted proxy too): the change would lock the caller out at once.
+
+    Malformed networks are left for the service to report.
+    """
+    try:
+        chosen = parse_networks(networks)
+    except ValueError:
+        return
+    client = client_address(request)
+    if chosen and not address_in(chosen, client):
+        raise invalid([bad_arguments(
+            "networks", f"the networks leave out your own address {client or '(unknown)'}, "
+                        "so this change would lock you out at once; include your network "
+                        "(or change them with ccstats customer set --allow on the server)")])
 
 
 def _forget(request: Request, customer_name: str) -> None:
@@ -54,7 +75,7 @@ def keys(tenant: Admin, service: ServiceDep) -> Response:
 
 
 @router.post("/keys", summary="Create an API key; its secret is in this answer only",
-             responses=responses(CreatedKey, 413, 417),
+             responses=responses(CreatedKey, *BODY_FAILURES),
              openapi_extra=request_body(json_schema(NewKey), "The scopes of the new key."))
 def create_key(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     scopes = _strings(body, "scopes", '["read", "write"]')
@@ -77,10 +98,11 @@ def access(tenant: Admin, service: ServiceDep) -> Response:
 
 
 @router.put("/access", summary="Replace the allowed client networks (an empty list: any)",
-            responses=responses(AccessOut, 413, 417),
+            responses=responses(AccessOut, *BODY_FAILURES),
             openapi_extra=request_body(json_schema(AccessChange), "The allowed networks."))
 def set_access(request: Request, tenant: Admin, body: Body, service: ServiceDep) -> Response:
     networks = _strings(body, "networks", '["203.0.113.0/24"]')
+    _keep_caller_in(request, networks)
     changed = service.set_access(tenant.customer.name, networks)
     _forget(request, tenant.customer.name)
     return ok(_access(changed))

@@ -47,6 +47,8 @@ def allowed(request: Request) -> str:
     for route in [*request.app.router.routes, *(r for rt in ROUTERS for r in rt.routes)]:
         if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
             methods |= route.methods or set()
+    if "GET" in methods:
+        methods.add("HEAD")  # (see ccstats.api.middleware)
     return ", ".join(sorted(methods))
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from ccstats.api.auth import Authenticator, Tenant
-from ccstats.api.envelope import too_large
+from ccstats.api.encoding import decoder
+from ccstats.api.envelope import body_stalled, too_large
 from ccstats.api.guard import Guard, client_address
 from ccstats.api.settings import Settings
 from ccstats.digits import parse_digits
@@ -52,20 +55,39 @@ async def body(request: Request) -> bytes:
     """The request body, refused with 413 once it exceeds the configured limit.
 
     A declared ``Content-Length`` over the limit is refused before reading; an
-    undeclared (chunked) body is read only up to the limit.
+    undeclared (chunked) body is read only up to the limit. A gzip body is
+    inflated, and the limit holds for the inflated bytes too; another
+    ``Content-Encoding`` is refused with 415 (`ccstats.api.encoding`). A body
+    of which nothing arrives for the configured seconds gets 408.
     """
-    limit = (await settings(request)).max_body_bytes
+    configured = await settings(request)
+    limit = configured.max_body_bytes
+    decoding = decoder(request.headers.get("content-encoding"), limit)
     declared = parse_digits(request.headers.get("content-length", ""))
     if declared is not None and declared > limit:
         raise too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    async for chunk in _unstalled(request.stream(), configured.body_timeout):
         size += len(chunk)
         if size > limit:
             raise too_large(limit)
-        chunks.append(chunk)
+        chunks.append(decoding.feed(chunk))
+    decoding.finish()
     return b"".join(chunks)
+
+
+async def _unstalled(chunks: AsyncIterator[bytes], seconds: float) -> AsyncIterator[bytes]:
+    """`chunks`, or a 408 problem once the next one takes longer than `seconds`."""
+    while True:
+        try:
+            async with asyncio.timeout(seconds):
+                chunk = await anext(chunks)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise body_stalled(seconds) from None
+        yield chunk
 
 
 Body = Annotated[bytes, Depends(body)]

@@ -43,6 +43,14 @@ def too_large(limit: int) -> ApiProblem:
                                      "batches", "body")])
 
 
+def body_stalled(seconds: float) -> ApiProblem:
+    """408: nothing of the body arrived for `seconds`; the connection is closed after it."""
+    return ApiProblem(408, [ApiError("error.timeout",
+                                     f"the body stalled: nothing of it arrived for {seconds:g} "
+                                     "s; send it without pauses", "body")],
+                      {"Connection": "close"})
+
+
 def too_many_requests(retry_after: int, why: str) -> ApiProblem:
     return ApiProblem(429, [ApiError("error.too_many_requests",
                                      f"{why}; retry after {retry_after} s", None)],

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from ccstats.api.dependencies import Body, ServiceDep, Writer
 from ccstats.api.envelope import invalid, not_found, ok
 from ccstats.api.metrics import Metrics
-from ccstats.api.schemas import EventIdPath, Stored, event_schema, responses
+from ccstats.api.schemas import BODY_FAILURES, EventIdPath, Stored, event_schema, responses
 from ccstats.errors import required
 
 router = APIRouter(prefix="/v2/events", tags=["events"])
@@ -16,10 +16,11 @@ router = APIRouter(prefix="/v2/events", tags=["events"])
 _BODY_DOC = {
     "requestBody": {
         "required": True,
-        "description": "Events as NDJSON (one object per line) or as a JSON array.",
+        "description": "Events as NDJSON (one object per line) or as a JSON array; an empty "
+                       "array is an empty batch, a body of only white space is refused.",
         "content": {
             "application/json": {"schema": {"type": "array", "items": event_schema(),
-                                            "minItems": 1}},
+                                            "minItems": 0}},
             "application/x-ndjson": {"schema": {"type": "string"}},
         },
     }
@@ -27,9 +28,13 @@ _BODY_DOC = {
 
 
 @router.post("", summary="Store a batch of events (atomic)", openapi_extra=_BODY_DOC,
-             responses=responses(Stored, 413, 417))
+             responses=responses(Stored, *BODY_FAILURES))
 def store_events(request: Request, tenant: Writer, body: Body, service: ServiceDep) -> Response:
-    """Store every event of the body, or none: any invalid line is a 417 naming it."""
+    """Store every event of the body, or none: any invalid line is a 417 naming it.
+
+    ``[]`` is an empty batch (0 stored); a body of nothing but white space holds no
+    batch at all and is refused as missing.
+    """
     if not body.strip():
         raise invalid([required("body", "send events as NDJSON lines or a JSON array")])
     stored = service.ingest(tenant.customer.name, body)

@@ -41,8 +41,11 @@ def client_address(request: Request) -> str | None:
 
 def address_allowed(customer: Customer, client: str | None) -> bool:
     """Whether `client` (an IP address text) may call `customer`'s API."""
-    if not customer.networks:
-        return True
+    return not customer.networks or address_in(customer.networks, client)
+
+
+def address_in(networks: tuple[str, ...], client: str | None) -> bool:
+    """Whether `client` (an IP address text) lies in one of `networks` (CIDRs)."""
     if client is None:
         return False
     try:
@@ -51,7 +54,7 @@ def address_allowed(customer: Customer, client: str | None) -> bool:
         return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return any(address in network for network in _networks(customer.networks))
+    return any(address in network for network in _networks(networks))
 
 
 class Guard:

@@ -9,6 +9,7 @@ from ccstats.api.bodies import project_body, user_body
 from ccstats.api.dependencies import Admin, Body, Reader, ServiceDep
 from ccstats.api.envelope import not_found, ok
 from ccstats.api.schemas import (
+    BODY_FAILURES,
     EntityIdPath,
     NewProject,
     NewUser,
@@ -38,7 +39,8 @@ def projects(tenant: Reader, service: ServiceDep) -> Response:
     return ok([p.public() for p in service.store.projects(tenant.customer.customer_id)])
 
 
-@router.post("/projects", summary="Create a project", responses=responses(ProjectOut, 413, 417),
+@router.post("/projects", summary="Create a project",
+             responses=responses(ProjectOut, *BODY_FAILURES),
              openapi_extra=request_body(json_schema(NewProject), "The new project."))
 def create_project(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     given = project_body(body)
@@ -51,7 +53,7 @@ def create_project(tenant: Admin, body: Body, service: ServiceDep) -> Response:
 
 
 @router.put("/projects/{project_id}", summary="Change a project's name or status",
-            responses=responses(ProjectOut, 404, 413, 417),
+            responses=responses(ProjectOut, 404, *BODY_FAILURES),
             openapi_extra=request_body(json_schema(ProjectChange), "The members to change."))
 def update_project(project_id: EntityIdPath, tenant: Admin, body: Body,
                    service: ServiceDep) -> Response:
@@ -66,7 +68,7 @@ def users(tenant: Reader, service: ServiceDep) -> Response:
     return ok([u.public() for u in service.store.users(tenant.customer.customer_id)])
 
 
-@router.post("/users", summary="Create a user", responses=responses(UserOut, 413, 417),
+@router.post("/users", summary="Create a user", responses=responses(UserOut, *BODY_FAILURES),
              openapi_extra=request_body(json_schema(NewUser), "The new user."))
 def create_user(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     given = user_body(body)
@@ -80,7 +82,7 @@ def create_user(tenant: Admin, body: Body, service: ServiceDep) -> Response:
 
 
 @router.put("/users/{user_id}", summary="Change a user's name, kind or status",
-            responses=responses(UserOut, 404, 413, 417),
+            responses=responses(UserOut, 404, *BODY_FAILURES),
             openapi_extra=request_body(json_schema(UserChange), "The members to change."))
 def update_user(user_id: EntityIdPath, tenant: Admin, body: Body, service: ServiceDep) -> Response:
     ident = _id(user_id, "user")

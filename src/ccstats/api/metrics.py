@@ -1,12 +1,19 @@
 """Prometheus metrics of one server process, served at ``/metrics``.
 
 Labels never name a customer (the endpoint needs no key, and customers must not
-learn of each other); routes are the path templates, so ids do not multiply series.
+learn of each other), and each has a bounded set of values, so that no client can
+make the series grow: routes are the path templates (ids do not multiply series;
+paths of no route are ``unmatched``), methods other than HTTP's own are counted
+as ``other``, statuses are three-digit codes.
 """
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+#: The methods of HTTP (RFC 9110 and PATCH), counted under their own names.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                     "PATCH"})
 
 #: Seconds: from 1 ms to 30 s.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -28,7 +35,9 @@ class Metrics:
                                registry=self.registry)
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self._requests.labels(method, route, str(status)).inc()
+        """Count a request; `route` is a path template (or ``unmatched``)."""
+        self._requests.labels(method if method in METHODS else "other", route,
+                              str(status) if 100 <= status <= 599 else "other").inc()
         self._latency.labels(route).observe(seconds)
 
     def events_stored(self, count: int) -> None:

@@ -8,7 +8,13 @@ header, key or query string is ever logged.
 A fault (an exception no handler claimed) is logged to ``ccstats.api`` with its
 stack trace and the request id; the client gets ``error.internal`` quoting that
 id, never the trace. If the answer had already started streaming, the
-connection is closed instead.
+connection is closed instead. A client that closed the connection before its
+request body was complete is no fault: the request is logged and counted with
+status `CLIENT_CLOSED` (as nginx does) and no trace.
+
+A HEAD request runs as the GET of its path (RFC 9110, 9.3.2): the routes declare
+GET only, the answer's head (Content-Length included) is sent and its body
+dropped. Log and metrics still say HEAD.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import uuid
 from datetime import UTC, datetime
 
 import orjson
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ccstats import render
@@ -28,6 +35,8 @@ log = logging.getLogger("ccstats.api")
 access_log = logging.getLogger("ccstats.access")
 
 REQUEST_ID_HEADER = b"x-request-id"
+#: The status logged and counted for a request whose client went away (nothing is sent).
+CLIENT_CLOSED = 499
 
 
 class RequestIdAndFaults:
@@ -45,6 +54,8 @@ class RequestIdAndFaults:
         request_id = uuid.uuid4().hex[:16]
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        head = scope.get("method") == "HEAD"
+        inner = {**scope, "method": "GET"} if head else scope
         status = 500
         sent = 0
         started = False
@@ -57,11 +68,15 @@ class RequestIdAndFaults:
                 message["headers"] = [*message.get("headers", []),
                                       (REQUEST_ID_HEADER, request_id.encode())]
             elif message["type"] == "http.response.body":
+                if head:
+                    message = {**message, "body": b""}
                 sent += len(message.get("body", b""))
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(inner, receive, send_with_id)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED
         except Exception as error:
             log.error("request %s %s %s failed", request_id, scope.get("method"),
                       scope.get("path"), exc_info=error)
@@ -80,7 +95,7 @@ class RequestIdAndFaults:
                 await send({"type": "http.response.body", "body": body})
         finally:
             seconds = time.perf_counter() - began
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            route = getattr(inner.get("route"), "path", None) or "unmatched"
             self.metrics.request(scope.get("method", ""), route, status, seconds)
             access_log.info(orjson.dumps({
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),

@@ -10,6 +10,7 @@ conforms to the schema declared for it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, NotRequired, TypeVar
 
 from fastapi import Path
@@ -103,8 +104,10 @@ class User(BaseModel):
 
 
 class Stored(BaseModel):
+    """The events of the batch (``[]``, an empty array, is an empty batch: 0)."""
+
     model_config = ConfigDict(extra="forbid")
-    stored: Annotated[int, Field(ge=1)]
+    stored: Annotated[int, Field(ge=0)]
 
 
 class KeyOut(BaseModel):
@@ -253,13 +256,57 @@ def _drop_null(schema: dict[str, Any]) -> None:
             schema.update(kept[0])
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An OpenAPI link: a 200 of `source` names a resource that `target` takes as `parameter`.
+
+    Operations are ``(method, path)``; `value` is a runtime expression of OpenAPI.
+    """
+
+    name: str
+    source: tuple[str, str]
+    target: tuple[str, str]
+    parameter: str
+    value: str
+    description: str
+
+
+LINKS = (
+    Link("DeleteEvent", ("post", "/v2/events"), ("delete", "/v2/events/{event_id}"),
+         "event_id", "$request.body#/0/id",
+         "the first event of a batch sent as a JSON array"),
+    Link("RevokeKey", ("post", "/v2/keys"), ("delete", "/v2/keys/{key_id}"),
+         "key_id", "$response.body#/response/keyid", "the created key"),
+    Link("UpdateProject", ("post", "/v2/projects"), ("put", "/v2/projects/{project_id}"),
+         "project_id", "$response.body#/response/projectid", "the created project"),
+    Link("UpdateUser", ("post", "/v2/users"), ("put", "/v2/users/{user_id}"),
+         "user_id", "$response.body#/response/userid", "the created user"),
+    Link("DeletePreset", ("post", "/v2/statistics/presets"),
+         ("delete", "/v2/statistics/presets/{preset_id}"),
+         "preset_id", "$response.body#/response", "the created preset"),
+)
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    """Declare `LINKS` on the 200 answers of their sources, naming targets by operationId."""
+    for link in LINKS:
+        target = paths[link.target[1]][link.target[0]]
+        answer = paths[link.source[1]][link.source[0]]["responses"]["200"]
+        answer.setdefault("links", {})[link.name] = {
+            "operationId": target["operationId"],
+            "parameters": {link.parameter: link.value},
+            "description": link.description,
+        }
+
+
 def finish(document: dict[str, Any]) -> dict[str, Any]:
-    """The generated OpenAPI `document` completed: HTTP Basic, and no framework 422.
+    """The generated OpenAPI `document` completed: HTTP Basic, no framework 422, links.
 
     Every operation requires HTTP Basic (the customer name and one of its keys)
     unless it declares ``security: []``. The framework documents a 422 for every
     route with parameters; this API answers such problems with 417 instead. An
-    optional parameter is absent or text, never null.
+    optional parameter is absent or text, never null. `LINKS` tell clients (and
+    fuzzers) which answer names the id that another operation takes.
     """
     document.setdefault("components", {})["securitySchemes"] = {
         "basic": {"type": "http", "scheme": "basic",
@@ -272,6 +319,7 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
                 _drop_null(parameter["schema"])
     for unused in ("HTTPValidationError", "ValidationError"):
         document["components"].get("schemas", {}).pop(unused, None)
+    _add_links(document.get("paths", {}))
     return document
 
 
@@ -279,13 +327,19 @@ _FAILURES: dict[int, str] = {
     401: "no, malformed or wrong credentials",
     403: "the key lacks the scope, or the client's network is not allowed",
     404: "unknown id",
-    413: "the body is larger than the server accepts",
+    408: "nothing of the body arrived for the server's --body-timeout seconds",
+    413: "the body is larger than the server accepts (once inflated, too)",
+    415: "a Content-Encoding other than gzip",
     417: "a missing or invalid option, member or line; every problem is listed",
     429: "over the customer's rate limit, or too many failed logins from this address; "
          "see Retry-After",
     500: "a fault of the server; the message quotes the request id of the log",
     503: "the store cannot save or cannot be reached; nothing was changed; see Retry-After",
 }
+
+
+#: The failures of every route that reads a request body.
+BODY_FAILURES = (408, 413, 415, 417)
 
 
 def responses(model: Any, *failures: int, public: bool = False,

@@ -9,6 +9,7 @@ from ccstats.query import DEFAULT_MAX_DAYS
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 DEFAULT_RATE_LIMIT = 100
 DEFAULT_FAILED_LOGINS = 30
+DEFAULT_BODY_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,3 +28,5 @@ class Settings:
     """Requests per second per customer unless the customer has its own limit; 0: none."""
     failed_logins_per_minute: int = DEFAULT_FAILED_LOGINS
     """Failed logins from one client address within a minute before it gets 429; 0: none."""
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    """Seconds a request body may stall (no bytes arrive) before the request gets 408."""

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from fastapi.routing import APIRoute
 
 from ccstats import render
 from ccstats.api.bodies import preset_body
 from ccstats.api.dependencies import Admin, Body, Reader, ServiceDep
 from ccstats.api.envelope import not_found, ok
 from ccstats.api.schemas import (
+    BODY_FAILURES,
     Kpi,
     NewPreset,
     Preset,
@@ -25,6 +28,7 @@ from ccstats.api.schemas import (
 )
 from ccstats.catalog import CATALOG
 from ccstats.digits import parse_digits
+from ccstats.errors import ApiError, QueryRejected, bad_arguments
 
 router = APIRouter(prefix="/v2/statistics", tags=["statistics"])
 
@@ -66,10 +70,32 @@ def userbased(
     """Statistics per project, user, date and time slot; every option as api.md says.
 
     The declared options document the endpoint; validation reads them all at once
-    from the query string so that every problem is reported together.
+    from the query string so that every problem is reported together, a declared
+    option given more than once among them.
     """
-    plan = service.plan(tenant.customer.name, dict(request.query_params))
+    repeated = repeated_options(request)
+    try:
+        plan = service.plan(tenant.customer.name, dict(request.query_params))
+    except QueryRejected as rejected:
+        named = {error.param for error in repeated}
+        raise QueryRejected([*repeated, *(error for error in rejected.errors
+                                          if error.param not in named)]) from None
+    if repeated:
+        raise QueryRejected(repeated)
     return _answer(service.stream(plan), render.MEDIA_TYPES[plan.output])
+
+
+def repeated_options(request: Request) -> list[ApiError]:
+    """A problem for each option the route declares that the query gives more than once.
+
+    (Otherwise the last one would silently win. Options the endpoint does not know
+    are ignored, repeated or not.)
+    """
+    route: APIRoute = request.scope["route"]
+    declared = {parameter.alias for parameter in route.dependant.query_params}
+    counts = Counter(name for name, _ in request.query_params.multi_items() if name in declared)
+    return [bad_arguments(name, f"{name} is given {count} times; give it once")
+            for name, count in counts.items() if count > 1]
 
 
 #: Answers up to this size are sent as one body with a Content-Length.
@@ -105,7 +131,7 @@ def presets(tenant: Reader, service: ServiceDep) -> Response:
 
 
 @router.post("/presets", summary="Create a column preset; answers its id",
-             responses=responses(int, 413, 417),
+             responses=responses(int, *BODY_FAILURES),
              openapi_extra=request_body(json_schema(NewPreset), "The preset's name and fields."))
 def create_preset(tenant: Admin, body: Body, service: ServiceDep) -> Response:
     name, names = preset_body(body)

@@ -15,7 +15,6 @@ import dataclasses
 import functools
 import hashlib
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -53,6 +52,7 @@ from ccstats.store.clickhouse_schema import SUMS_TABLES, local_name
 from ccstats.store.clickhouse_target import ClientPool, Target, cluster_hosts
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
+from ccstats.store.metadata_cache import MetadataCache
 from ccstats.store.partitions import records_bound, split
 from ccstats.store.records_sql import record_estimate_sql
 
@@ -154,8 +154,9 @@ class ClickHouseStore:
         self._pool = ClientPool(self.target)
         self._write_lock = threading.Lock()
         self._customers: dict[str, Customer] = {}
-        # customer id -> (valid until, networks, rate limit)
-        self._access: dict[int, tuple[float, tuple[str, ...], int | None]] = {}
+        # customer id -> (networks, rate limit)
+        self._access: MetadataCache[int, tuple[tuple[str, ...], int | None]] = \
+            MetadataCache(max_age=ACCESS_SECONDS)
 
     def migrate(self) -> None:
         clickhouse_schema.migrate(self.target)
@@ -208,18 +209,16 @@ class ClickHouseStore:
 
     def _with_access(self, customer: Customer) -> Customer:
         """`customer` with its networks and rate limit (read again after `ACCESS_SECONDS`)."""
-        now = time.monotonic()
-        cached = self._access.get(customer.customer_id)
-        if cached is None or cached[0] < now:
-            rows = self._rows("SELECT argMax(networks, version), argMax(rate_limit, version) "
-                              "FROM customer_access WHERE customer_id = %(c)s",
-                              {"c": customer.customer_id})
-            networks, rate_limit = (tuple(rows[0][0]), rows[0][1]) if rows and rows[0][0] \
-                is not None else ((), None)
-            cached = self._access[customer.customer_id] = (now + ACCESS_SECONDS, networks,
-                                                           rate_limit)
-        return dataclasses.replace(customer, networks=cached[1],
-                                   rate_limit=None if cached[2] is None else int(cached[2]))
+        networks, rate_limit = self._access.get(customer.customer_id,
+                                                lambda: self._load_access(customer.customer_id))
+        return dataclasses.replace(customer, networks=networks, rate_limit=rate_limit)
+
+    def _load_access(self, customer_id: int) -> tuple[tuple[str, ...], int | None]:
+        rows = self._rows("SELECT argMax(networks, version), argMax(rate_limit, version) "
+                          "FROM customer_access WHERE customer_id = %(c)s", {"c": customer_id})
+        if not rows or rows[0][0] is None:
+            return (), None
+        return tuple(rows[0][0]), None if rows[0][1] is None else int(rows[0][1])
 
     def set_access(self, customer_id: int, networks: tuple[str, ...],
                    rate_limit: int | None) -> None:
@@ -227,7 +226,7 @@ class ClickHouseStore:
             client.execute(
                 "INSERT INTO customer_access (customer_id, networks, rate_limit, version) "
                 "VALUES", [(customer_id, list(networks), rate_limit, tick())])
-        self._access.pop(customer_id, None)
+        self._access.invalidate()
 
     def add_key(self, customer_id: int, key: ApiKey) -> None:
         self._save_key(customer_id, key, revoked=False)

@@ -25,11 +25,11 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -56,6 +56,7 @@ from ccstats.store.arrow_records import render_cells
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.id_index import Hashes, IdIndex
+from ccstats.store.metadata_cache import MetadataCache
 from ccstats.store.partitions import records_bound, split
 from ccstats.store.records_sql import cells_sql, grouped_rows_sql, record_estimate_sql
 
@@ -170,8 +171,6 @@ _SUMS_TABLES = ("sums", "sums_hour", "sums_day")
 #: a large batch, such as a rebuild, keeps the time order that date ranges skip by.
 _APPEND_ORDER = {"sums": f"qh // {DAY // QUARTER}, user_id", "sums_hour": "day, user_id",
                  "sums_day": "day, user_id"}
-
-T = TypeVar("T")
 
 _EVENT_COLUMNS = "event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end"
 
@@ -315,10 +314,9 @@ class DuckDBStore:
             raise StoreUnavailable(f"cannot open the database {self._path}: {error}") from None
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self._write_lock = threading.Lock()
-        # Metadata read on every request, kept until this store writes metadata again
-        # (the database file has one writing process: this one).
-        self._cache: dict[tuple[str, object], Any] = {}
-        self._generation = 0
+        # Metadata read on every request, kept until this store writes again (the
+        # database file has one writing process: this one).
+        self._cache: MetadataCache[tuple[str, object], Any] = MetadataCache()
         self._id_indexes: dict[int, IdIndex] = {}
         self._entities: dict[int, _Entities] = {}
         self._db.execute(SCHEMA)
@@ -359,18 +357,7 @@ class DuckDBStore:
                 raise StoreUnavailable("the store cannot save data right now (its disk may "
                                        "be full)") from None
             finally:
-                self._generation += 1
-                self._cache.clear()
-
-    def _cached(self, key: tuple[str, object], load: Callable[[], T]) -> T:
-        try:
-            found: T = self._cache[key]
-        except KeyError:
-            generation = self._generation
-            found = load()
-            if generation == self._generation:  # no write committed meanwhile
-                self._cache[key] = found
-        return found
+                self._cache.invalidate()
 
     def _read(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
         """All rows of a read, on a cursor of its own (it sees the last committed state)."""
@@ -389,7 +376,9 @@ class DuckDBStore:
         return Customer(customer_id, name, timezone)
 
     def customer(self, name: str) -> Customer | None:
-        return self._cached(("customer", name), lambda: self._load_customer(name))
+        found: Customer | None = self._cache.get(("customer", name),
+                                                 lambda: self._load_customer(name))
+        return found
 
     def _load_customer(self, name: str) -> Customer | None:
         rows = self._read(f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE name = ?", [name])
@@ -433,8 +422,8 @@ class DuckDBStore:
 
     # projects and users -------------------------------------------------------------
     def projects(self, customer_id: int) -> list[Project]:
-        return list(self._cached(("projects", customer_id),
-                                 lambda: self._load_projects(customer_id)))
+        return list(self._cache.get(("projects", customer_id),
+                                    lambda: self._load_projects(customer_id)))
 
     def _load_projects(self, customer_id: int) -> list[Project]:
         rows = self._read(
@@ -452,7 +441,8 @@ class DuckDBStore:
             )
 
     def users(self, customer_id: int) -> list[User]:
-        return list(self._cached(("users", customer_id), lambda: self._load_users(customer_id)))
+        return list(self._cache.get(("users", customer_id),
+                                    lambda: self._load_users(customer_id)))
 
     def _load_users(self, customer_id: int) -> list[User]:
         rows = self._read(
@@ -471,8 +461,8 @@ class DuckDBStore:
 
     # presets ------------------------------------------------------------------------
     def presets(self, customer_id: int) -> list[Preset]:
-        return list(self._cached(("presets", customer_id),
-                                 lambda: self._load_presets(customer_id)))
+        return list(self._cache.get(("presets", customer_id),
+                                    lambda: self._load_presets(customer_id)))
 
     def _load_presets(self, customer_id: int) -> list[Preset]:
         rows = self._read(

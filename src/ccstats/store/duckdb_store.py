@@ -17,7 +17,12 @@ customer's zone, hourly or daily) read far fewer rows. `compact` merges the
 logs; `rebuild` recomputes them from the events.
 
 Writes take a lock and run in one transaction, so a batch is stored whole or not
-at all; reads use their own cursor and see the last committed state.
+at all; reads use their own cursor and see the last committed state. The file has
+one writing process (DuckDB locks it), so a change that depends on what is stored
+(`create_customer`, `revoke_key`, `update_project`, `map_names`...) reads and
+writes in one transaction under that lock, which makes it atomic. Keys are listed
+in the order they were added (``api_keys.created``, numbered by a sequence; a
+database made before the column numbers its keys in table order when it opens).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +58,13 @@ from ccstats.model import (
 from ccstats.query import StatsQuery
 from ccstats.store import rendered_rows
 from ccstats.store.arrow_records import render_cells
+from ccstats.store.base import (
+    ENTITY_TABLES,
+    ChooseId,
+    Revocation,
+    map_new_names,
+    refusal,
+)
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.id_index import Hashes, IdIndex
@@ -88,6 +100,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     scopes VARCHAR[] NOT NULL,
     PRIMARY KEY (customer_id, key_id)
 );
+CREATE SEQUENCE IF NOT EXISTS api_key_order START 1;
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS created BIGINT DEFAULT nextval('api_key_order');
 CREATE TABLE IF NOT EXISTS projects (
     customer_id INTEGER NOT NULL,
     project_id BIGINT NOT NULL,
@@ -299,6 +313,37 @@ def _scalar(db: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
+def _insert_key(db: duckdb.DuckDBPyConnection, customer_id: int, key: ApiKey) -> None:
+    db.execute("INSERT INTO api_keys (customer_id, key_id, salt, digest, scopes) "
+               "VALUES (?, ?, ?, ?, ?)",
+               [customer_id, key.key_id, key.salt, key.digest, [str(s) for s in key.scopes]])
+
+
+def _keys(db: duckdb.DuckDBPyConnection, customer_id: int) -> list[ApiKey]:
+    rows = db.execute("SELECT key_id, salt, digest, scopes FROM api_keys "
+                      "WHERE customer_id = ? ORDER BY created", [customer_id]).fetchall()
+    return [ApiKey(r[0], bytes(r[1]), bytes(r[2]), tuple(Scope(s) for s in r[3]))
+            for r in rows]
+
+
+#: How a mapping creates its project or user (unless its id exists).
+_NEW_ENTITY = {
+    MappingKind.PROJECT: "INSERT INTO projects VALUES (?, ?, ?, 'active') ON CONFLICT DO NOTHING",
+    MappingKind.USER: "INSERT INTO users VALUES (?, ?, ?, 'agent', 'active') "
+                      "ON CONFLICT DO NOTHING",
+}
+
+
+def _save_mapping(db: duckdb.DuckDBPyConnection, customer_id: int, mapping: NameMapping,
+                  title: str | None) -> None:
+    """Store `mapping` and, unless it exists (or `title` is None), its project or user
+    named `title`."""
+    if title is not None:
+        db.execute(_NEW_ENTITY[mapping.kind], [customer_id, mapping.target_id, title])
+    db.execute("INSERT OR REPLACE INTO name_mappings VALUES (?, ?, ?, ?, ?)",
+               [customer_id, mapping.source, str(mapping.kind), mapping.name, mapping.target_id])
+
+
 class DuckDBStore:
     """`ccstats.store.base.Store` on an embedded DuckDB database file."""
 
@@ -359,20 +404,36 @@ class DuckDBStore:
             finally:
                 self._cache.invalidate()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """`_writing` in one transaction, rolled back if the block raises."""
+        with self._writing():
+            db = self._db
+            db.execute("BEGIN TRANSACTION")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
     def _read(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
         """All rows of a read, on a cursor of its own (it sees the last committed state)."""
         with self._db.cursor() as cursor:
             return cursor.execute(sql, params or []).fetchall()
 
     # customers and keys -------------------------------------------------------------
-    def create_customer(self, name: str, timezone: str) -> Customer:
-        with self._writing():
+    def create_customer(self, name: str, timezone: str, key: ApiKey) -> Customer | None:
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM customers WHERE name = ?", [name]).fetchall():
+                return None
             customer_id = _scalar(
-                self._db,
+                db,
                 "INSERT INTO customers (customer_id, name, timezone) "
                 "VALUES (nextval('customer_ids'), ?, ?) RETURNING customer_id",
                 [name, timezone],
             )
+            _insert_key(db, customer_id, key)
         return Customer(customer_id, name, timezone)
 
     def customer(self, name: str) -> Customer | None:
@@ -396,29 +457,26 @@ class DuckDBStore:
                 [list(networks), rate_limit, customer_id],
             )
 
-    def add_key(self, customer_id: int, key: ApiKey) -> None:
-        with self._writing():
-            self._db.execute(
-                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?)",
-                [customer_id, key.key_id, key.salt, key.digest, [str(s) for s in key.scopes]],
-            )
+    def add_key(self, customer_id: int, key: ApiKey, limit: int | None = None) -> bool:
+        with self._transaction() as db:
+            if limit is not None and _scalar(db, "SELECT count(*) FROM api_keys "
+                                                 "WHERE customer_id = ?", [customer_id]) >= limit:
+                return False
+            _insert_key(db, customer_id, key)
+        return True
 
     def keys(self, customer_id: int) -> list[ApiKey]:
-        rows = self._read(
-            "SELECT key_id, salt, digest, scopes FROM api_keys WHERE customer_id = ? "
-            "ORDER BY key_id",
-            [customer_id],
-        )
-        return [ApiKey(r[0], bytes(r[1]), bytes(r[2]), tuple(Scope(s) for s in r[3]))
-                for r in rows]
+        with self._db.cursor() as cursor:
+            return _keys(cursor, customer_id)
 
-    def revoke_key(self, customer_id: int, key_id: str) -> bool:
-        with self._writing():
-            deleted = self._db.execute(
-                "DELETE FROM api_keys WHERE customer_id = ? AND key_id = ? RETURNING 1",
-                [customer_id, key_id],
-            ).fetchall()
-        return bool(deleted)
+    def revoke_key(self, customer_id: int, key_id: str) -> Revocation:
+        with self._transaction() as db:
+            refused = refusal(_keys(db, customer_id), key_id)
+            if refused is not None:
+                return refused
+            db.execute("DELETE FROM api_keys WHERE customer_id = ? AND key_id = ?",
+                       [customer_id, key_id])
+        return Revocation.REVOKED
 
     # projects and users -------------------------------------------------------------
     def projects(self, customer_id: int) -> list[Project]:
@@ -432,6 +490,23 @@ class DuckDBStore:
             [customer_id],
         )
         return [Project(int(r[0]), r[1], Status(r[2])) for r in rows]
+
+    def create_project(self, customer_id: int, project: Project) -> bool:
+        with self._writing():
+            return bool(self._db.execute(
+                "INSERT INTO projects VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+                [customer_id, project.project_id, project.name, str(project.status)],
+            ).fetchall())
+
+    def update_project(self, customer_id: int, project_id: int, name: str | None,
+                       status: Status | None) -> Project | None:
+        with self._writing():
+            rows = self._db.execute(
+                "UPDATE projects SET name = coalesce(?, name), status = coalesce(?, status) "
+                "WHERE customer_id = ? AND project_id = ? RETURNING project_id, name, status",
+                [name, None if status is None else str(status), customer_id, project_id],
+            ).fetchall()
+        return Project(int(rows[0][0]), rows[0][1], Status(rows[0][2])) if rows else None
 
     def save_project(self, customer_id: int, project: Project) -> None:
         with self._writing():
@@ -451,6 +526,26 @@ class DuckDBStore:
             [customer_id],
         )
         return [User(int(r[0]), r[1], UserKind(r[2]), Status(r[3])) for r in rows]
+
+    def create_user(self, customer_id: int, user: User) -> bool:
+        with self._writing():
+            return bool(self._db.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+                [customer_id, user.user_id, user.name, str(user.kind), str(user.status)],
+            ).fetchall())
+
+    def update_user(self, customer_id: int, user_id: int, name: str | None,
+                    kind: UserKind | None, status: Status | None) -> User | None:
+        with self._writing():
+            rows = self._db.execute(
+                "UPDATE users SET name = coalesce(?, name), kind = coalesce(?, kind), "
+                "status = coalesce(?, status) WHERE customer_id = ? AND user_id = ? "
+                "RETURNING user_id, name, kind, status",
+                [name, None if kind is None else str(kind),
+                 None if status is None else str(status), customer_id, user_id],
+            ).fetchall()
+        return User(int(rows[0][0]), rows[0][1], UserKind(rows[0][2]),
+                    Status(rows[0][3])) if rows else None
 
     def save_user(self, customer_id: int, user: User) -> None:
         with self._writing():
@@ -501,13 +596,24 @@ class DuckDBStore:
         )
         return [NameMapping(source, MappingKind(r[0]), r[1], int(r[2])) for r in rows]
 
-    def save_name_mapping(self, customer_id: int, mapping: NameMapping) -> None:
-        with self._writing():
-            self._db.execute(
-                "INSERT OR REPLACE INTO name_mappings VALUES (?, ?, ?, ?, ?)",
-                [customer_id, mapping.source, str(mapping.kind), mapping.name,
-                 mapping.target_id],
-            )
+    def save_name_mapping(self, customer_id: int, mapping: NameMapping, title: str) -> None:
+        with self._transaction() as db:
+            _save_mapping(db, customer_id, mapping, title)
+
+    def map_names(self, customer_id: int, source: str, kind: MappingKind,
+                  names: Sequence[str], choose: ChooseId) -> dict[str, int]:
+        with self._transaction() as db:
+            mapped = {str(r[0]): int(r[1]) for r in db.execute(
+                "SELECT name, target_id FROM name_mappings WHERE customer_id = ? "
+                "AND source = ? AND kind = ?", [customer_id, source, str(kind)]).fetchall()}
+            table, column = ENTITY_TABLES[kind]
+            taken = {int(r[0]) for r in db.execute(
+                f"SELECT {column} FROM {table} WHERE customer_id = ?", [customer_id]).fetchall()}
+
+            def save(name: str, target: int, title: str | None) -> None:
+                _save_mapping(db, customer_id, NameMapping(source, kind, name, target), title)
+
+            return map_new_names(names, mapped, taken, choose, save)
 
     # events and sums ----------------------------------------------------------------
     @contextmanager
@@ -615,75 +721,54 @@ class DuckDBStore:
 
     def delete_event(self, customer_id: int, event_id: str) -> bool:
         c = int(customer_id)
-        with self._writing():
-            db = self._db
-            db.execute("BEGIN TRANSACTION")
-            try:
+        with self._transaction() as db:
+            db.execute(
+                f"""CREATE TEMP TABLE previous AS SELECT {_EVENT_COLUMNS} FROM events
+                    WHERE customer_id = {c} AND event_id = ?""",
+                [event_id],
+            )
+            found = _scalar(db, "SELECT count(*) FROM previous") > 0
+            if found:
+                _add_sums(db, c, _zone_of(db, c), sums_sql("previous", -1))
                 db.execute(
-                    f"""CREATE TEMP TABLE previous AS SELECT {_EVENT_COLUMNS} FROM events
-                        WHERE customer_id = {c} AND event_id = ?""",
+                    f"DELETE FROM events WHERE customer_id = {c} AND event_id = ?",
                     [event_id],
                 )
-                found = _scalar(db, "SELECT count(*) FROM previous") > 0
-                if found:
-                    _add_sums(db, c, _zone_of(db, c), sums_sql("previous", -1))
-                    db.execute(
-                        f"DELETE FROM events WHERE customer_id = {c} AND event_id = ?",
-                        [event_id],
-                    )
-                db.execute("DROP TABLE previous")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+            db.execute("DROP TABLE previous")
         return found
 
     def rebuild(self, customer_id: int | None = None) -> int:
         where = "" if customer_id is None else f"WHERE customer_id = {int(customer_id)}"
-        with self._writing():
-            db = self._db
-            db.execute("BEGIN TRANSACTION")
-            try:
-                for table in _SUMS_TABLES:
-                    db.execute(f"DELETE FROM {table} {where}")
-                customers = [
-                    int(r[0]) for r in db.execute(
-                        f"SELECT DISTINCT customer_id FROM events {where}"
-                    ).fetchall()
-                ]
-                total = 0
-                for c in customers:
-                    _add_sums(db, c, _zone_of(db, c),
-                              sums_sql(f"(SELECT * FROM events WHERE customer_id = {c})"))
-                    total += _scalar(db, f"SELECT count(*) FROM events WHERE customer_id = {c}")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            for table in _SUMS_TABLES:
+                db.execute(f"DELETE FROM {table} {where}")
+            customers = [
+                int(r[0]) for r in db.execute(
+                    f"SELECT DISTINCT customer_id FROM events {where}"
+                ).fetchall()
+            ]
+            total = 0
+            for c in customers:
+                _add_sums(db, c, _zone_of(db, c),
+                          sums_sql(f"(SELECT * FROM events WHERE customer_id = {c})"))
+                total += _scalar(db, f"SELECT count(*) FROM events WHERE customer_id = {c}")
         return total
 
     def compact(self) -> None:
         """Merge the delta logs of the sums into one row per key, in time order."""
-        with self._writing():
-            db = self._db
-            db.execute("BEGIN TRANSACTION")
-            try:
-                for table, key in (("sums", "qh"), ("sums_hour", "day, hour"),
-                                   ("sums_day", "day")):
-                    db.execute(
-                        f"""CREATE TEMP TABLE merged AS
-                            SELECT customer_id, project_id, user_id, {key}, field_id,
-                                   sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
-                            FROM {table} GROUP BY ALL HAVING sum(hits) <> 0
-                            ORDER BY customer_id, {key}"""
-                    )
-                    db.execute(f"DELETE FROM {table}")
-                    db.execute(f"INSERT INTO {table} SELECT * FROM merged")
-                    db.execute("DROP TABLE merged")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            for table, key in (("sums", "qh"), ("sums_hour", "day, hour"),
+                               ("sums_day", "day")):
+                db.execute(
+                    f"""CREATE TEMP TABLE merged AS
+                        SELECT customer_id, project_id, user_id, {key}, field_id,
+                               sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
+                        FROM {table} GROUP BY ALL HAVING sum(hits) <> 0
+                        ORDER BY customer_id, {key}"""
+                )
+                db.execute(f"DELETE FROM {table}")
+                db.execute(f"INSERT INTO {table} SELECT * FROM merged")
+                db.execute("DROP TABLE merged")
 
     def event_count(self, customer_id: int) -> int:
         with self._db.cursor() as cursor:

@@ -43,6 +43,7 @@ from bench_baselines import READ_JSON
 from bench_data import START, TIMEZONE, dataset
 from ccstats.ingest.lines import file_blocks
 from ccstats.ingest.validate import Validator
+from ccstats.model import ALL_SCOPES, ApiKey
 from ccstats.service import Service
 from ccstats.store.duckdb_store import DuckDBStore
 
@@ -82,7 +83,10 @@ def _validate(path: Path, events: list[pa.Table]) -> None:
 def _store(folder: Path, events: list[pa.Table]) -> None:
     store = DuckDBStore(folder / "store.duckdb")
     try:
-        customer = store.create_customer("budget", TIMEZONE)
+        # a key that no password matches: nothing logs in here
+        customer = store.create_customer("budget", TIMEZONE,
+                                         ApiKey("budget", bytes(16), bytes(32), ALL_SCOPES))
+        assert customer is not None
         with store.writer(customer.customer_id) as writer:
             for table in events:
                 writer.add(table)

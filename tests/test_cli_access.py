@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from ccstats import keys
 from ccstats.errors import QueryRejected
 from ccstats.service import MAX_KEYS, Service
 
@@ -78,34 +77,6 @@ def test_customer_set_networks_and_rate_limit(tmp_path: Path) -> None:
     assert reset.returncode == 0
     assert ccstats("customer", "list", db=db).stdout.splitlines() == [
         "acme\tUTC\tany\tdefault"]
-
-
-def test_a_generated_key_names_its_stored_hash_so_a_login_costs_one_hash(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    service = Service.open(str(tmp_path / "k.duckdb"))
-    try:
-        service.create_customer("acme", "UTC", "chosen-password")
-        made = [service.create_key("acme", ["read"]) for _ in range(5)]
-        key, secret = made[2]
-        assert secret.startswith(f"{key.key_id}.")
-        hashed: list[bytes] = []
-        real_digest = keys.digest
-
-        def counting_digest(password: str, salt: bytes) -> bytes:
-            hashed.append(salt)
-            return real_digest(password, salt)
-
-        monkeypatch.setattr(keys, "digest", counting_digest)
-        found = service.authenticate("acme", secret)
-        assert found is not None and hashed == [key.salt]
-        hashed.clear()
-        assert service.authenticate("acme", f"{key.key_id}.wrong") is None
-        assert len(hashed) == 1
-        hashed.clear()  # a chosen password names no key: every key is checked
-        assert service.authenticate("acme", "chosen-password") is not None
-        assert len(hashed) == 6
-    finally:
-        service.close()
 
 
 def test_a_customer_holds_at_most_max_keys(tmp_path: Path) -> None:

@@ -17,10 +17,10 @@ def test_mappings_are_kept_per_customer_and_source(service: Service) -> None:
     service.create_customer("b", "UTC", "pw")
     a, b = (service.customer(n).customer_id for n in ("a", "b"))
     store = service.store
-    store.save_name_mapping(a, NameMapping("queue_log", MappingKind.USER, "SIP/2", 7))
-    store.save_name_mapping(a, NameMapping("queue_log", MappingKind.PROJECT, "sales", 1))
-    store.save_name_mapping(a, NameMapping("other", MappingKind.USER, "SIP/2", 9))
-    store.save_name_mapping(a, NameMapping("queue_log", MappingKind.USER, "SIP/2", 8))
+    store.save_name_mapping(a, NameMapping("queue_log", MappingKind.USER, "SIP/2", 7), "2")
+    store.save_name_mapping(a, NameMapping("queue_log", MappingKind.PROJECT, "sales", 1), "sales")
+    store.save_name_mapping(a, NameMapping("other", MappingKind.USER, "SIP/2", 9), "2")
+    store.save_name_mapping(a, NameMapping("queue_log", MappingKind.USER, "SIP/2", 8), "2")
     assert store.name_mappings(a, "queue_log") == [
         NameMapping("queue_log", MappingKind.PROJECT, "sales", 1),
         NameMapping("queue_log", MappingKind.USER, "SIP/2", 8),
@@ -45,7 +45,7 @@ def test_a_version_2_database_gains_the_table_and_keeps_its_events(tmp_path: Pat
         customer_id = service.customer("acme").customer_id
         assert service.query("acme", params) == before
         service.store.save_name_mapping(
-            customer_id, NameMapping("queue_log", MappingKind.USER, "SIP/1", 1))
+            customer_id, NameMapping("queue_log", MappingKind.USER, "SIP/1", 1), "1")
         assert len(service.store.name_mappings(customer_id, "queue_log")) == 1
     finally:
         service.close()

@@ -1,11 +1,12 @@
 """Copying a customer from one store to another (e.g. from a DuckDB file to ClickHouse).
 
-Everything the customer owns is copied: its time zone, API keys (their hashes),
-projects, users, presets (with the same ids) and the current version of every
-event, which the destination stores as one atomic batch and sums itself. The
-destination must not have the customer yet. A DuckDB source is opened by this
-process alone (its file lock keeps a server from writing meanwhile), so no event
-arrives during the copy; the copy checks that both stores count the same events.
+Everything the customer owns is copied: its time zone, API keys (their hashes, in
+their order), projects, users, presets (with the same ids) and the current
+version of every event, which the destination stores as one atomic batch and
+sums itself. The destination must not have the customer yet. A DuckDB source is
+opened by this process alone (its file lock keeps a server from writing
+meanwhile), so no event arrives during the copy; the copy checks that both
+stores count the same events.
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ def copy_customer(source: Store, destination: Store, name: str,
     if found is None:
         raise QueryRejected([bad_arguments("customer", f"unknown customer {name!r} in the "
                                                        "source database")])
-    if destination.customer(name) is not None:
+    keys = source.keys(found.customer_id)
+    if not keys:
+        raise QueryRejected([bad_arguments("customer", f"customer {name!r} has no API key in "
+                                                       "the source database; create one first")])
+    first, *others = keys
+    created = destination.create_customer(name, found.timezone, first)
+    if created is None:
         raise QueryRejected([bad_arguments("customer", f"customer {name!r} already exists in "
                                                        "the destination database")])
-    created = destination.create_customer(name, found.timezone)
     target = created.customer_id
-    for key in source.keys(found.customer_id):
+    for key in others:  # in their order: the first key stays first
         destination.add_key(target, key)
     for project in source.projects(found.customer_id):
         destination.save_project(target, project)

@@ -1,10 +1,12 @@
 """API keys: generated, shown once, stored only as salted scrypt hashes.
 
-A generated key reads ``<key id>.<secret>``: the id (not secret, listed to
-admins) says which stored hash to check, so a login costs one slow hash however
-many keys the customer has. A key chosen by an operator (``--password``) has no
-id in it; it is checked against every key of the customer. Digests are compared
-in constant time (`hmac.compare_digest`).
+Every login attempt costs exactly one slow hash, however many keys the customer
+has, whether it succeeds or not. A generated key reads ``<key id>.<secret>``: the
+id (not secret, listed to admins) says which stored hash to check. A key chosen
+by an operator (``customer create --password``) names no key id; only the key a
+customer is created with can be chosen, so a password that names no key is
+checked against the customer's first key alone. Digests are compared in
+constant time (`hmac.compare_digest`).
 """
 
 from __future__ import annotations
@@ -40,20 +42,16 @@ def new_key(password: str, scopes: tuple[Scope, ...], key_id: str | None = None)
 
 
 def matching_key(password: str, keys: list[ApiKey]) -> ApiKey | None:
-    """The key among `keys` whose hash `password` matches, or None.
+    """The key among `keys` (in the order they were added) that `password` is, or None.
 
-    A password that names one of the keys by its id is checked against that key
-    only; any other against every key, so the time taken does not reveal which
-    key (if any) matched. With no keys at all (an unknown customer) one hash is
-    still computed, so that case costs as much as a wrong key.
+    Exactly one hash is computed: against the key whose id `password` names, else
+    against the first key (the only one that can hold a chosen password), else (no
+    keys at all: an unknown customer) with a fixed salt, so that every attempt
+    costs the same.
     """
     named, dot, _ = password.partition(".")
-    candidates = [key for key in keys if dot and key.key_id == named] or keys
-    if not candidates:
+    key = next((key for key in keys if dot and key.key_id == named), keys[0] if keys else None)
+    if key is None:
         digest(password, _NO_SALT)
         return None
-    found: ApiKey | None = None
-    for key in candidates:
-        if hmac.compare_digest(digest(password, key.salt), key.digest):
-            found = key
-    return found
+    return key if hmac.compare_digest(digest(password, key.salt), key.digest) else None

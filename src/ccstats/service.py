@@ -47,7 +47,7 @@ from ccstats.model import (
 )
 from ccstats.query import DEFAULT_MAX_DAYS, StatsQuery, parse_query
 from ccstats.store import open_store
-from ccstats.store.base import Store
+from ccstats.store.base import Revocation, Store
 
 __all__ = ["EventsRejected", "ImportReport", "NotFound", "QueryRejected", "Service"]
 
@@ -158,14 +158,12 @@ class Service:
                                                       "IANA name such as Europe/Budapest"))
         if password is not None and not password:
             problems.append(wrong_format("password", "the password must not be empty"))
-        if not problems and self.store.customer(name) is not None:
-            problems.append(bad_arguments("name", f"customer {name!r} already exists"))
         if problems:
             raise QueryRejected(problems)
         key, secret = (keys.new_key(password, ALL_SCOPES), password) if password else \
             keys.generate(ALL_SCOPES)
-        customer = self.store.create_customer(name, timezone)
-        self.store.add_key(customer.customer_id, key)
+        if self.store.create_customer(name, timezone, key) is None:
+            raise QueryRejected([bad_arguments("name", f"customer {name!r} already exists")])
         return secret
 
     def authenticate(self, name: str, password: str) -> tuple[Customer, tuple[Scope, ...]] | None:
@@ -181,12 +179,10 @@ class Service:
     def create_key(self, customer_name: str, scopes: Iterable[str]) -> tuple[ApiKey, str]:
         """A new key of the customer with `scopes`; returns it with its secret (shown once)."""
         customer = self.customer(customer_name)
-        chosen = parse_scopes(scopes)
-        if len(self.store.keys(customer.customer_id)) >= MAX_KEYS:
+        key, secret = keys.generate(parse_scopes(scopes))
+        if not self.store.add_key(customer.customer_id, key, MAX_KEYS):
             raise QueryRejected([bad_arguments(
                 "scopes", f"a customer has at most {MAX_KEYS} keys; revoke one first")])
-        key, secret = keys.generate(chosen)
-        self.store.add_key(customer.customer_id, key)
         return key, secret
 
     def keys(self, customer_name: str) -> list[ApiKey]:
@@ -194,16 +190,13 @@ class Service:
 
     def revoke_key(self, customer_name: str, key_id: str) -> None:
         """Forget a key at once. The customer's last admin key cannot be revoked."""
-        customer = self.customer(customer_name)
-        found = self.store.keys(customer.customer_id)
-        if key_id not in {k.key_id for k in found}:
+        outcome = self.store.revoke_key(self.customer(customer_name).customer_id, key_id)
+        if outcome is Revocation.UNKNOWN:
             raise NotFound(f"unknown key {key_id[:40]!r}", "keyid")
-        admins = [k for k in found if Scope.ADMIN in k.scopes]
-        if [k.key_id for k in admins] == [key_id]:
+        if outcome is Revocation.LAST_ADMIN:
             raise QueryRejected([bad_arguments(
                 "keyid", "this is the customer's last key with the admin scope; create "
                          "another admin key first")])
-        self.store.revoke_key(customer.customer_id, key_id)
 
     def set_access(self, customer_name: str, networks: Iterable[str] | None = None,
                    rate_limit: int | Unchanged | None = UNCHANGED) -> Customer:
@@ -229,49 +222,35 @@ class Service:
     # projects and users ------------------------------------------------------------
     def create_project(self, customer_name: str, project: Project) -> Project:
         """Add a project; refuses an id that already exists."""
-        customer = self.customer(customer_name)
-        if any(p.project_id == project.project_id
-               for p in self.store.projects(customer.customer_id)):
+        if not self.store.create_project(self.customer(customer_name).customer_id, project):
             raise QueryRejected([bad_arguments("projectid",
                                                f"project {project.project_id} already exists; "
                                                "change it with PUT")])
-        self.store.save_project(customer.customer_id, project)
         return project
 
     def update_project(self, customer_name: str, project_id: int, name: str | None = None,
                        status: Status | None = None) -> Project:
         """Change what is given of a project (NotFound for an unknown id)."""
-        customer = self.customer(customer_name)
-        found = next((p for p in self.store.projects(customer.customer_id)
-                      if p.project_id == project_id), None)
-        if found is None:
+        updated = self.store.update_project(self.customer(customer_name).customer_id,
+                                            project_id, name, status)
+        if updated is None:
             raise NotFound(f"unknown project {project_id}", "project_id")
-        updated = Project(project_id, name if name is not None else found.name,
-                          status if status is not None else found.status)
-        self.store.save_project(customer.customer_id, updated)
         return updated
 
     def create_user(self, customer_name: str, user: User) -> User:
         """Add a user; refuses an id that already exists."""
-        customer = self.customer(customer_name)
-        if any(u.user_id == user.user_id for u in self.store.users(customer.customer_id)):
+        if not self.store.create_user(self.customer(customer_name).customer_id, user):
             raise QueryRejected([bad_arguments("userid", f"user {user.user_id} already exists; "
                                                          "change it with PUT")])
-        self.store.save_user(customer.customer_id, user)
         return user
 
     def update_user(self, customer_name: str, user_id: int, name: str | None = None,
                     kind: UserKind | None = None, status: Status | None = None) -> User:
         """Change what is given of a user (NotFound for an unknown id)."""
-        customer = self.customer(customer_name)
-        found = next((u for u in self.store.users(customer.customer_id)
-                      if u.user_id == user_id), None)
-        if found is None:
+        updated = self.store.update_user(self.customer(customer_name).customer_id, user_id,
+                                         name, kind, status)
+        if updated is None:
             raise NotFound(f"unknown user {user_id}", "user_id")
-        updated = User(user_id, name if name is not None else found.name,
-                       kind if kind is not None else found.kind,
-                       status if status is not None else found.status)
-        self.store.save_user(customer.customer_id, updated)
         return updated
 
     def create_preset(self, customer_name: str, name: str, fields: list[str]) -> Preset:

@@ -3,7 +3,8 @@
 Each test module gets its own database and server (module scope). A module says
 which customers it needs by overriding the `accounts` fixture (name, time zone,
 password) and, for 403 tests, `readonly_keys` (customer name -> password of an
-extra key holding only the ``read`` scope). Customers are created with
+extra key holding only the ``read`` scope, of the form of a generated key:
+``<key id>.<secret>``). Customers are created with
 ``ccstats customer create`` before the server starts, because DuckDB allows one
 writing process per file.
 
@@ -62,8 +63,9 @@ def create_customers(db: str, accounts: Sequence[Account], readonly: dict[str, s
         try:
             for name, password in readonly.items():
                 customer = service.customer(name)
+                key_id = password.partition(".")[0]
                 service.store.add_key(customer.customer_id,
-                                      keys.new_key(password, (Scope.READ,)))
+                                      keys.new_key(password, (Scope.READ,), key_id))
         finally:
             service.close()
 
@@ -101,7 +103,8 @@ def accounts() -> list[Account]:
 
 @pytest.fixture(scope="module")
 def readonly_keys() -> dict[str, str]:
-    """Customer name -> password of an extra read-only key; modules override this fixture."""
+    """Customer name -> password (``<key id>.<secret>``) of an extra read-only key; modules
+    override this fixture."""
     return {}
 
 

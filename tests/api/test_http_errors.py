@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 CUSTOMER, ZONE, PASSWORD = "mycc", "Europe/Budapest", "mycc-pass"
-READONLY_PASSWORD = "ro-pass"
+READONLY_PASSWORD = "readonly.ro-pass"
 SMALL_LIMIT = 1000
 REALM = 'Basic realm="ccstats"'
 STATS = "/v2/statistics/userbased"

@@ -13,6 +13,14 @@ Contract shared by every implementation:
   (times counted), ``secs`` (seconds) and ``hits`` (contributions, which decide
   whether a field is present). They are derived from the events and can be
   recomputed by `rebuild` at any time.
+- **Metadata changes that depend on what is stored** (creating a customer, a
+  project or a user; changing some members of one; revoking a key while another
+  admin key remains; adding a key below a limit; giving new names of an outside
+  system free ids) are one method each, which checks and changes at once, so that
+  concurrent callers cannot both pass the check: each implementation says how far
+  that holds across processes.
+- **Keys** are listed in the order they were added: the first is the key the
+  customer was created with.
 - **Name mappings** (`NameMapping`) tie names of an outside system to project
   and user ids; at most one per (customer, source, kind, name), kept until replaced.
 - **Statistics** are streamed by `records` as UTF-8 pieces that concatenate to
@@ -22,8 +30,10 @@ Contract shared by every implementation:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
+from enum import Enum
 from typing import Protocol
 
 import pyarrow as pa
@@ -31,14 +41,65 @@ import pyarrow as pa
 from ccstats.model import (
     ApiKey,
     Customer,
+    MappingKind,
     NameMapping,
     Preset,
     Project,
+    Scope,
     Status,
     User,
     UserKind,
 )
 from ccstats.query import StatsQuery
+
+
+class Revocation(Enum):
+    """What `Store.revoke_key` did."""
+
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+    """The customer has no such key."""
+    LAST_ADMIN = "last admin"
+    """Kept: no other key of the customer has the admin scope."""
+
+
+def has_admin(keys: Sequence[ApiKey]) -> bool:
+    return any(Scope.ADMIN in key.scopes for key in keys)
+
+
+def refusal(keys: Sequence[ApiKey], key_id: str) -> Revocation | None:
+    """Why key `key_id` cannot be revoked from the customer's `keys`, or None if it can."""
+    found = [key for key in keys if key.key_id == key_id]
+    if not found:
+        return Revocation.UNKNOWN
+    if has_admin(found) and not has_admin([key for key in keys if key.key_id != key_id]):
+        return Revocation.LAST_ADMIN
+    return None
+
+
+#: The table and id column (in every store) that a mapping of each kind points into.
+ENTITY_TABLES = {MappingKind.PROJECT: ("projects", "project_id"),
+                 MappingKind.USER: ("users", "user_id")}
+
+#: Chooses the id of a name seen for the first time: given the name, the mappings of
+#: its kind (name -> id) and the ids of the customer's projects (or users), it returns
+#: the id and the name of the project (or user) to create when that id has none.
+ChooseId = Callable[[str, Mapping[str, int], AbstractSet[int]], tuple[int, str]]
+
+
+def map_new_names(names: Sequence[str], mapped: dict[str, int], taken: set[int],
+                  choose: ChooseId, save: Callable[[str, int, str | None], None]
+                  ) -> dict[str, int]:
+    """`Store.map_names` over the stored mappings `mapped` and ids `taken` (read at once
+    with the writes that follow): `save(name, id, title)` stores a new mapping, and
+    the project or user of `id` named `title` unless `title` is None (it exists)."""
+    for name in names:
+        if name not in mapped:
+            target, title = choose(name, mapped, taken)
+            save(name, target, None if target in taken else title)
+            mapped[name] = target
+            taken.add(target)
+    return {name: mapped[name] for name in names}
 
 
 class EventWriter(Protocol):
@@ -58,7 +119,11 @@ class Store(Protocol):
     """Persistence of customers, their metadata, events and sums."""
 
     # customers and keys
-    def create_customer(self, name: str, timezone: str) -> Customer: ...
+    def create_customer(self, name: str, timezone: str, key: ApiKey) -> Customer | None:
+        """Create customer `name` with its first key `key`; None if the name is taken
+        (of concurrent creators of one name, exactly one gets the customer)."""
+        ...
+
     def customer(self, name: str) -> Customer | None: ...
     def customers(self) -> list[Customer]: ...
     def set_access(self, customer_id: int, networks: tuple[str, ...],
@@ -66,18 +131,48 @@ class Store(Protocol):
         """Replace the customer's allowed client networks and rate limit."""
         ...
 
-    def add_key(self, customer_id: int, key: ApiKey) -> None: ...
-    def keys(self, customer_id: int) -> list[ApiKey]: ...
+    def add_key(self, customer_id: int, key: ApiKey, limit: int | None = None) -> bool:
+        """Add `key`, unless the customer holds `limit` keys already (then False)."""
+        ...
 
-    def revoke_key(self, customer_id: int, key_id: str) -> bool:
-        """Forget a key; False if the customer has no key `key_id`."""
+    def keys(self, customer_id: int) -> list[ApiKey]:
+        """The customer's keys in the order they were added."""
+        ...
+
+    def revoke_key(self, customer_id: int, key_id: str) -> Revocation:
+        """Forget a key, unless it is the customer's last key with the admin scope."""
         ...
 
     # projects and users
     def projects(self, customer_id: int) -> list[Project]: ...
-    def save_project(self, customer_id: int, project: Project) -> None: ...
+
+    def create_project(self, customer_id: int, project: Project) -> bool:
+        """Add `project`; False (and nothing changed) if its id exists."""
+        ...
+
+    def update_project(self, customer_id: int, project_id: int, name: str | None,
+                       status: Status | None) -> Project | None:
+        """Change the given members of a project; the result, or None for an unknown id."""
+        ...
+
+    def save_project(self, customer_id: int, project: Project) -> None:
+        """Insert or replace `project` (every member)."""
+        ...
+
     def users(self, customer_id: int) -> list[User]: ...
-    def save_user(self, customer_id: int, user: User) -> None: ...
+
+    def create_user(self, customer_id: int, user: User) -> bool:
+        """Add `user`; False (and nothing changed) if its id exists."""
+        ...
+
+    def update_user(self, customer_id: int, user_id: int, name: str | None,
+                    kind: UserKind | None, status: Status | None) -> User | None:
+        """Change the given members of a user; the result, or None for an unknown id."""
+        ...
+
+    def save_user(self, customer_id: int, user: User) -> None:
+        """Insert or replace `user` (every member)."""
+        ...
 
     # presets
     def presets(self, customer_id: int) -> list[Preset]: ...
@@ -89,10 +184,18 @@ class Store(Protocol):
         """The customer's mappings of `source`, ordered by kind, then name."""
         ...
 
-    def save_name_mapping(self, customer_id: int, mapping: NameMapping) -> None:
-        """Insert, or replace the one with the same (source, kind, name).
+    def save_name_mapping(self, customer_id: int, mapping: NameMapping, title: str) -> None:
+        """Insert, or replace the one with the same (source, kind, name), and create the
+        project or user of its id, named `title`, unless it exists."""
+        ...
 
-        Only stores the pair: it neither checks nor creates the project or user.
+    def map_names(self, customer_id: int, source: str, kind: MappingKind,
+                  names: Sequence[str], choose: ChooseId) -> dict[str, int]:
+        """The ids of `names` (of `source`, of `kind`); a name without a mapping gets
+        the id `choose` picks (creating its project or user if that id has none).
+
+        The names are mapped in order, each seeing the mappings made before it, and
+        `choose` sees the stored mappings and ids at the moment it is called.
         """
         ...
 
@@ -131,4 +234,5 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-__all__ = ["Customer", "Project", "Status", "Store", "User", "UserKind"]
+__all__ = ["ChooseId", "Customer", "Project", "Revocation", "Status", "Store", "User",
+           "UserKind"]

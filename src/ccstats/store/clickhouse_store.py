@@ -7,6 +7,32 @@ with the same SQL as the embedded store: `ccstats.store.contributions`,
 `ccstats.store.grains`) and appended as delta rows; statistics are rendered by
 ClickHouse (`ccstats.store.clickhouse_records`) and streamed part by part
 (`ccstats.store.partitions`).
+
+Concurrent changes of metadata
+------------------------------
+ClickHouse has no transaction and no compare-and-set on rows. Within one
+process, every metadata change that depends on what is stored (creating a
+project or user, changing some of its members, revoking a key, adding a key below
+the limit, mapping new names, presets) runs under one lock, so concurrent
+requests to one process are serialised. Across processes:
+
+- **Creating a customer** is safe: the name is claimed first with DDL, which is
+  atomic (`ccstats.store.clickhouse_claims`); of any number of creators exactly
+  one gets the customer and its key.
+- **Revoking a key** is safe: the revocation is written, then checked, and
+  undone if no admin key is left (`ccstats.store.clickhouse_keys`).
+- **Projects and users registered by a batch** never overwrite a name or status
+  set on purpose, whichever process wrote it and in whatever order: their rows
+  carry version 0, below every version a deliberate change writes.
+- **Remaining races across processes** (two processes at the same moment):
+  both may create the same project, user or preset id (the later row wins,
+  while both were told they created it); two changes of different members of
+  one project or user may lose one (each writes the whole row it read); two
+  `queue_log` importers of one customer may give the same new id to different
+  queues or members; two key creations may pass the limit of keys by one. No
+  primitive of ClickHouse 18.16 makes these atomic without a lock server: make
+  such changes through one process (the API of one server) and run one
+  importer per customer.
 """
 
 from __future__ import annotations
@@ -15,7 +41,6 @@ import dataclasses
 import functools
 import hashlib
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -27,7 +52,7 @@ from clickhouse_driver.errors import Error as ClickHouseError
 from clickhouse_driver.errors import NetworkError, SocketTimeoutError
 
 from ccstats import duckdb_connect
-from ccstats.errors import StoreUnavailable
+from ccstats.errors import StoreBusy, StoreUnavailable
 from ccstats.events import NORMALIZED_SCHEMA
 from ccstats.model import (
     ApiKey,
@@ -36,14 +61,15 @@ from ccstats.model import (
     NameMapping,
     Preset,
     Project,
-    Scope,
     Status,
     User,
     UserKind,
 )
 from ccstats.query import StatsQuery
-from ccstats.store import clickhouse_schema, rendered_rows
+from ccstats.store import clickhouse_keys, clickhouse_schema, rendered_rows
+from ccstats.store.base import ENTITY_TABLES, ChooseId, Revocation, map_new_names
 from ccstats.store.clickhouse_batches import Batch, tick, visible_events
+from ccstats.store.clickhouse_claims import claim, claim_table
 from ccstats.store.clickhouse_records import (
     grouped_rows_sql,
     int_list,
@@ -60,6 +86,7 @@ from ccstats.store.clickhouse_target import (
 )
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
+from ccstats.store.metadata_cache import MetadataCache
 from ccstats.store.partitions import records_bound, split
 from ccstats.store.records_sql import record_estimate_sql
 
@@ -76,6 +103,9 @@ _SUMS_KEYS = {
     "sums_day": ["project_id", "user_id", "day", "field_id"],
 }
 _MEASURES = ["cnt", "secs", "hits"]
+#: The version of the project and user rows a batch registers for unknown ids: lower
+#: than any version of a row written on purpose (a tick), so it never overrides one.
+REGISTERED_VERSION = 0
 
 
 def customer_id_of(name: str) -> int:
@@ -159,9 +189,12 @@ class ClickHouseStore:
             raise unreachable(self.target, error) from None
         self._pool = ClientPool(self.target)
         self._write_lock = threading.Lock()
+        # Changes of metadata that read before they write (see the module docstring).
+        self._metadata_lock = threading.Lock()
         self._customers: dict[str, Customer] = {}
-        # customer id -> (valid until, networks, rate limit)
-        self._access: dict[int, tuple[float, tuple[str, ...], int | None]] = {}
+        # customer id -> (networks, rate limit)
+        self._access: MetadataCache[int, tuple[tuple[str, ...], int | None]] = \
+            MetadataCache(max_age=ACCESS_SECONDS)
 
     def migrate(self) -> None:
         clickhouse_schema.migrate(self.target)
@@ -188,9 +221,32 @@ class ClickHouseStore:
         self._pool.close()
 
     # customers and keys -------------------------------------------------------------
-    def create_customer(self, name: str, timezone: str) -> Customer:
+    def create_customer(self, name: str, timezone: str, key: ApiKey) -> Customer | None:
+        """Claim the name (`ccstats.store.clickhouse_claims`), then write the key and the
+        customer, which makes both visible: no other key can be added before the first.
+
+        A customer made before names were claimed has no claim: its row is looked for
+        after the claim. Keys of the customer's id that a creation left when it was
+        interrupted (and its claim dropped) are revoked first. Creators in this
+        process take turns, so that the later one finds the customer rather than a
+        claim without it.
+        """
         customer = Customer(customer_id_of(name), name, timezone)
-        with self._connection() as client:
+        claim_name = f"customer_{customer.customer_id}"
+        with self._metadata_lock, self._connection() as client:
+            claimed = claim(self.target, claim_name)
+            exists = client.execute("SELECT count() FROM customers WHERE customer_id = %(c)s",
+                                    {"c": customer.customer_id})[0][0]
+            if exists:
+                return None
+            if not claimed:
+                raise StoreBusy(
+                    f"customer {name!r} is being created by another process; if none is, "
+                    f"its creation was interrupted: drop the table "
+                    f"{claim_table(self.target, claim_name)} (on the first server of the "
+                    "cluster) to free the name")
+            clickhouse_keys.revoke_all(client, customer.customer_id)
+            clickhouse_keys.add(client, customer.customer_id, key)
             client.execute("INSERT INTO customers (customer_id, name, timezone) VALUES",
                            [(customer.customer_id, name, timezone)])
         return customer
@@ -213,18 +269,16 @@ class ClickHouseStore:
 
     def _with_access(self, customer: Customer) -> Customer:
         """`customer` with its networks and rate limit (read again after `ACCESS_SECONDS`)."""
-        now = time.monotonic()
-        cached = self._access.get(customer.customer_id)
-        if cached is None or cached[0] < now:
-            rows = self._rows("SELECT argMax(networks, version), argMax(rate_limit, version) "
-                              "FROM customer_access WHERE customer_id = %(c)s",
-                              {"c": customer.customer_id})
-            networks, rate_limit = (tuple(rows[0][0]), rows[0][1]) if rows and rows[0][0] \
-                is not None else ((), None)
-            cached = self._access[customer.customer_id] = (now + ACCESS_SECONDS, networks,
-                                                           rate_limit)
-        return dataclasses.replace(customer, networks=cached[1],
-                                   rate_limit=None if cached[2] is None else int(cached[2]))
+        networks, rate_limit = self._access.get(customer.customer_id,
+                                                lambda: self._load_access(customer.customer_id))
+        return dataclasses.replace(customer, networks=networks, rate_limit=rate_limit)
+
+    def _load_access(self, customer_id: int) -> tuple[tuple[str, ...], int | None]:
+        rows = self._rows("SELECT argMax(networks, version), argMax(rate_limit, version) "
+                          "FROM customer_access WHERE customer_id = %(c)s", {"c": customer_id})
+        if not rows or rows[0][0] is None:
+            return (), None
+        return tuple(rows[0][0]), None if rows[0][1] is None else int(rows[0][1])
 
     def set_access(self, customer_id: int, networks: tuple[str, ...],
                    rate_limit: int | None) -> None:
@@ -232,80 +286,130 @@ class ClickHouseStore:
             client.execute(
                 "INSERT INTO customer_access (customer_id, networks, rate_limit, version) "
                 "VALUES", [(customer_id, list(networks), rate_limit, tick())])
-        self._access.pop(customer_id, None)
+        self._access.invalidate()
 
-    def add_key(self, customer_id: int, key: ApiKey) -> None:
-        self._save_key(customer_id, key, revoked=False)
-
-    def _save_key(self, customer_id: int, key: ApiKey, revoked: bool) -> None:
-        with self._connection() as client:
-            client.execute(
-                "INSERT INTO api_keys (customer_id, key_id, salt, digest, scopes, revoked, "
-                "version) VALUES",
-                [(customer_id, key.key_id, key.salt.hex(), key.digest.hex(),
-                  [str(s) for s in key.scopes], int(revoked), tick())])
+    def add_key(self, customer_id: int, key: ApiKey, limit: int | None = None) -> bool:
+        with self._metadata_lock, self._connection() as client:
+            if limit is not None and len(clickhouse_keys.current(client, customer_id)) >= limit:
+                return False
+            clickhouse_keys.add(client, customer_id, key)
+        return True
 
     def keys(self, customer_id: int) -> list[ApiKey]:
-        rows = self._rows("SELECT key_id, argMax(salt, version), argMax(digest, version), "
-                          "argMax(scopes, version) FROM api_keys WHERE customer_id = %(c)s "
-                          "GROUP BY key_id HAVING argMax(revoked, version) = 0 "
-                          "ORDER BY key_id", {"c": customer_id})
-        return [ApiKey(r[0], bytes.fromhex(r[1]), bytes.fromhex(r[2]),
-                       tuple(Scope(s) for s in r[3])) for r in rows]
+        with self._connection() as client:
+            return clickhouse_keys.current(client, customer_id)
 
-    def revoke_key(self, customer_id: int, key_id: str) -> bool:
-        with self._write_lock:
-            found = next((k for k in self.keys(customer_id) if k.key_id == key_id), None)
-            if found is None:
-                return False
-            self._save_key(customer_id, found, revoked=True)
-        return True
+    def revoke_key(self, customer_id: int, key_id: str) -> Revocation:
+        """Write, then check (`ccstats.store.clickhouse_keys`)."""
+        with self._metadata_lock, self._connection() as client:
+            return clickhouse_keys.revoke(client, customer_id, key_id)
 
     # projects and users -------------------------------------------------------------
     def projects(self, customer_id: int) -> list[Project]:
-        rows = self._rows("SELECT project_id, argMax(name, version), argMax(status, version) "
-                          "FROM projects WHERE customer_id = %(c)s GROUP BY project_id "
-                          "ORDER BY project_id", {"c": customer_id})
+        with self._connection() as client:
+            return self._projects(client, customer_id)
+
+    @staticmethod
+    def _projects(client: Client, customer_id: int, project_id: int | None = None
+                  ) -> list[Project]:
+        only = "" if project_id is None else f" AND project_id = {int(project_id)}"
+        rows = client.execute(
+            "SELECT project_id, argMax(name, version), argMax(status, version) FROM projects "
+            f"WHERE customer_id = %(c)s{only} GROUP BY project_id ORDER BY project_id",
+            {"c": customer_id})
         return [Project(int(r[0]), r[1], Status(r[2])) for r in rows]
+
+    def create_project(self, customer_id: int, project: Project) -> bool:
+        with self._metadata_lock, self._connection() as client:
+            if self._projects(client, customer_id, project.project_id):
+                return False
+            self._insert_project(client, customer_id, project)
+        return True
+
+    def update_project(self, customer_id: int, project_id: int, name: str | None,
+                       status: Status | None) -> Project | None:
+        with self._metadata_lock, self._connection() as client:
+            found = self._projects(client, customer_id, project_id)
+            if not found:
+                return None
+            updated = Project(project_id, found[0].name if name is None else name,
+                              found[0].status if status is None else status)
+            self._insert_project(client, customer_id, updated)
+        return updated
 
     def save_project(self, customer_id: int, project: Project) -> None:
         with self._connection() as client:
-            client.execute(
-                "INSERT INTO projects (customer_id, project_id, name, status, version) VALUES",
-                [(customer_id, project.project_id, project.name, str(project.status), tick())])
+            self._insert_project(client, customer_id, project)
+
+    @staticmethod
+    def _insert_project(client: Client, customer_id: int, project: Project) -> None:
+        client.execute(
+            "INSERT INTO projects (customer_id, project_id, name, status, version) VALUES",
+            [(customer_id, project.project_id, project.name, str(project.status), tick())])
 
     def users(self, customer_id: int) -> list[User]:
-        rows = self._rows("SELECT user_id, argMax(name, version), argMax(kind, version), "
-                          "argMax(status, version) FROM users WHERE customer_id = %(c)s "
-                          "GROUP BY user_id ORDER BY user_id", {"c": customer_id})
+        with self._connection() as client:
+            return self._users(client, customer_id)
+
+    @staticmethod
+    def _users(client: Client, customer_id: int, user_id: int | None = None) -> list[User]:
+        only = "" if user_id is None else f" AND user_id = {int(user_id)}"
+        rows = client.execute(
+            "SELECT user_id, argMax(name, version), argMax(kind, version), "
+            f"argMax(status, version) FROM users WHERE customer_id = %(c)s{only} "
+            "GROUP BY user_id ORDER BY user_id", {"c": customer_id})
         return [User(int(r[0]), r[1], UserKind(r[2]), Status(r[3])) for r in rows]
+
+    def create_user(self, customer_id: int, user: User) -> bool:
+        with self._metadata_lock, self._connection() as client:
+            if self._users(client, customer_id, user.user_id):
+                return False
+            self._insert_user(client, customer_id, user)
+        return True
+
+    def update_user(self, customer_id: int, user_id: int, name: str | None,
+                    kind: UserKind | None, status: Status | None) -> User | None:
+        with self._metadata_lock, self._connection() as client:
+            found = self._users(client, customer_id, user_id)
+            if not found:
+                return None
+            updated = User(user_id, found[0].name if name is None else name,
+                           found[0].kind if kind is None else kind,
+                           found[0].status if status is None else status)
+            self._insert_user(client, customer_id, updated)
+        return updated
 
     def save_user(self, customer_id: int, user: User) -> None:
         with self._connection() as client:
-            client.execute(
-                "INSERT INTO users (customer_id, user_id, name, kind, status, version) VALUES",
-                [(customer_id, user.user_id, user.name, str(user.kind), str(user.status),
-                  tick())])
+            self._insert_user(client, customer_id, user)
+
+    @staticmethod
+    def _insert_user(client: Client, customer_id: int, user: User) -> None:
+        client.execute(
+            "INSERT INTO users (customer_id, user_id, name, kind, status, version) VALUES",
+            [(customer_id, user.user_id, user.name, str(user.kind), str(user.status), tick())])
 
     def register(self, client: Client, customer_id: int, project_ids: set[int],
                  user_ids: set[int]) -> None:
-        """Add the projects and users of `project_ids`, `user_ids` that are not known yet."""
+        """Add the projects and users of `project_ids`, `user_ids` that are not known yet
+        (as rows of `REGISTERED_VERSION`, which any other row of the id overrides)."""
         c = {"c": customer_id}
         known = {r[0] for r in client.execute(
             "SELECT DISTINCT project_id FROM projects WHERE customer_id = %(c)s", c)}
         new = sorted(project_ids - known)
-        version = tick()
+        version = [REGISTERED_VERSION] * len(new)
         _insert_columns(client, "projects", ["customer_id", "project_id", "name", "status",
                                              "version"],
                         [[customer_id] * len(new), new, [f"Project {p}" for p in new],
-                         ["active"] * len(new), [version] * len(new)])
+                         ["active"] * len(new), version])
         known = {r[0] for r in client.execute(
             "SELECT DISTINCT user_id FROM users WHERE customer_id = %(c)s", c)}
         new = sorted(user_ids - known)
+        version = [REGISTERED_VERSION] * len(new)
         _insert_columns(client, "users", ["customer_id", "user_id", "name", "kind", "status",
                                           "version"],
                         [[customer_id] * len(new), new, [f"User {u}" for u in new],
-                         ["agent"] * len(new), ["active"] * len(new), [version] * len(new)])
+                         ["agent"] * len(new), ["active"] * len(new), version])
 
     # presets ------------------------------------------------------------------------
     def presets(self, customer_id: int) -> list[Preset]:
@@ -316,7 +420,7 @@ class ClickHouseStore:
         return [Preset(int(r[0]), r[1], tuple(r[2])) for r in rows]
 
     def create_preset(self, customer_id: int, name: str, fields: tuple[str, ...]) -> Preset:
-        with self._write_lock, self._connection() as client:
+        with self._metadata_lock, self._connection() as client:
             rows = client.execute("SELECT max(preset_id) FROM presets WHERE customer_id = %(c)s",
                                   {"c": customer_id})
             preset_id = int(rows[0][0] or 0) + 1
@@ -326,7 +430,7 @@ class ClickHouseStore:
         return Preset(preset_id, name, fields)
 
     def delete_preset(self, customer_id: int, preset_id: int) -> bool:
-        with self._write_lock:
+        with self._metadata_lock:
             found = next((p for p in self.presets(customer_id) if p.preset_id == preset_id),
                          None)
             if found is None:
@@ -345,12 +449,46 @@ class ClickHouseStore:
                           "ORDER BY kind, name", {"c": customer_id, "s": source})
         return [NameMapping(source, MappingKind(r[0]), r[1], int(r[2])) for r in rows]
 
-    def save_name_mapping(self, customer_id: int, mapping: NameMapping) -> None:
-        with self._connection() as client:
-            client.execute(
-                "INSERT INTO name_mappings (customer_id, source, kind, name, target_id, "
-                "version) VALUES", [(customer_id, mapping.source, str(mapping.kind),
-                                     mapping.name, mapping.target_id, tick())])
+    def save_name_mapping(self, customer_id: int, mapping: NameMapping, title: str) -> None:
+        with self._metadata_lock, self._connection() as client:
+            exists = mapping.target_id in self._entity_ids(client, customer_id, mapping.kind)
+            self._insert_mapping(client, customer_id, mapping, None if exists else title)
+
+    def map_names(self, customer_id: int, source: str, kind: MappingKind,
+                  names: Sequence[str], choose: ChooseId) -> dict[str, int]:
+        with self._metadata_lock, self._connection() as client:
+            mapped = {str(r[0]): int(r[1]) for r in client.execute(
+                "SELECT name, argMax(target_id, version) FROM name_mappings "
+                "WHERE customer_id = %(c)s AND source = %(s)s AND kind = %(k)s GROUP BY name",
+                {"c": customer_id, "s": source, "k": str(kind)})}
+
+            def save(name: str, target: int, title: str | None) -> None:
+                self._insert_mapping(client, customer_id, NameMapping(source, kind, name, target),
+                                     title)
+
+            return map_new_names(names, mapped, self._entity_ids(client, customer_id, kind),
+                                 choose, save)
+
+    @staticmethod
+    def _entity_ids(client: Client, customer_id: int, kind: MappingKind) -> set[int]:
+        table, column = ENTITY_TABLES[kind]
+        return {int(r[0]) for r in client.execute(
+            f"SELECT DISTINCT {column} FROM {table} WHERE customer_id = %(c)s",
+            {"c": customer_id})}
+
+    def _insert_mapping(self, client: Client, customer_id: int, mapping: NameMapping,
+                        title: str | None) -> None:
+        """Store `mapping` and, unless `title` is None, a new project or user named `title`."""
+        if title is not None and mapping.kind is MappingKind.PROJECT:
+            self._insert_project(client, customer_id,
+                                 Project(mapping.target_id, title, Status.ACTIVE))
+        elif title is not None:
+            self._insert_user(client, customer_id, User(mapping.target_id, title,
+                                                        UserKind.AGENT, Status.ACTIVE))
+        client.execute(
+            "INSERT INTO name_mappings (customer_id, source, kind, name, target_id, "
+            "version) VALUES", [(customer_id, mapping.source, str(mapping.kind),
+                                 mapping.name, mapping.target_id, tick())])
 
     # events and sums ----------------------------------------------------------------
     def _zone(self, client: Client, customer_id: int) -> str:

@@ -17,7 +17,12 @@ customer's zone, hourly or daily) read far fewer rows. `compact` merges the
 logs; `rebuild` recomputes them from the events.
 
 Writes take a lock and run in one transaction, so a batch is stored whole or not
-at all; reads use their own cursor and see the last committed state.
+at all; reads use their own cursor and see the last committed state. The file has
+one writing process (DuckDB locks it), so a change that depends on what is stored
+(`create_customer`, `revoke_key`, `update_project`, `map_names`...) reads and
+writes in one transaction under that lock, which makes it atomic. Keys are listed
+in the order they were added (``api_keys.created``, numbered by a sequence; a
+database made before the column numbers its keys in table order when it opens).
 """
 
 from __future__ import annotations
@@ -25,11 +30,11 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -54,9 +59,17 @@ from ccstats.model import (
 from ccstats.query import StatsQuery
 from ccstats.store import rendered_rows
 from ccstats.store.arrow_records import render_cells
+from ccstats.store.base import (
+    ENTITY_TABLES,
+    ChooseId,
+    Revocation,
+    map_new_names,
+    refusal,
+)
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.id_index import Hashes, IdIndex
+from ccstats.store.metadata_cache import MetadataCache
 from ccstats.store.partitions import records_bound, split
 from ccstats.store.records_sql import cells_sql, grouped_rows_sql, record_estimate_sql
 
@@ -88,6 +101,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     scopes VARCHAR[] NOT NULL,
     PRIMARY KEY (customer_id, key_id)
 );
+CREATE SEQUENCE IF NOT EXISTS api_key_order START 1;
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS created BIGINT DEFAULT nextval('api_key_order');
 CREATE TABLE IF NOT EXISTS projects (
     customer_id INTEGER NOT NULL,
     project_id BIGINT NOT NULL,
@@ -171,8 +186,6 @@ _SUMS_TABLES = ("sums", "sums_hour", "sums_day")
 #: a large batch, such as a rebuild, keeps the time order that date ranges skip by.
 _APPEND_ORDER = {"sums": f"qh // {DAY // QUARTER}, user_id", "sums_hour": "day, user_id",
                  "sums_day": "day, user_id"}
-
-T = TypeVar("T")
 
 _EVENT_COLUMNS = "event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end"
 
@@ -301,6 +314,37 @@ def _scalar(db: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
+def _insert_key(db: duckdb.DuckDBPyConnection, customer_id: int, key: ApiKey) -> None:
+    db.execute("INSERT INTO api_keys (customer_id, key_id, salt, digest, scopes) "
+               "VALUES (?, ?, ?, ?, ?)",
+               [customer_id, key.key_id, key.salt, key.digest, [str(s) for s in key.scopes]])
+
+
+def _keys(db: duckdb.DuckDBPyConnection, customer_id: int) -> list[ApiKey]:
+    rows = db.execute("SELECT key_id, salt, digest, scopes FROM api_keys "
+                      "WHERE customer_id = ? ORDER BY created", [customer_id]).fetchall()
+    return [ApiKey(r[0], bytes(r[1]), bytes(r[2]), tuple(Scope(s) for s in r[3]))
+            for r in rows]
+
+
+#: How a mapping creates its project or user (unless its id exists).
+_NEW_ENTITY = {
+    MappingKind.PROJECT: "INSERT INTO projects VALUES (?, ?, ?, 'active') ON CONFLICT DO NOTHING",
+    MappingKind.USER: "INSERT INTO users VALUES (?, ?, ?, 'agent', 'active') "
+                      "ON CONFLICT DO NOTHING",
+}
+
+
+def _save_mapping(db: duckdb.DuckDBPyConnection, customer_id: int, mapping: NameMapping,
+                  title: str | None) -> None:
+    """Store `mapping` and, unless it exists (or `title` is None), its project or user
+    named `title`."""
+    if title is not None:
+        db.execute(_NEW_ENTITY[mapping.kind], [customer_id, mapping.target_id, title])
+    db.execute("INSERT OR REPLACE INTO name_mappings VALUES (?, ?, ?, ?, ?)",
+               [customer_id, mapping.source, str(mapping.kind), mapping.name, mapping.target_id])
+
+
 class DuckDBStore:
     """`ccstats.store.base.Store` on an embedded DuckDB database file."""
 
@@ -318,10 +362,9 @@ class DuckDBStore:
                                    f"cannot open the database {self._path}: {error}") from None
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self._write_lock = threading.Lock()
-        # Metadata read on every request, kept until this store writes metadata again
-        # (the database file has one writing process: this one).
-        self._cache: dict[tuple[str, object], Any] = {}
-        self._generation = 0
+        # Metadata read on every request, kept until this store writes again (the
+        # database file has one writing process: this one).
+        self._cache: MetadataCache[tuple[str, object], Any] = MetadataCache()
         self._id_indexes: dict[int, IdIndex] = {}
         self._entities: dict[int, _Entities] = {}
         self._db.execute(SCHEMA)
@@ -370,18 +413,20 @@ class DuckDBStore:
                                        "be full)", f"cannot write {self._path} (is its disk "
                                        f"full?): {error}") from None
             finally:
-                self._generation += 1
-                self._cache.clear()
+                self._cache.invalidate()
 
-    def _cached(self, key: tuple[str, object], load: Callable[[], T]) -> T:
-        try:
-            found: T = self._cache[key]
-        except KeyError:
-            generation = self._generation
-            found = load()
-            if generation == self._generation:  # no write committed meanwhile
-                self._cache[key] = found
-        return found
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """`_writing` in one transaction, rolled back if the block raises."""
+        with self._writing():
+            db = self._db
+            db.execute("BEGIN TRANSACTION")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def _read(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
         """All rows of a read, on a cursor of its own (it sees the last committed state)."""
@@ -389,18 +434,23 @@ class DuckDBStore:
             return cursor.execute(sql, params or []).fetchall()
 
     # customers and keys -------------------------------------------------------------
-    def create_customer(self, name: str, timezone: str) -> Customer:
-        with self._writing():
+    def create_customer(self, name: str, timezone: str, key: ApiKey) -> Customer | None:
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM customers WHERE name = ?", [name]).fetchall():
+                return None
             customer_id = _scalar(
-                self._db,
+                db,
                 "INSERT INTO customers (customer_id, name, timezone) "
                 "VALUES (nextval('customer_ids'), ?, ?) RETURNING customer_id",
                 [name, timezone],
             )
+            _insert_key(db, customer_id, key)
         return Customer(customer_id, name, timezone)
 
     def customer(self, name: str) -> Customer | None:
-        return self._cached(("customer", name), lambda: self._load_customer(name))
+        found: Customer | None = self._cache.get(("customer", name),
+                                                 lambda: self._load_customer(name))
+        return found
 
     def _load_customer(self, name: str) -> Customer | None:
         rows = self._read(f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE name = ?", [name])
@@ -418,34 +468,31 @@ class DuckDBStore:
                 [list(networks), rate_limit, customer_id],
             )
 
-    def add_key(self, customer_id: int, key: ApiKey) -> None:
-        with self._writing():
-            self._db.execute(
-                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?)",
-                [customer_id, key.key_id, key.salt, key.digest, [str(s) for s in key.scopes]],
-            )
+    def add_key(self, customer_id: int, key: ApiKey, limit: int | None = None) -> bool:
+        with self._transaction() as db:
+            if limit is not None and _scalar(db, "SELECT count(*) FROM api_keys "
+                                                 "WHERE customer_id = ?", [customer_id]) >= limit:
+                return False
+            _insert_key(db, customer_id, key)
+        return True
 
     def keys(self, customer_id: int) -> list[ApiKey]:
-        rows = self._read(
-            "SELECT key_id, salt, digest, scopes FROM api_keys WHERE customer_id = ? "
-            "ORDER BY key_id",
-            [customer_id],
-        )
-        return [ApiKey(r[0], bytes(r[1]), bytes(r[2]), tuple(Scope(s) for s in r[3]))
-                for r in rows]
+        with self._db.cursor() as cursor:
+            return _keys(cursor, customer_id)
 
-    def revoke_key(self, customer_id: int, key_id: str) -> bool:
-        with self._writing():
-            deleted = self._db.execute(
-                "DELETE FROM api_keys WHERE customer_id = ? AND key_id = ? RETURNING 1",
-                [customer_id, key_id],
-            ).fetchall()
-        return bool(deleted)
+    def revoke_key(self, customer_id: int, key_id: str) -> Revocation:
+        with self._transaction() as db:
+            refused = refusal(_keys(db, customer_id), key_id)
+            if refused is not None:
+                return refused
+            db.execute("DELETE FROM api_keys WHERE customer_id = ? AND key_id = ?",
+                       [customer_id, key_id])
+        return Revocation.REVOKED
 
     # projects and users -------------------------------------------------------------
     def projects(self, customer_id: int) -> list[Project]:
-        return list(self._cached(("projects", customer_id),
-                                 lambda: self._load_projects(customer_id)))
+        return list(self._cache.get(("projects", customer_id),
+                                    lambda: self._load_projects(customer_id)))
 
     def _load_projects(self, customer_id: int) -> list[Project]:
         rows = self._read(
@@ -455,6 +502,23 @@ class DuckDBStore:
         )
         return [Project(int(r[0]), r[1], Status(r[2])) for r in rows]
 
+    def create_project(self, customer_id: int, project: Project) -> bool:
+        with self._writing():
+            return bool(self._db.execute(
+                "INSERT INTO projects VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+                [customer_id, project.project_id, project.name, str(project.status)],
+            ).fetchall())
+
+    def update_project(self, customer_id: int, project_id: int, name: str | None,
+                       status: Status | None) -> Project | None:
+        with self._writing():
+            rows = self._db.execute(
+                "UPDATE projects SET name = coalesce(?, name), status = coalesce(?, status) "
+                "WHERE customer_id = ? AND project_id = ? RETURNING project_id, name, status",
+                [name, None if status is None else str(status), customer_id, project_id],
+            ).fetchall()
+        return Project(int(rows[0][0]), rows[0][1], Status(rows[0][2])) if rows else None
+
     def save_project(self, customer_id: int, project: Project) -> None:
         with self._writing():
             self._db.execute(
@@ -463,7 +527,8 @@ class DuckDBStore:
             )
 
     def users(self, customer_id: int) -> list[User]:
-        return list(self._cached(("users", customer_id), lambda: self._load_users(customer_id)))
+        return list(self._cache.get(("users", customer_id),
+                                    lambda: self._load_users(customer_id)))
 
     def _load_users(self, customer_id: int) -> list[User]:
         rows = self._read(
@@ -472,6 +537,26 @@ class DuckDBStore:
             [customer_id],
         )
         return [User(int(r[0]), r[1], UserKind(r[2]), Status(r[3])) for r in rows]
+
+    def create_user(self, customer_id: int, user: User) -> bool:
+        with self._writing():
+            return bool(self._db.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+                [customer_id, user.user_id, user.name, str(user.kind), str(user.status)],
+            ).fetchall())
+
+    def update_user(self, customer_id: int, user_id: int, name: str | None,
+                    kind: UserKind | None, status: Status | None) -> User | None:
+        with self._writing():
+            rows = self._db.execute(
+                "UPDATE users SET name = coalesce(?, name), kind = coalesce(?, kind), "
+                "status = coalesce(?, status) WHERE customer_id = ? AND user_id = ? "
+                "RETURNING user_id, name, kind, status",
+                [name, None if kind is None else str(kind),
+                 None if status is None else str(status), customer_id, user_id],
+            ).fetchall()
+        return User(int(rows[0][0]), rows[0][1], UserKind(rows[0][2]),
+                    Status(rows[0][3])) if rows else None
 
     def save_user(self, customer_id: int, user: User) -> None:
         with self._writing():
@@ -482,8 +567,8 @@ class DuckDBStore:
 
     # presets ------------------------------------------------------------------------
     def presets(self, customer_id: int) -> list[Preset]:
-        return list(self._cached(("presets", customer_id),
-                                 lambda: self._load_presets(customer_id)))
+        return list(self._cache.get(("presets", customer_id),
+                                    lambda: self._load_presets(customer_id)))
 
     def _load_presets(self, customer_id: int) -> list[Preset]:
         rows = self._read(
@@ -522,13 +607,24 @@ class DuckDBStore:
         )
         return [NameMapping(source, MappingKind(r[0]), r[1], int(r[2])) for r in rows]
 
-    def save_name_mapping(self, customer_id: int, mapping: NameMapping) -> None:
-        with self._writing():
-            self._db.execute(
-                "INSERT OR REPLACE INTO name_mappings VALUES (?, ?, ?, ?, ?)",
-                [customer_id, mapping.source, str(mapping.kind), mapping.name,
-                 mapping.target_id],
-            )
+    def save_name_mapping(self, customer_id: int, mapping: NameMapping, title: str) -> None:
+        with self._transaction() as db:
+            _save_mapping(db, customer_id, mapping, title)
+
+    def map_names(self, customer_id: int, source: str, kind: MappingKind,
+                  names: Sequence[str], choose: ChooseId) -> dict[str, int]:
+        with self._transaction() as db:
+            mapped = {str(r[0]): int(r[1]) for r in db.execute(
+                "SELECT name, target_id FROM name_mappings WHERE customer_id = ? "
+                "AND source = ? AND kind = ?", [customer_id, source, str(kind)]).fetchall()}
+            table, column = ENTITY_TABLES[kind]
+            taken = {int(r[0]) for r in db.execute(
+                f"SELECT {column} FROM {table} WHERE customer_id = ?", [customer_id]).fetchall()}
+
+            def save(name: str, target: int, title: str | None) -> None:
+                _save_mapping(db, customer_id, NameMapping(source, kind, name, target), title)
+
+            return map_new_names(names, mapped, taken, choose, save)
 
     # events and sums ----------------------------------------------------------------
     @contextmanager
@@ -636,75 +732,54 @@ class DuckDBStore:
 
     def delete_event(self, customer_id: int, event_id: str) -> bool:
         c = int(customer_id)
-        with self._writing():
-            db = self._db
-            db.execute("BEGIN TRANSACTION")
-            try:
+        with self._transaction() as db:
+            db.execute(
+                f"""CREATE TEMP TABLE previous AS SELECT {_EVENT_COLUMNS} FROM events
+                    WHERE customer_id = {c} AND event_id = ?""",
+                [event_id],
+            )
+            found = _scalar(db, "SELECT count(*) FROM previous") > 0
+            if found:
+                _add_sums(db, c, _zone_of(db, c), sums_sql("previous", -1))
                 db.execute(
-                    f"""CREATE TEMP TABLE previous AS SELECT {_EVENT_COLUMNS} FROM events
-                        WHERE customer_id = {c} AND event_id = ?""",
+                    f"DELETE FROM events WHERE customer_id = {c} AND event_id = ?",
                     [event_id],
                 )
-                found = _scalar(db, "SELECT count(*) FROM previous") > 0
-                if found:
-                    _add_sums(db, c, _zone_of(db, c), sums_sql("previous", -1))
-                    db.execute(
-                        f"DELETE FROM events WHERE customer_id = {c} AND event_id = ?",
-                        [event_id],
-                    )
-                db.execute("DROP TABLE previous")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+            db.execute("DROP TABLE previous")
         return found
 
     def rebuild(self, customer_id: int | None = None) -> int:
         where = "" if customer_id is None else f"WHERE customer_id = {int(customer_id)}"
-        with self._writing():
-            db = self._db
-            db.execute("BEGIN TRANSACTION")
-            try:
-                for table in _SUMS_TABLES:
-                    db.execute(f"DELETE FROM {table} {where}")
-                customers = [
-                    int(r[0]) for r in db.execute(
-                        f"SELECT DISTINCT customer_id FROM events {where}"
-                    ).fetchall()
-                ]
-                total = 0
-                for c in customers:
-                    _add_sums(db, c, _zone_of(db, c),
-                              sums_sql(f"(SELECT * FROM events WHERE customer_id = {c})"))
-                    total += _scalar(db, f"SELECT count(*) FROM events WHERE customer_id = {c}")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            for table in _SUMS_TABLES:
+                db.execute(f"DELETE FROM {table} {where}")
+            customers = [
+                int(r[0]) for r in db.execute(
+                    f"SELECT DISTINCT customer_id FROM events {where}"
+                ).fetchall()
+            ]
+            total = 0
+            for c in customers:
+                _add_sums(db, c, _zone_of(db, c),
+                          sums_sql(f"(SELECT * FROM events WHERE customer_id = {c})"))
+                total += _scalar(db, f"SELECT count(*) FROM events WHERE customer_id = {c}")
         return total
 
     def compact(self) -> None:
         """Merge the delta logs of the sums into one row per key, in time order."""
-        with self._writing():
-            db = self._db
-            db.execute("BEGIN TRANSACTION")
-            try:
-                for table, key in (("sums", "qh"), ("sums_hour", "day, hour"),
-                                   ("sums_day", "day")):
-                    db.execute(
-                        f"""CREATE TEMP TABLE merged AS
-                            SELECT customer_id, project_id, user_id, {key}, field_id,
-                                   sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
-                            FROM {table} GROUP BY ALL HAVING sum(hits) <> 0
-                            ORDER BY customer_id, {key}"""
-                    )
-                    db.execute(f"DELETE FROM {table}")
-                    db.execute(f"INSERT INTO {table} SELECT * FROM merged")
-                    db.execute("DROP TABLE merged")
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            for table, key in (("sums", "qh"), ("sums_hour", "day, hour"),
+                               ("sums_day", "day")):
+                db.execute(
+                    f"""CREATE TEMP TABLE merged AS
+                        SELECT customer_id, project_id, user_id, {key}, field_id,
+                               sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
+                        FROM {table} GROUP BY ALL HAVING sum(hits) <> 0
+                        ORDER BY customer_id, {key}"""
+                )
+                db.execute(f"DELETE FROM {table}")
+                db.execute(f"INSERT INTO {table} SELECT * FROM merged")
+                db.execute("DROP TABLE merged")
 
     def event_count(self, customer_id: int) -> int:
         with self._db.cursor() as cursor:

@@ -10,12 +10,14 @@ and users created here are named after the queue and the member's display name.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 
 from ccstats.errors import QueryRejected, bad_arguments
 from ccstats.events import MAX_ENTITY_ID
-from ccstats.model import MappingKind, NameMapping, Project, Status, User, UserKind
+from ccstats.model import MappingKind, NameMapping
 from ccstats.service import Service
 
 SOURCE = "queue_log"
@@ -47,11 +49,11 @@ class NameMap:
     """The customer's queue → project and member → user ids, extended as names appear."""
 
     def __init__(self, service: Service, customer_name: str) -> None:
-        self._service = service
+        self._store = service.store
         self._customer_id = service.customer(customer_name).customer_id
         self._ids: dict[tuple[MappingKind, str], int] = {
             (m.kind, m.name): m.target_id
-            for m in service.store.name_mappings(self._customer_id, SOURCE)
+            for m in self._store.name_mappings(self._customer_id, SOURCE)
         }
 
     def project(self, queue: str) -> int:
@@ -68,42 +70,28 @@ class NameMap:
         return self._ids[(kind, name)]
 
     def add(self, queues: Iterable[str], members: Iterable[str]) -> None:
-        """Give every new queue and member an id (stored at once, with its project or user)."""
+        """Give every new queue and member an id (stored at once, with its project or user).
+
+        The store picks each id at once with storing it (`Store.map_names`), so that
+        importers running side by side never give one id to two names.
+        """
         for kind, names in ((MappingKind.PROJECT, queues), (MappingKind.USER, members)):
-            for name in dict.fromkeys(names):
-                if (kind, name) not in self._ids:
-                    self._assign(kind, name, self._same_person(kind, name) or self._next_id(kind))
-
-    def _same_person(self, kind: MappingKind, name: str) -> int | None:
-        if kind is not MappingKind.USER:
-            return None
-        wanted = member_display_name(name)
-        return next((target for (k, other), target in sorted(self._ids.items())
-                     if k is kind and member_display_name(other) == wanted), None)
-
-    def _next_id(self, kind: MappingKind) -> int:
-        store, c = self._service.store, self._customer_id
-        taken = [p.project_id for p in store.projects(c)] if kind is MappingKind.PROJECT \
-            else [u.user_id for u in store.users(c)]
-        taken += [target for (k, _), target in self._ids.items() if k is kind]
-        return max(taken, default=0) + 1
-
-    def _assign(self, kind: MappingKind, name: str, target_id: int) -> None:
-        save(self._service, self._customer_id, NameMapping(SOURCE, kind, name, target_id))
-        self._ids[(kind, name)] = target_id
+            new = [name for name in dict.fromkeys(names) if (kind, name) not in self._ids]
+            if new:
+                found = self._store.map_names(self._customer_id, SOURCE, kind, new,
+                                              functools.partial(choose_id, kind))
+                self._ids.update(((kind, name), target) for name, target in found.items())
 
 
-def save(service: Service, customer_id: int, mapping: NameMapping) -> None:
-    """Store `mapping`, creating its project or user (named after the name) if it is new."""
-    store = service.store
-    name = display_name(mapping.kind, mapping.name)
-    if mapping.kind is MappingKind.PROJECT:
-        if all(p.project_id != mapping.target_id for p in store.projects(customer_id)):
-            store.save_project(customer_id, Project(mapping.target_id, name, Status.ACTIVE))
-    elif all(u.user_id != mapping.target_id for u in store.users(customer_id)):
-        store.save_user(customer_id, User(mapping.target_id, name, UserKind.AGENT,
-                                          Status.ACTIVE))
-    store.save_name_mapping(customer_id, mapping)
+def choose_id(kind: MappingKind, name: str, mapped: Mapping[str, int],
+              taken: AbstractSet[int]) -> tuple[int, str]:
+    """The id of a new queue or member (`ccstats.store.base.ChooseId`): a member whose
+    display name is mapped already is that user; any other name gets the next free id."""
+    wanted = member_display_name(name)
+    same = [target for other, target in sorted(mapped.items())
+            if kind is MappingKind.USER and member_display_name(other) == wanted]
+    target = same[0] if same else max([*taken, *mapped.values()], default=0) + 1
+    return target, display_name(kind, name)
 
 
 def set_mapping(service: Service, customer_name: str, kind: str, name: str,
@@ -122,7 +110,7 @@ def set_mapping(service: Service, customer_name: str, kind: str, name: str,
     customer_id = service.customer(customer_name).customer_id
     mapping = NameMapping(SOURCE, MappingKind.PROJECT if kind == "queue" else MappingKind.USER,
                           name, target_id)
-    save(service, customer_id, mapping)
+    service.store.save_name_mapping(customer_id, mapping, display_name(mapping.kind, name))
     return mapping
 
 

@@ -281,6 +281,15 @@ def test_timezone_shifts_dates_and_hours(service: Service, customer: str) -> Non
                  dimensions="date") == []
 
 
+def test_a_zone_is_an_iana_name_never_the_servers_own(service: Service, customer: str) -> None:
+    for name in ("localtime", "posixrules", "Factory"):
+        assert rejected(service, customer, {**RANGE, "dimensions": "date", "timezone": name}
+                        ) == [("timezone", "error.bad_arguments")]
+        with pytest.raises(QueryRejected) as caught:
+            service.create_customer("elsewhere", name, "pw")
+        assert [e.param for e in caught.value.errors] == ["timezone"]
+
+
 def test_customer_zone_is_the_default(service: Service) -> None:
     service.create_customer("bud", "Europe/Budapest", "pw")
     service.ingest("bud", ndjson(chat("a", B + 15 * 3600, B + 15 * 3600 + 5)))  # 23:00Z

@@ -99,15 +99,27 @@ def _parse_date(name: str, text: str | None, errors: list[ApiError]) -> date | N
     return day
 
 
-def _parse_list(name: str, text: str) -> list[str]:
-    return [item.strip() for item in text.split(",")]
+def _parse_list(name: str, text: str, form: str, errors: list[ApiError]) -> list[str] | None:
+    """The comma-separated items of option `name`, spaces around them ignored.
+
+    An empty item (a comma at either end, or two in a row) is ``wrong_format``, the
+    same in every list; `form` says what the items are, with an example.
+    """
+    items = [item.strip() for item in text.split(",")]
+    if "" in items:
+        errors.append(wrong_format(name, f"{name} has an empty item; write {form}, with no "
+                                         "comma at either end or two in a row"))
+        return None
+    return items
 
 
 def _parse_ids(name: str, text: str | None, known: set[int], errors: list[ApiError],
                what: str) -> list[int] | None:
     if text is None:
         return None
-    items = _parse_list(name, text)
+    items = _parse_list(name, text, f"comma-separated {what} ids, e.g. 53,64", errors)
+    if items is None:
+        return None
     numbers = [parse_digits(item) for item in items]
     malformed = [item for item, number in zip(items, numbers, strict=True) if number is None]
     if malformed:
@@ -129,7 +141,10 @@ def _parse_dimensions(text: str | None, errors: list[ApiError]) -> tuple[str, ..
         errors.append(required("dimensions", f"dimensions is required; write a comma-separated "
                                              f"list of {allowed}, e.g. project,user"))
         return ()
-    items = _parse_list("dimensions", text)
+    items = _parse_list("dimensions", text, f"a comma-separated list of {allowed}, e.g. "
+                                            "project,user", errors)
+    if items is None:
+        return ()
     unknown = [item for item in items if item not in DIMENSIONS]
     repeated = sorted({item for item in items if items.count(item) > 1})
     if unknown:
@@ -144,13 +159,14 @@ def _parse_dimensions(text: str | None, errors: list[ApiError]) -> tuple[str, ..
 def _parse_fields(text: str | None, errors: list[ApiError]) -> tuple[Kpi, ...] | None:
     if text is None:
         return None
-    names = [name for name in _parse_list("fields", text) if name]
+    names = _parse_list("fields", text, "comma-separated KPI names, e.g. "
+                                        "callInAnswered,callOutReached", errors)
+    if names is None:
+        return None
     unknown = [name for name in names if catalog.lookup(name) is None]
     if unknown:
         errors.append(bad_arguments("fields", f"unknown field(s) {', '.join(unknown[:10])}; "
                                               "GET /v2/statistics/fields lists the KPI names"))
-        return None
-    if not names:
         return None
     return tuple(catalog.BY_NAME[name] for name in dict.fromkeys(names))
 

@@ -22,14 +22,18 @@ from ccstats import buckets, catalog
 from ccstats.catalog import Kpi
 from ccstats.digits import parse_digits
 from ccstats.errors import ApiError, QueryRejected, bad_arguments, required, wrong_format
+from ccstats.events import MAX_EPOCH, MIN_EPOCH
 from ccstats.model import Customer, Preset, Project, Status, User, UserKind
 
 DIMENSIONS: tuple[str, ...] = ("project", "user", "date", "time")
 INTERVALS: tuple[int, ...] = (60, 30, 15)
 DEFAULT_MAX_DAYS = 366
-#: Dates a request may name: those of the events ccstats accepts.
-FIRST_DATE = date(1970, 1, 1)
-LAST_DATE = date(2099, 12, 31)
+#: Dates a request may name: every local date on which an accepted event's moment
+#: (`ccstats.events.MIN_EPOCH` to `MAX_EPOCH`, in UTC) falls in some zone; offsets are
+#: less than a day, so the first falls on 1969-12-31 west of UTC and the last on
+#: 2100-01-01 far east of it.
+FIRST_DATE = buckets.day_of(MIN_EPOCH // buckets.DAY - 1)
+LAST_DATE = buckets.day_of((MAX_EPOCH - 1) // buckets.DAY + 1)
 
 _DATE = re.compile(r"\d{8}", re.ASCII)
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}

@@ -408,3 +408,34 @@ def test_a_byte_order_mark_at_the_start_is_skipped(service: Service, customer: s
         service.ingest(customer, ndjson(events[0]) + bom + ndjson(events[1]))
     assert [(e.param, e.message) for e in caught.value.errors] == [
         ("line 2", "line 2: not valid JSON; write one event object per line")]
+
+
+def test_a_syntax_error_in_a_json_array_names_its_element(service: Service,
+                                                          customer: str) -> None:
+    texts = [json.dumps(chat(f"e{n}", B, B + n)) for n in range(4)]
+
+    def problems(body: str) -> list[tuple[str | None, str]]:
+        with pytest.raises(EventsRejected) as caught:
+            service.ingest(customer, body.encode())
+        return [(e.param, e.message) for e in caught.value.errors]
+
+    # no comma between the second and the third element
+    body = f"[{texts[0]}, {texts[1]} {texts[2]}]"
+    column = len(f"[{texts[0]}, {texts[1]} ") + 1
+    assert problems(body) == [(
+        "element 2", f"element 2: not valid JSON: unexpected character, expected ',' or ']' "
+                     f"at line 1 column {column}; send a JSON array of event objects")]
+    # a broken member in the third element of a pretty-printed array, and a trailing comma
+    broken = texts[2].replace('"start":', '"start"')
+    body = "[\n  " + ",\n  ".join([*texts[:2], broken, texts[3]]) + "\n]"
+    column = len('  {"id": "e2", "type": "chat", "start"') + 2
+    assert problems(body) == [(
+        "element 3", f"element 3: not valid JSON: unexpected character, expected ':' after key"
+                     f" at line 4 column {column}; send a JSON array of event objects")]
+    assert [p for p, _ in problems(f"[{texts[0]}, {texts[1]},]")] == ["element 2"]
+    assert [p for p, _ in problems(f'[{texts[0]}, {{"id": "x]')] == ["element 2"]
+    # what is no event is named by its element too
+    assert problems(f"[{texts[0]}, 17]") == [
+        ("element 2", "element 2: an event must be a JSON object")]
+    assert problems(f'[{texts[0]}, {{"id": "e1"}}]')[0][0] == "element 2: type"
+    assert event_count(service, customer) == 0

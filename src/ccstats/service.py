@@ -11,12 +11,11 @@ import ipaddress
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
 
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,9 +31,10 @@ from ccstats.errors import (
 )
 from ccstats.events import EventError
 from ccstats.ingest.group_commit import GroupCommit
+from ccstats.ingest.json_array import ArraySyntaxError, array_elements
 from ccstats.ingest.lines import LineBlock, block_to_table, file_blocks, skip_bom
 from ccstats.ingest.readahead import read_ahead
-from ccstats.ingest.validate import ValidatedBlock, Validator
+from ccstats.ingest.validate import NOT_JSON, ValidatedBlock, Validator
 from ccstats.model import (
     ALL_SCOPES,
     ApiKey,
@@ -296,16 +296,27 @@ class Service:
     def ingest(self, customer_name: str, data: bytes) -> int:
         """Store one atomic batch (NDJSON, or a JSON array of events); returns its events.
 
-        A UTF-8 byte-order mark at the start is skipped. Raises EventsRejected
-        (nothing stored) if any line is invalid. Batches of a
+        A UTF-8 byte-order mark at the start is skipped. The elements of an array are
+        validated as lines are (their problems name the element). Raises
+        EventsRejected (nothing stored) if any line is invalid. Batches of a
         customer that wait while another is stored go in together, in one
         transaction (see `ccstats.ingest.group_commit`).
         """
         customer = self.customer(customer_name)
         report = ImportReport()
-        checked = list(self._checked(_batch_lines(data), "", report))
+        start = skip_bom(data)
+        if _first_byte(data, start) == b"[":
+            try:
+                elements = array_elements(data, start)
+            except ArraySyntaxError as error:
+                raise EventsRejected([error.problem], 1) from None
+            checked = list(self._checked([elements.block], "", report))
+            problems = elements.described([p for _, p in report.problems], NOT_JSON)
+        else:
+            checked = list(self._checked([block_to_table(data, 1, start)], "", report))
+            problems = [p for _, p in report.problems]
         if report.rejected:
-            raise EventsRejected([p for _, p in report.problems], report.rejected)
+            raise EventsRejected(problems, report.rejected)
         self._group_commit.store(customer.customer_id, checked)
         return report.accepted
 
@@ -368,9 +379,9 @@ class Service:
             # the first `room` bad lines of either kind (the validator never sees the
             # lines that are not UTF-8)
             shown = set(rejected[:room])
-            problems = [*(p for p in checked.errors if p.line in shown), *(
-                EventError(n, None, "error.wrong_format", "not UTF-8 text")
-                for n, _ in block.not_utf8 if n in shown)]
+            problems = [*(replace(p, unit=block.unit) for p in checked.errors if p.line in shown),
+                        *(EventError(n, None, "error.wrong_format", "not UTF-8 text", block.unit)
+                          for n, _ in block.not_utf8 if n in shown)]
             report.lines += block.line_count
             report.accepted += checked.events.num_rows
             report.rejected += len(rejected)
@@ -420,20 +431,6 @@ def _copy_lines(block: LineBlock, numbers: list[int], out: BinaryIO) -> None:
     for number in sorted(found):
         # (a line's string runs on over the blank lines after it)
         out.write(found[number].partition(b"\n")[0] + b"\n")
-
-
-def _batch_lines(data: bytes) -> list[LineBlock]:
-    """Lines of a request body (a byte-order mark skipped): NDJSON as it is; a JSON
-    array one element per line."""
-    start = skip_bom(data)
-    if _first_byte(data, start) == b"[":
-        try:
-            items = orjson.loads(memoryview(data)[start:])
-        except orjson.JSONDecodeError:
-            items = None
-        if isinstance(items, list):
-            return [block_to_table(b"\n".join(orjson.dumps(item) for item in items), 1)]
-    return [block_to_table(data, 1, start)]
 
 
 def _first_byte(data: bytes, start: int) -> bytes:

@@ -230,6 +230,14 @@ def test_blank_lines_are_skipped_but_numbered(validator: Validator) -> None:
     assert diagnose(validator, b"\n\n   \n") == []
 
 
+def test_a_line_that_is_no_json_is_named_whatever_its_characters(validator: Validator) -> None:
+    # (DuckDB's message on it quotes the line cut at a byte count, inside a character)
+    for text in ("x\u00e9" * 30, "0" * 8 + "\U00010000" * 6 + "\u0800"):
+        checked = validator.validate(block_to_table(text.encode(), 1).table)
+        assert [str(e) for e in checked.errors] == [
+            "line 1: not valid JSON; write one event object per line"]
+
+
 def test_service_rejects_a_batch_naming_line_and_member(service: Service,
                                                         customer: str) -> None:
     data = ndjson(BASE, "", changed(BASE, id="e-2", start="2024-03-01T10:00:00"),

@@ -416,7 +416,9 @@ class Validator:
         """Check every line of `lines` (see `ccstats.ingest.lines.LINES_SCHEMA`)."""
         try:
             checked = self._run(self._fast, lines)
-        except duckdb.InvalidInputException:  # a line is not JSON
+        # (a line is not JSON; DuckDB's message quotes it, at times cut inside a
+        # character, which the message's decoding then fails on)
+        except (duckdb.InvalidInputException, UnicodeDecodeError):
             checked = self._run(self._fast_tolerant, lines)
         ok = checked.column("ok")
         if pc.all(ok).as_py() is not False:

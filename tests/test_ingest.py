@@ -439,3 +439,23 @@ def test_a_syntax_error_in_a_json_array_names_its_element(service: Service,
         ("element 2", "element 2: an event must be a JSON object")]
     assert problems(f'[{texts[0]}, {{"id": "e1"}}]')[0][0] == "element 2: type"
     assert event_count(service, customer) == 0
+
+
+def test_a_member_given_twice_is_refused_alike_in_every_form(service: Service, customer: str,
+                                                             tmp_path: Path) -> None:
+    line = json.dumps(chat("d", B, B + 1, project=97))[:-1] + ', "projectId": 98}'
+    for body, place in ((line + "\n", "line 1"), (f"[{line}]", "element 1"),
+                        (f'[{json.dumps(chat("e", B, B + 1))},\n {line}]', "element 2")):
+        with pytest.raises(EventsRejected) as caught:
+            service.ingest(customer, body.encode())
+        assert [(e.param, e.code, e.message) for e in caught.value.errors] == [
+            (f"{place}: projectId", "error.wrong_format",
+             f"{place}: projectId: given more than once; write each member once")]
+    path = tmp_path / "twice.ndjson"
+    path.write_text(line + "\n")
+    report = service.import_files(customer, [path])
+    assert (report.stored, report.rejected) == (0, 1)
+    assert [str(p) for _, p in report.problems] == [
+        "line 1: projectId: given more than once; write each member once"]
+    assert event_count(service, customer) == 0
+    assert service.store.projects(service.customer(customer).customer_id) == []

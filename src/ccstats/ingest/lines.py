@@ -25,6 +25,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from ccstats.ingest.bits import pack_flags, set_before
+
 #: Size of one block read from a file (blocks always end at a line boundary).
 BLOCK_BYTES = 64 * 1024 * 1024
 #: The UTF-8 byte-order mark, skipped where an input starts with it.
@@ -171,21 +173,8 @@ def _mostly_blank(block: bytes | memoryview, data: npt.NDArray[np.uint8],
     else:
         firsts = at.astype(np.int64)
     offsets = np.append(_line_starts(data, firsts, start), len(data))
-    return numbered_strings(block, offsets, first_line + _newlines_before(newline, firsts),
+    return numbered_strings(block, offsets, first_line + set_before(pack_flags(newline), firsts),
                             first_line, line_count)
-
-
-def _newlines_before(newline: npt.NDArray[np.bool_], positions: Offsets) -> Offsets:
-    """How many of `newline` are true before each of `positions`: counted from the
-    flags packed into 64-bit words (a bit per byte), a word at a time."""
-    bits = np.packbits(newline, bitorder="little")
-    words = np.zeros(-(-len(bits) // 8), dtype="<u8")
-    words.view(np.uint8)[:len(bits)] = bits
-    before_word = np.concatenate(([0], np.cumsum(np.bitwise_count(words), dtype=np.int64)))
-    word, bit = np.divmod(positions, 64)
-    below = (np.uint64(1) << bit.astype(np.uint64)) - np.uint64(1)
-    partial: Offsets = np.bitwise_count(words[word] & below)
-    return before_word[word] + partial
 
 
 def _line_starts(data: npt.NDArray[np.uint8], firsts: Offsets, start: int) -> Offsets:

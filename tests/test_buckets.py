@@ -133,6 +133,20 @@ def test_unknown_zone() -> None:
         local_range("Mars/Olympus_Mons", date(2024, 1, 1), date(2024, 1, 1))
 
 
+@pytest.mark.parametrize("name", ["localtime", "posixrules", "Factory", "right/UTC",
+                                  "posix/Europe/Budapest", "zone.tab", "tzdata.zi", "Europe",
+                                  "europe/budapest"])
+def test_names_that_are_no_iana_zone_are_unknown(name: str) -> None:
+    assert not is_known_zone(name)
+
+
+@pytest.mark.parametrize("name", ["Europe/Budapest", "America/Argentina/Buenos_Aires",
+                                  "Pacific/Kiritimati", "UTC", "Etc/GMT+12", "US/Eastern"])
+def test_iana_zones_and_their_compatibility_links_are_known(name: str) -> None:
+    assert is_known_zone(name)
+    assert local_range(name, date(2024, 1, 1), date(2024, 1, 1)).segments
+
+
 def test_day_numbers() -> None:
     assert day_number(date(1970, 1, 1)) == 0
     assert day_number(date(2024, 3, 1)) - day_number(date(2024, 2, 28)) == 2

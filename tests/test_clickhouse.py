@@ -40,7 +40,8 @@ from clickhouse_driver.errors import ServerException
 from api.conftest import free_port, stop
 from backends import ON_CLICKHOUSE, SERVER_URL, drop_database, new_database
 from ccstats.errors import StoreBusy
-from ccstats.service import ImportReport, Service, _batch_lines
+from ccstats.ingest.lines import block_to_table
+from ccstats.service import ImportReport, Service
 from ccstats.store import clickhouse_records, clickhouse_schema, redacted_url
 from ccstats.store.clickhouse_target import Target, cluster_hosts
 from conftest import call, ndjson, point, records, userstate
@@ -177,7 +178,7 @@ def test_a_batch_is_invisible_until_it_commits(url: str) -> None:
         customer_id = writer_side.customer("acme").customer_id
         body = ndjson(userstate("a", "available", B, B + 60), call("c", "in", B, B + 5, B + 9))
         # the validated blocks `ingest` would write
-        checked = list(writer_side._checked(_batch_lines(body), "", ImportReport()))
+        checked = list(writer_side._checked([block_to_table(body, 1)], "", ImportReport()))
         with writer_side.store.writer(customer_id) as writer:
             for block in checked:
                 writer.add(block.events)

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pytest
 
 from ccstats.errors import EventsRejected
 from ccstats.ingest.lines import block_to_table
+from ccstats.ingest.validate import ValidatedBlock, Validator
 from ccstats.model import Project, Status, User, UserKind
 from ccstats.service import Service
 from ccstats.store.duckdb_store import DuckDBStore
@@ -356,3 +358,104 @@ def test_a_batch_appends_its_sums_by_day_then_user(service: Service, customer: s
                           ("sums_day", "day")):
         rows = db.execute(f"SELECT {day_of}, user_id FROM {table} ORDER BY rowid").fetchall()
         assert len(rows) >= 8 and rows == sorted(rows), table
+
+
+class CountingValidator(Validator):
+    """The real validator, counting the lines it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines = 0
+
+    def validate(self, lines: pa.Table, line_limit: int = 100) -> ValidatedBlock:
+        self.lines += lines.num_rows
+        return super().validate(lines, line_limit)
+
+
+def test_blank_lines_never_reach_the_validator_and_keep_their_numbers(
+        service: Service, customer: str, tmp_path: Path) -> None:
+    counting = CountingValidator()
+    service._local.validator = counting  # this thread's validator
+    try:
+        event = ndjson(chat("a", B, B + 1))
+        assert service.ingest(customer, event + b"\n" * 2_000_000 + b" \r\n\t\n" + event) == 2
+        assert counting.lines == 2
+        with pytest.raises(EventsRejected) as caught:
+            service.ingest(customer, event + b"\n" * 1_000_000 + ndjson(chat("b", B, B - 1)))
+        assert [e.param for e in caught.value.errors] == ["line 1000002: end"]
+        assert counting.lines == 4
+    finally:
+        counting.close()
+    path = tmp_path / "blank.ndjson"
+    path.write_bytes(b"\n" * 1_000_000 + ndjson(chat("c", B, B + 2)) + b"\n\n")
+    report = service.import_files(customer, [path])
+    assert (report.stored, report.rejected, report.lines) == (1, 0, 1_000_003)
+    assert totals(service, customer) == {"chatHandled": (2, 3)}
+
+
+def test_a_byte_order_mark_at_the_start_is_skipped(service: Service, customer: str,
+                                                   tmp_path: Path) -> None:
+    bom = "\ufeff".encode()
+    events = [chat("a", B, B + 1), chat("b", B, B + 2)]
+    assert service.ingest(customer, bom + ndjson(*events)) == 2
+    assert service.ingest(customer, bom + b" \n" + json.dumps(events).encode()) == 2
+    path = tmp_path / "bom.ndjson"
+    path.write_bytes(bom + ndjson(chat("c", B, B + 4)))
+    assert service.import_files(customer, [path]).stored == 1
+    assert totals(service, customer) == {"chatHandled": (3, 7)}
+    # anywhere else it is a character like any other, and no JSON
+    with pytest.raises(EventsRejected) as caught:
+        service.ingest(customer, ndjson(events[0]) + bom + ndjson(events[1]))
+    assert [(e.param, e.message) for e in caught.value.errors] == [
+        ("line 2", "line 2: not valid JSON; write one event object per line")]
+
+
+def test_a_syntax_error_in_a_json_array_names_its_element(service: Service,
+                                                          customer: str) -> None:
+    texts = [json.dumps(chat(f"e{n}", B, B + n)) for n in range(4)]
+
+    def problems(body: str) -> list[tuple[str | None, str]]:
+        with pytest.raises(EventsRejected) as caught:
+            service.ingest(customer, body.encode())
+        return [(e.param, e.message) for e in caught.value.errors]
+
+    # no comma between the second and the third element
+    body = f"[{texts[0]}, {texts[1]} {texts[2]}]"
+    column = len(f"[{texts[0]}, {texts[1]} ") + 1
+    assert problems(body) == [(
+        "element 2", f"element 2: not valid JSON: unexpected character, expected ',' or ']' "
+                     f"at line 1 column {column}; send a JSON array of event objects")]
+    # a broken member in the third element of a pretty-printed array, and a trailing comma
+    broken = texts[2].replace('"start":', '"start"')
+    body = "[\n  " + ",\n  ".join([*texts[:2], broken, texts[3]]) + "\n]"
+    column = len('  {"id": "e2", "type": "chat", "start"') + 2
+    assert problems(body) == [(
+        "element 3", f"element 3: not valid JSON: unexpected character, expected ':' after key"
+                     f" at line 4 column {column}; send a JSON array of event objects")]
+    assert [p for p, _ in problems(f"[{texts[0]}, {texts[1]},]")] == ["element 2"]
+    assert [p for p, _ in problems(f'[{texts[0]}, {{"id": "x]')] == ["element 2"]
+    # what is no event is named by its element too
+    assert problems(f"[{texts[0]}, 17]") == [
+        ("element 2", "element 2: an event must be a JSON object")]
+    assert problems(f'[{texts[0]}, {{"id": "e1"}}]')[0][0] == "element 2: type"
+    assert event_count(service, customer) == 0
+
+
+def test_a_member_given_twice_is_refused_alike_in_every_form(service: Service, customer: str,
+                                                             tmp_path: Path) -> None:
+    line = json.dumps(chat("d", B, B + 1, project=97))[:-1] + ', "projectId": 98}'
+    for body, place in ((line + "\n", "line 1"), (f"[{line}]", "element 1"),
+                        (f'[{json.dumps(chat("e", B, B + 1))},\n {line}]', "element 2")):
+        with pytest.raises(EventsRejected) as caught:
+            service.ingest(customer, body.encode())
+        assert [(e.param, e.code, e.message) for e in caught.value.errors] == [
+            (f"{place}: projectId", "error.wrong_format",
+             f"{place}: projectId: given more than once; write each member once")]
+    path = tmp_path / "twice.ndjson"
+    path.write_text(line + "\n")
+    report = service.import_files(customer, [path])
+    assert (report.stored, report.rejected) == (0, 1)
+    assert [str(p) for _, p in report.problems] == [
+        "line 1: projectId: given more than once; write each member once"]
+    assert event_count(service, customer) == 0
+    assert service.store.projects(service.customer(customer).customer_id) == []

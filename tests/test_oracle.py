@@ -35,8 +35,9 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from backends import drop_database, new_database
+from ccstats.events import MAX_EPOCH, MIN_EPOCH
 from ccstats.service import Service
-from ccstats.store import rendered_rows
+from ccstats.store import partitions, rendered_rows
 from oracle import CATALOG, Event, Op, apply_ops, expected_csv, expected_response, parse_timestamp
 
 ZONES: tuple[str, ...] = (
@@ -539,3 +540,65 @@ def test_every_quarter_hour_around_transitions(oracle_service: Service, zone: st
         )
         stored = {str(e["id"]): e for e in events}
         check_query(oracle_service, customer, query, stored)
+
+
+#: The zones farthest west and east of UTC: -12, -11, +14 (constant), +14 (since 1995).
+FARTHEST_ZONES = ("Etc/GMT+12", "Pacific/Pago_Pago", "Etc/GMT-14", "Pacific/Kiritimati")
+
+
+def _ends_of_the_range(zone: str) -> list[list[Event]]:
+    """Events at the first and at the last accepted second, one list per end.
+
+    Pacific/Kiritimati was at -10:40 in 1970, an offset that is no multiple of 15
+    minutes (such moments are bucketed by the offset at their quarter-hour, where the
+    oracle follows the minute): there, only the last second is taken.
+    """
+    first, last = MIN_EPOCH, MAX_EPOCH - 1
+
+    def ticket(event_id: str, t: int) -> Event:
+        return {"id": event_id, "type": "ticket", "action": "created", "time": t,
+                "projectId": 1, "userId": 1}
+
+    def state(event_id: str, start: int, end: int) -> Event:
+        return {"id": event_id, "type": "userstate", "state": "available", "start": start,
+                "end": end, "projectId": 1, "userId": 2}
+
+    ends = [[ticket("last", last), state("day-before-last", last - 86_400, last),
+             state("quarter-before-last", last - 899, last)]]
+    if zone != "Pacific/Kiritimati":
+        ends.append([ticket("first", first), state("first-day", first, first + 86_400),
+                     state("first-quarter", first, first + 900)])
+    return ends
+
+
+@pytest.mark.parametrize("zone", FARTHEST_ZONES)
+@pytest.mark.parametrize("grain", ["quarter-hour", "local hour", "local day"])
+def test_the_ends_of_the_accepted_range_are_found_in_every_zone(
+        oracle_service: Service, monkeypatch: pytest.MonkeyPatch, zone: str, grain: str) -> None:
+    """1970-01-01T00:00:00Z is 1969-12-31 west of UTC and 2099-12-31T23:59:59Z is
+    2100-01-01 far east of it: a query names those dates and finds the events there, at
+    every grain of the sums, whole and in parts of one day each."""
+    tz = ZoneInfo(zone)
+    for events in _ends_of_the_range(zone):
+        customer = f"c{next(_customer_numbers)}"
+        service_zone = "UTC" if grain == "quarter-hour" else zone
+        oracle_service.create_customer(customer, timezone=service_zone, password="secret")
+        oracle_service.ingest(customer, _ndjson(events, as_array=False))
+        days = sorted({datetime.fromtimestamp(t, tz).date()
+                       for event in events for t in _instants(event)})
+        dimensions = ["user", "date"] if grain == "local day" else ["date", "time", "user"]
+        params = {"from": days[0].strftime("%Y%m%d"), "to": days[-1].strftime("%Y%m%d"),
+                  "dimensions": ",".join(dimensions)}
+        if grain == "quarter-hour":
+            params |= {"timezone": zone, "interval": "15"}
+        query = Query(params=params, zone=zone, interval=15 if grain == "quarter-hour" else 60,
+                      date_from=days[0], date_to=days[-1], dimensions=dimensions, fields=None,
+                      projects=None, users=None, fmt="json")
+        stored = {str(e["id"]): e for e in events}
+        found = {record["date"] for record in _expected(query, stored)}
+        assert found == {day.isoformat() for day in days}
+        check_query(oracle_service, customer, query, stored)
+        with monkeypatch.context() as patch:
+            patch.setattr(partitions, "RECORDS_PER_PART", 1)
+            patch.setattr(partitions, "FIRST_PART_RECORDS", 1)
+            check_query(oracle_service, customer, query, stored)

@@ -106,6 +106,21 @@ def test_each_problem_names_its_param(service: Service, customer: str,
     assert rejected(service, customer, params) == expected
 
 
+@pytest.mark.parametrize("option", ["dimensions", "projects", "users", "fields"])
+@pytest.mark.parametrize("shape", ["{},", ",{}", "{},,{}", " {} , ", ","])
+def test_an_empty_item_is_wrong_format_in_every_list(service: Service, customer: str,
+                                                     option: str, shape: str) -> None:
+    service.ingest(customer, ndjson(chat("a", B, B + 1)))
+    item = {"dimensions": "user", "projects": "1", "users": "1", "fields": "chatHandled"}
+    params = {"from": "20240501", "to": "20240531", "dimensions": "user",
+              option: shape.format(item[option], item[option])}
+    assert rejected(service, customer, params) == [(option, "error.wrong_format")]
+    if option != "dimensions":
+        params["dimensions"] = "date"
+    params[option] = f" {item[option]} "
+    assert query(service, customer, **params) != []
+
+
 def test_range_limits(service: Service, customer: str) -> None:
     # 366 days is the most; a leap year's 366 days are accepted, 367 are not.
     assert query(service, customer, **{"from": "20240101", "to": "20241231"},
@@ -279,6 +294,15 @@ def test_timezone_shifts_dates_and_hours(service: Service, customer: str) -> Non
                  dimensions="date", timezone="Asia/Kolkata") == []
     assert query(service, customer, **{"from": "20240502", "to": "20240502"},
                  dimensions="date") == []
+
+
+def test_a_zone_is_an_iana_name_never_the_servers_own(service: Service, customer: str) -> None:
+    for name in ("localtime", "posixrules", "Factory"):
+        assert rejected(service, customer, {**RANGE, "dimensions": "date", "timezone": name}
+                        ) == [("timezone", "error.bad_arguments")]
+        with pytest.raises(QueryRejected) as caught:
+            service.create_customer("elsewhere", name, "pw")
+        assert [e.param for e in caught.value.errors] == ["timezone"]
 
 
 def test_customer_zone_is_the_default(service: Service) -> None:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from ccstats.errors import EventsRejected
 from ccstats.events import MAX_EPOCH, SUBTYPES, EventError
 from ccstats.ingest.lines import block_to_table
-from ccstats.ingest.validate import InconsistentValidation, Validator
+from ccstats.ingest.validate import InconsistentValidation, Validator, _commas
 from ccstats.service import Service
 from conftest import call, chat, ndjson, point, userstate
 
@@ -119,6 +119,12 @@ CASES: list[tuple[str, dict[str, Any] | str, str | None, str, str]] = [
     ("JSON array line", "[" + json.dumps(BASE) + "]", None, "error.wrong_format",
      "an event must be a JSON object"),
     ("JSON number line", "17", None, "error.wrong_format", "an event must be a JSON object"),
+    ("member given twice", json.dumps(BASE)[:-1] + ', "projectId": 4}', "projectId",
+     "error.wrong_format", "given more than once; write each member once"),
+    ("member given twice alike", json.dumps(BASE)[:-1] + ', "state": "available"}', "state",
+     "error.wrong_format", "given more than once"),
+    ("unknown member given twice", json.dumps({**BASE, "note": 1})[:-1] + ', "note": 1}',
+     "note", "error.wrong_format", "given more than once"),
 ]
 
 
@@ -228,6 +234,14 @@ def test_blank_lines_are_skipped_but_numbered(validator: Validator) -> None:
     assert checked.rejected_lines == [6]
     assert [p.param for p in checked.errors] == ["line 6: userId"]
     assert diagnose(validator, b"\n\n   \n") == []
+
+
+def test_a_line_that_is_no_json_is_named_whatever_its_characters(validator: Validator) -> None:
+    # (DuckDB's message on it quotes the line cut at a byte count, inside a character)
+    for text in ("x\u00e9" * 30, "0" * 8 + "\U00010000" * 6 + "\u0800"):
+        checked = validator.validate(block_to_table(text.encode(), 1).table)
+        assert [str(e) for e in checked.errors] == [
+            "line 1: not valid JSON; write one event object per line"]
 
 
 def test_service_rejects_a_batch_naming_line_and_member(service: Service,
@@ -492,6 +506,7 @@ def test_strict_and_tolerant_parses_agree(validator: Validator, lines: list[Gene
     parse only when a line is not JSON; on JSON lines both give the same rows."""
     data = "\n".join(line.text for line in lines).encode("utf-8")
     table = block_to_table(data, 1).table
+    table = table.append_column("commas", _commas(table.column("raw")))
     tolerant = validator._run(validator._fast_tolerant, table)
     try:
         strict = validator._run(validator._fast, table)

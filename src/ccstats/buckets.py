@@ -21,9 +21,10 @@ stores turn into a ``CASE`` expression over ``qh``.
 from __future__ import annotations
 
 import functools
+import importlib.resources
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 QUARTER = 900
 DAY = 86_400
@@ -31,6 +32,8 @@ HOUR = 3_600
 EPOCH_DATE = date(1970, 1, 1)
 #: Offsets are within ±26 h of UTC; this margin (in days) covers any zone.
 MARGIN_DAYS = 2
+#: Names in the IANA list that are no place's time (``Factory`` means "zone not set").
+_NOT_ZONES = frozenset({"Factory"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +79,16 @@ class LocalRange:
 
 @functools.cache
 def known_zones() -> frozenset[str]:
-    """Every IANA zone name this installation knows."""
-    return frozenset(available_timezones())
+    """The IANA zone names, as listed by the pinned ``tzdata`` package.
+
+    The host's zoneinfo folder is not scanned: it also holds files that are no zone
+    name (``localtime``, which is the server's own zone, ``posixrules``), and what
+    it holds would make the accepted names depend on the host. The compatibility
+    links of the list (``UTC``, ``US/Eastern``, ``Etc/GMT+12``) are IANA names too,
+    and are accepted.
+    """
+    listed = importlib.resources.files("tzdata").joinpath("zones").read_text("utf-8")
+    return frozenset(listed.split()) - _NOT_ZONES
 
 
 def is_known_zone(name: str) -> bool:

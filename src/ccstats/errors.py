@@ -69,7 +69,7 @@ def _line_error(problems: list[EventError]) -> ApiError:
     details = "; ".join(
         f"{p.member}: {p.message}" if p.member else p.message for p in problems
     )
-    return ApiError(first.code, f"line {first.line}: {details}", first.param)
+    return ApiError(first.code, f"{first.place}: {details}", first.param)
 
 
 class NotFound(Exception):

@@ -73,16 +73,26 @@ NORMALIZED_SCHEMA = pa.schema(
 
 @dataclass(frozen=True, slots=True)
 class EventError:
-    """One problem with one input line: ``line 12: start: <message>``."""
+    """One problem with one input line: ``line 12: start: <message>``.
+
+    `line` counts the lines of NDJSON, or the elements of a JSON array: `unit` says
+    which (``element 3: start: <message>``).
+    """
 
     line: int
     member: str | None
     code: str
     message: str
+    unit: str = "line"
+
+    @property
+    def place(self) -> str:
+        """``line 12``, ``element 3``."""
+        return f"{self.unit} {self.line}"
 
     @property
     def param(self) -> str:
-        return f"line {self.line}: {self.member}" if self.member else f"line {self.line}"
+        return f"{self.place}: {self.member}" if self.member else self.place
 
     def __str__(self) -> str:
         return f"{self.param}: {self.message}"

@@ -22,14 +22,18 @@ from ccstats import buckets, catalog
 from ccstats.catalog import Kpi
 from ccstats.digits import parse_digits
 from ccstats.errors import ApiError, QueryRejected, bad_arguments, required, wrong_format
+from ccstats.events import MAX_EPOCH, MIN_EPOCH
 from ccstats.model import Customer, Preset, Project, Status, User, UserKind
 
 DIMENSIONS: tuple[str, ...] = ("project", "user", "date", "time")
 INTERVALS: tuple[int, ...] = (60, 30, 15)
 DEFAULT_MAX_DAYS = 366
-#: Dates a request may name: those of the events ccstats accepts.
-FIRST_DATE = date(1970, 1, 1)
-LAST_DATE = date(2099, 12, 31)
+#: Dates a request may name: every local date on which an accepted event's moment
+#: (`ccstats.events.MIN_EPOCH` to `MAX_EPOCH`, in UTC) falls in some zone; offsets are
+#: less than a day, so the first falls on 1969-12-31 west of UTC and the last on
+#: 2100-01-01 far east of it.
+FIRST_DATE = buckets.day_of(MIN_EPOCH // buckets.DAY - 1)
+LAST_DATE = buckets.day_of((MAX_EPOCH - 1) // buckets.DAY + 1)
 
 _DATE = re.compile(r"\d{8}", re.ASCII)
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
@@ -99,15 +103,27 @@ def _parse_date(name: str, text: str | None, errors: list[ApiError]) -> date | N
     return day
 
 
-def _parse_list(name: str, text: str) -> list[str]:
-    return [item.strip() for item in text.split(",")]
+def _parse_list(name: str, text: str, form: str, errors: list[ApiError]) -> list[str] | None:
+    """The comma-separated items of option `name`, spaces around them ignored.
+
+    An empty item (a comma at either end, or two in a row) is ``wrong_format``, the
+    same in every list; `form` says what the items are, with an example.
+    """
+    items = [item.strip() for item in text.split(",")]
+    if "" in items:
+        errors.append(wrong_format(name, f"{name} has an empty item; write {form}, with no "
+                                         "comma at either end or two in a row"))
+        return None
+    return items
 
 
 def _parse_ids(name: str, text: str | None, known: set[int], errors: list[ApiError],
                what: str) -> list[int] | None:
     if text is None:
         return None
-    items = _parse_list(name, text)
+    items = _parse_list(name, text, f"comma-separated {what} ids, e.g. 53,64", errors)
+    if items is None:
+        return None
     numbers = [parse_digits(item) for item in items]
     malformed = [item for item, number in zip(items, numbers, strict=True) if number is None]
     if malformed:
@@ -129,7 +145,10 @@ def _parse_dimensions(text: str | None, errors: list[ApiError]) -> tuple[str, ..
         errors.append(required("dimensions", f"dimensions is required; write a comma-separated "
                                              f"list of {allowed}, e.g. project,user"))
         return ()
-    items = _parse_list("dimensions", text)
+    items = _parse_list("dimensions", text, f"a comma-separated list of {allowed}, e.g. "
+                                            "project,user", errors)
+    if items is None:
+        return ()
     unknown = [item for item in items if item not in DIMENSIONS]
     repeated = sorted({item for item in items if items.count(item) > 1})
     if unknown:
@@ -144,13 +163,14 @@ def _parse_dimensions(text: str | None, errors: list[ApiError]) -> tuple[str, ..
 def _parse_fields(text: str | None, errors: list[ApiError]) -> tuple[Kpi, ...] | None:
     if text is None:
         return None
-    names = [name for name in _parse_list("fields", text) if name]
+    names = _parse_list("fields", text, "comma-separated KPI names, e.g. "
+                                        "callInAnswered,callOutReached", errors)
+    if names is None:
+        return None
     unknown = [name for name in names if catalog.lookup(name) is None]
     if unknown:
         errors.append(bad_arguments("fields", f"unknown field(s) {', '.join(unknown[:10])}; "
                                               "GET /v2/statistics/fields lists the KPI names"))
-        return None
-    if not names:
         return None
     return tuple(catalog.BY_NAME[name] for name in dict.fromkeys(names))
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
 
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -31,9 +31,10 @@ from ccstats.errors import (
 )
 from ccstats.events import EventError
 from ccstats.ingest.group_commit import GroupCommit
-from ccstats.ingest.lines import LineBlock, block_to_table, file_blocks
+from ccstats.ingest.json_array import ArraySyntaxError, array_elements
+from ccstats.ingest.lines import LineBlock, block_to_table, file_blocks, skip_bom
 from ccstats.ingest.readahead import read_ahead
-from ccstats.ingest.validate import ValidatedBlock, Validator
+from ccstats.ingest.validate import NOT_JSON, ValidatedBlock, Validator
 from ccstats.model import (
     ALL_SCOPES,
     ApiKey,
@@ -57,6 +58,7 @@ ERROR_LIMIT = 100
 MAX_KEYS = 100
 
 _CUSTOMER_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_NOT_WHITESPACE = re.compile(rb"[^ \t\r\n]")
 
 
 @dataclass(slots=True)
@@ -273,15 +275,27 @@ class Service:
     def ingest(self, customer_name: str, data: bytes) -> int:
         """Store one atomic batch (NDJSON, or a JSON array of events); returns its events.
 
-        Raises EventsRejected (nothing stored) if any line is invalid. Batches of a
+        A UTF-8 byte-order mark at the start is skipped. The elements of an array are
+        validated as lines are (their problems name the element). Raises
+        EventsRejected (nothing stored) if any line is invalid. Batches of a
         customer that wait while another is stored go in together, in one
         transaction (see `ccstats.ingest.group_commit`).
         """
         customer = self.customer(customer_name)
         report = ImportReport()
-        checked = list(self._checked(_batch_lines(data), "", report))
+        start = skip_bom(data)
+        if _first_byte(data, start) == b"[":
+            try:
+                elements = array_elements(data, start)
+            except ArraySyntaxError as error:
+                raise EventsRejected([error.problem], 1) from None
+            checked = list(self._checked([elements.block], "", report))
+            problems = elements.described([p for _, p in report.problems], NOT_JSON)
+        else:
+            checked = list(self._checked([block_to_table(data, 1, start)], "", report))
+            problems = [p for _, p in report.problems]
         if report.rejected:
-            raise EventsRejected([p for _, p in report.problems], report.rejected)
+            raise EventsRejected(problems, report.rejected)
         self._group_commit.store(customer.customer_id, checked)
         return report.accepted
 
@@ -342,12 +356,12 @@ class Service:
             checked = self._validator().validate(block.table, room)
             rejected = sorted([*checked.rejected_lines, *(n for n, _ in block.not_utf8)])
             # the first `room` bad lines of either kind (the validator never sees the
-            # lines that are not UTF-8: they reach it blank)
+            # lines that are not UTF-8)
             shown = set(rejected[:room])
-            problems = [*(p for p in checked.errors if p.line in shown), *(
-                EventError(n, None, "error.wrong_format", "not UTF-8 text")
-                for n, _ in block.not_utf8 if n in shown)]
-            report.lines += block.table.num_rows
+            problems = [*(replace(p, unit=block.unit) for p in checked.errors if p.line in shown),
+                        *(EventError(n, None, "error.wrong_format", "not UTF-8 text", block.unit)
+                          for n, _ in block.not_utf8 if n in shown)]
+            report.lines += block.line_count
             report.accepted += checked.events.num_rows
             report.rejected += len(rejected)
             report.problems.extend((source, p) for p in sorted(problems, key=_line_of))
@@ -394,19 +408,13 @@ def _copy_lines(block: LineBlock, numbers: list[int], out: BinaryIO) -> None:
                      strict=True))
     found.update(block.not_utf8)
     for number in sorted(found):
-        raw = found[number]
-        out.write(raw if raw.endswith(b"\n") else raw + b"\n")
+        # (a line's string runs on over the blank lines after it)
+        out.write(found[number].partition(b"\n")[0] + b"\n")
 
 
-def _batch_lines(data: bytes) -> list[LineBlock]:
-    """Lines of a request body: NDJSON as it is; a JSON array one element per line."""
-    if data.lstrip()[:1] == b"[":
-        try:
-            items = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            items = None
-        if isinstance(items, list):
-            data = b"\n".join(orjson.dumps(item) for item in items)
-    return [block_to_table(data, 1)] if data else []
+def _first_byte(data: bytes, start: int) -> bytes:
+    """The first byte of `data` from `start` on that is not whitespace (b"" if none)."""
+    found = _NOT_WHITESPACE.search(data, start)
+    return found.group() if found else b""
 
 

@@ -128,7 +128,7 @@ def test_a_batch_with_one_invalid_event_changes_nothing(client: httpx.Client,
     document = response.json()
     assert document["response"] is None
     assert {error["param"].split(":")[0] for error in document["errors"]} == {
-        f"line {position + 1}"}
+        f"{'element' if as_array else 'line'} {position + 1}"}
     assert answers(client) == before
 
     stored = send(client, list(valid), as_array)

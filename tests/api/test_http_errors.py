@@ -720,11 +720,12 @@ HOSTILE_VALUES: list[object] = [
 
 
 def bad_lines(errors: list[dict[str, Any]]) -> set[int]:
-    """The line numbers named by the errors of a rejected batch."""
+    """The line (or array element) numbers named by the errors of a rejected batch."""
     numbers = set()
     for error in errors:
-        assert error["param"].startswith("line "), error
-        numbers.add(int(error["param"].removeprefix("line ").split(":")[0]))
+        unit, _, number = error["param"].split(":")[0].partition(" ")
+        assert unit in ("line", "element"), error
+        numbers.add(int(number))
     return numbers
 
 

@@ -26,20 +26,24 @@ def read_ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     ready: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def offer(item: object) -> bool:
+        """Queue `item` unless the consumer has stopped (whose queue may stay full)."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        ready.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not offer(item):
                     return
-            ready.put(_DONE)
+            offer(_DONE)
         except BaseException as error:
-            ready.put(_Failure(error))
+            offer(_Failure(error))
 
     worker = threading.Thread(target=produce, name="ccstats-read-ahead", daemon=True)
     worker.start()

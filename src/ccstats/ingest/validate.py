@@ -23,8 +23,10 @@ each other, such as an end before the start).
 Accepted forms: ids, types and sub-types are JSON strings; ``userId`` and
 ``projectId`` JSON integers; timestamps an ISO-8601 string with a UTC offset
 (``T`` or a space between date and time, fractional seconds allowed, ``Z`` or
-``±hh:mm``/``±hhmm``/``±hh``) or a JSON number of epoch seconds. Blank lines are
-skipped; members the spec does not name are ignored.
+``±hh:mm``/``±hhmm``/``±hh``) or a JSON number of epoch seconds. Members the spec
+does not name are ignored, but no member may be given twice (JSON parsers differ
+in which value they keep). Blank lines never come here (`ccstats.ingest.lines`
+leaves them out); a line that is blank all the same is no JSON.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import warnings
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -50,6 +53,7 @@ from ccstats.events import (
     SUBTYPES,
     EventError,
 )
+from ccstats.ingest.bits import flag_bits, set_before
 
 # `Validator._run` takes a statement's rows as Arrow on purpose (see there).
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result",
@@ -66,9 +70,14 @@ _ISO = (
     r"([Zz]|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)$"
 )
 _ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
-_BLANK = r"[ \t\r\n]*"
 _WRITE_TS = "write 2024-03-01T10:00:00+01:00 or epoch seconds"
 _ID_FORM = "1 to 128 characters of A-Z a-z 0-9 . _ : -"
+#: The problem of a line that is no JSON at all.
+NOT_JSON = "not valid JSON; write one event object per line"
+#: The problem of a member given more than once.
+REPEATED = "given more than once; write each member once"
+#: At most this many characters of a repeated member's name are shown.
+_NAME_SHOWN = 100
 
 #: Kind of a member's JSON text as `json_extract` re-serializes it: strings start
 #: with a quote, integers are bare digits, other numbers carry '.' or an exponent.
@@ -107,12 +116,14 @@ def _in(values: tuple[str, ...] | frozenset[str]) -> str:
 
 def _parse_sql() -> str:
     """CTEs ending in ``texts``: per line, the JSON text ``j_m`` of each member m
-    (``'null'`` for a JSON null, NULL when missing), and ``is_json``."""
+    (``'null'`` for a JSON null, NULL when missing), ``is_json`` and the ``names`` of
+    its members, in order, repeats included."""
     paths = ", ".join(_q(f"$.{m}") for m in _MEMBERS)
     texts = ",\n".join(f"v[{i + 1}]::VARCHAR AS j_{m}" for i, m in enumerate(_MEMBERS))
     return f"""
-    parsed AS (SELECT line_no, raw, try(json_extract(raw, [{paths}])) AS v FROM lines),
-    texts AS (SELECT line_no, raw, v IS NOT NULL AS is_json, {texts} FROM parsed)
+    parsed AS (SELECT line_no, raw, try(json_extract(raw, [{paths}])) AS v,
+                      try(json_keys(raw)) AS names FROM lines),
+    texts AS (SELECT line_no, raw, v IS NOT NULL AS is_json, names, {texts} FROM parsed)
     """
 
 
@@ -163,20 +174,22 @@ _DECODED = frozenset({"type", "state", "direction", "status", "action"})
 
 
 def _fast_parse_sql(tolerant: bool) -> str:
-    """CTEs ending in ``texts``: per line, ``is_json`` and each member m, the decoded
-    string ``s_m`` of the `_DECODED` members and the JSON text ``j_m`` of the others,
-    NULL when missing or a JSON null alike.
+    """CTEs ending in ``texts``: per line, ``is_json``, ``commas`` and each member m,
+    the decoded string ``s_m`` of the `_DECODED` members and the JSON text ``j_m``
+    of the others, NULL when missing or a JSON null alike.
 
-    Only a `tolerant` parse takes lines that are not JSON (or blank), as NULL; the
-    other fails on them, and costs a sixth less.
+    Only a `tolerant` parse takes lines that are not JSON, as NULL (those that
+    ``json_valid`` refuses are not parsed: a parse error caught by ``try`` costs
+    several microseconds); the other fails on them, and costs a sixth less.
     """
     structure = json.dumps({m: "VARCHAR" if m in _DECODED else "JSON" for m in _MEMBERS})
     parse = f"from_json(raw, {_q(structure)})"
     texts = ",\n".join(f"v.{m}::VARCHAR AS {'s' if m in _DECODED else 'j'}_{m}"
                         for m in _MEMBERS)
+    read = f"CASE WHEN json_valid(raw) THEN {parse} END" if tolerant else parse
     return f"""
-    parsed AS (SELECT line_no, raw, {f"try({parse})" if tolerant else parse} AS v FROM lines),
-    texts AS (SELECT line_no, raw, v IS NOT NULL AS is_json, {texts} FROM parsed)
+    parsed AS (SELECT line_no, raw, commas, {read} AS v FROM lines),
+    texts AS (SELECT line_no, raw, commas, v IS NOT NULL AS is_json, {texts} FROM parsed)
     """
 
 
@@ -219,8 +232,32 @@ def _fast_timestamps_sql() -> str:
     """
 
 
+def _required_members(event_type: str) -> int:
+    """How many members a valid event of `event_type` has at least (all different)."""
+    subtype = SUBTYPES[event_type]
+    times = ("time",) if event_type in POINT_TYPES else ("start", "end")
+    answer = ("answer",) if event_type == "call" else ()
+    return len({"id", "type", "projectId", "userId", *(subtype[:1] if subtype else ()),
+                *times, *answer})
+
+
+def _unique_names_sql() -> str:
+    """Whether no member name of a line repeats, or the line is invalid anyway.
+
+    An object of n members has n - 1 commas between them (``commas`` counts those
+    in the line, and those in its values): a valid event has at least the members
+    its type requires, so when its commas are one fewer, those are all its members
+    and no name repeats. Only other lines (with members the spec does not name, a
+    comma in a value) are looked at name by name.
+    """
+    required = "CASE s_type " + " ".join(
+        f"WHEN {_q(t)} THEN {_required_members(t)}" for t in EVENT_TYPES) + " END"
+    return (f"CASE WHEN NOT is_json THEN false WHEN commas + 1 = {required} THEN true "
+            "ELSE len(json_keys(raw)) = len(list_distinct(json_keys(raw))) END")
+
+
 def _fast_sql(tolerant: bool) -> str:
-    """Normalized columns and ``ok`` of every non-blank line (`_fast_parse_sql` says
+    """Normalized columns and ``ok`` of every line (`_fast_parse_sql` says
     what `tolerant` means).
 
     A JSON null reads as a missing member here; the one rule that tells them apart
@@ -237,7 +274,7 @@ def _fast_sql(tolerant: bool) -> str:
     WITH {_fast_parse_sql(tolerant)},
     {_fast_timestamps_sql()},
     normalized AS (
-        SELECT line_no, raw, is_json, j_answer,
+        SELECT line_no, raw, is_json, j_answer, {_unique_names_sql()} AS unique_names,
                nullif(regexp_extract(j_id, {_q(id_json)}, 1), '') AS event_id,
                CASE WHEN s_type IN {_in(EVENT_TYPES)} THEN s_type END AS type,
                {subtype} AS subtype,
@@ -250,7 +287,8 @@ def _fast_sql(tolerant: bool) -> str:
     )
     SELECT line_no, event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end,
            coalesce(
-               event_id IS NOT NULL AND type IS NOT NULL AND project_id IS NOT NULL
+               unique_names AND event_id IS NOT NULL AND type IS NOT NULL
+               AND project_id IS NOT NULL
                AND user_id IS NOT NULL AND (subtype IS NOT NULL OR type = 'chat')
                AND t_start BETWEEN {MIN_EPOCH} AND {MAX_EPOCH - 1}
                AND t_end BETWEEN {MIN_EPOCH} AND {MAX_EPOCH - 1}
@@ -260,7 +298,6 @@ def _fast_sql(tolerant: bool) -> str:
                         ELSE json_exists(raw, '$.answer') END,
                false) AS ok
     FROM normalized
-    WHERE is_json OR NOT regexp_full_match(raw, {_q(_BLANK)})
     """
 
 
@@ -367,8 +404,13 @@ def _diagnosis_sql() -> str:
     checks = _checks()
     columns = ",\n".join(f"{check} AS p{i}" for i, check in enumerate(checks))
     listed = ", ".join(f"p{i}" for i in range(len(checks)))
-    not_json = _problem(None, "wrong_format", "not valid JSON; write one event object per line")
+    not_json = _problem(None, "wrong_format", NOT_JSON)
     not_object = _problem(None, "wrong_format", "an event must be a JSON object")
+    repeated = f"""list_transform(
+        list_filter(names, lambda name, i: list_position(names, name) = i
+                                           AND len(list_filter(names, lambda n: n = name)) > 1),
+        lambda name: {{'member': left(name, {_NAME_SHOWN}), 'code': 'error.wrong_format',
+                       'message': {_q(REPEATED)}}})"""
     return f"""
     WITH {_members_sql()},
     probed AS (SELECT *, {columns} FROM vals)
@@ -376,10 +418,9 @@ def _diagnosis_sql() -> str:
            CASE
                WHEN NOT is_json THEN [{not_json}]
                WHEN ltrim(raw, E' \\t\\r\\n')[1] <> '{{' THEN [{not_object}]
-               ELSE list_filter([{listed}], lambda p: p IS NOT NULL)
+               ELSE list_concat({repeated}, list_filter([{listed}], lambda p: p IS NOT NULL))
            END AS problems
     FROM probed
-    WHERE is_json OR NOT regexp_full_match(raw, {_q(_BLANK)})
     ORDER BY line_no
     """
 
@@ -394,6 +435,25 @@ class ValidatedBlock:
     """Every problem of the first `line_limit` invalid lines, in line order."""
     rejected_lines: list[int]
     """Numbers of all invalid lines, in line order."""
+
+
+def _commas(raw: pa.ChunkedArray) -> pa.ChunkedArray:
+    """How many commas each string of `raw` holds, counted with numpy over its bytes."""
+    counts = []
+    for chunk in raw.chunks:
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offset_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[
+            chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
+        if not len(chunk) or data_buffer is None:
+            counts.append(pa.array(np.zeros(len(chunk), dtype=np.int64)))
+            continue
+        low, high = int(offsets[0]), int(offsets[-1])
+        commas = flag_bits(np.frombuffer(data_buffer, dtype=np.uint8)[low:high], ord(","))
+        before = set_before(commas, offsets - low)
+        counts.append(pa.Array.from_buffers(pa.int64(), len(chunk), [
+            None, pa.py_buffer(np.ascontiguousarray(before[1:] - before[:-1]))]))
+    return pa.chunked_array(counts, type=pa.int64())
 
 
 class InconsistentValidation(RuntimeError):
@@ -415,10 +475,13 @@ class Validator:
 
     def validate(self, lines: pa.Table, line_limit: int = 100) -> ValidatedBlock:
         """Check every line of `lines` (see `ccstats.ingest.lines.LINES_SCHEMA`)."""
+        counted = lines.append_column("commas", _commas(lines.column("raw")))
         try:
-            checked = self._run(self._fast, lines)
-        except duckdb.InvalidInputException:  # a line is blank or not JSON
-            checked = self._run(self._fast_tolerant, lines)
+            checked = self._run(self._fast, counted)
+        # (a line is not JSON; DuckDB's message quotes it, at times cut inside a
+        # character, which the message's decoding then fails on)
+        except (duckdb.InvalidInputException, UnicodeDecodeError):
+            checked = self._run(self._fast_tolerant, counted)
         ok = checked.column("ok")
         if pc.all(ok).as_py() is not False:
             events = checked.drop_columns(["ok"])

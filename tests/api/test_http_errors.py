@@ -596,7 +596,8 @@ def test_417_for_a_batch_with_invalid_lines_stores_nothing(client: httpx.Client)
 
 
 def test_417_for_an_empty_batch(client: httpx.Client) -> None:
-    for body in (b"", b"\n  \n"):
+    """A body of nothing but white space, a byte-order mark before it or not, holds no batch."""
+    for body in (b"", b"\n  \n", b"\xef\xbb\xbf", b"\xef\xbb\xbf \n"):
         errors = errors_of(client.post("/v2/events", content=body, headers=NDJSON), 417)
         assert [e["param"] for e in errors] == ["body"]
 

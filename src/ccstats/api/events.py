@@ -10,6 +10,7 @@ from ccstats.api.envelope import invalid, not_found, ok
 from ccstats.api.metrics import Metrics
 from ccstats.api.schemas import BODY_FAILURES, EventIdPath, Stored, event_schema, responses
 from ccstats.errors import required
+from ccstats.ingest.lines import skip_bom
 
 router = APIRouter(prefix="/v2/events", tags=["events"])
 
@@ -32,10 +33,10 @@ _BODY_DOC = {
 def store_events(request: Request, tenant: Writer, body: Body, service: ServiceDep) -> Response:
     """Store every event of the body, or none: any invalid line is a 417 naming it.
 
-    ``[]`` is an empty batch (0 stored); a body of nothing but white space holds no
-    batch at all and is refused as missing.
+    ``[]`` is an empty batch (0 stored); a body of nothing but white space (after a
+    byte-order mark, if any) holds no batch at all and is refused as missing.
     """
-    if not body.strip():
+    if not body[skip_bom(body):].strip():
         raise invalid([required("body", "send events as NDJSON lines or a JSON array")])
     stored = service.ingest(tenant.customer.name, body)
     metrics: Metrics = request.app.state.metrics

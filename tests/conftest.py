@@ -75,14 +75,20 @@ def records(body: bytes) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
-    url = new_database(tmp_path)
+def url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh database (see `backends.new_database`), dropped afterwards."""
+    made = new_database(tmp_path)
+    yield made
+    drop_database(made)
+
+
+@pytest.fixture
+def service(url: str) -> Iterator[Service]:
     opened = Service.open(url)
     try:
         yield opened
     finally:
         opened.close()
-        drop_database(url)
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ import pytest
 from clickhouse_driver.errors import ServerException
 
 from api.conftest import free_port, stop
-from backends import ON_CLICKHOUSE, SERVER_URL, drop_database, new_database
+from backends import ON_CLICKHOUSE, SERVER_URL
 from ccstats.errors import StoreBusy
 from ccstats.ingest.lines import block_to_table
 from ccstats.service import ImportReport, Service
@@ -157,13 +157,6 @@ def test_records_sql_on_a_current_engine(seeded: Service) -> None:
             assert got == b"".join(duck.records(query)), params
     finally:
         db.close()
-
-
-@pytest.fixture
-def url(tmp_path: Path) -> Iterator[str]:
-    made = new_database(tmp_path)
-    yield made
-    drop_database(made)
 
 
 def _events_of(service: Service, name: str) -> int:

@@ -313,13 +313,6 @@ def _merge_key_rows(url: str) -> None:
             client.disconnect()
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> Iterator[str]:
-    made = new_database(tmp_path)
-    yield made
-    drop_database(made)
-
-
 def _processes(url: str, *commands: list[str]) -> list[dict[str, Any]]:
     """Run one `race_worker.py` per command; all read before any of them changes."""
     here = Path(__file__).resolve().parent

@@ -1,55 +1,23 @@
-"""The ASGI application: routes, and one place that turns failures into the envelope."""
+"""The ASGI application: its state, routes, failure handlers and middleware."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST
-from starlette.exceptions import HTTPException
-from starlette.routing import Match, Route
+from fastapi import FastAPI
 
 from ccstats import __version__, dashboard
-from ccstats.api import access, events, metadata, statistics
+from ccstats.api import access, events, failures, metadata, probes, statistics
 from ccstats.api.auth import Authenticator
-from ccstats.api.envelope import ApiProblem, failure, invalid, not_found, ok, unavailable
 from ccstats.api.guard import Guard
 from ccstats.api.metrics import Metrics
 from ccstats.api.middleware import RequestIdAndFaults
-from ccstats.api.schemas import Failure, Health, finish, responses
+from ccstats.api.schemas import finish
 from ccstats.api.settings import Settings
-from ccstats.errors import (
-    ApiError,
-    EventsRejected,
-    NotFound,
-    QueryRejected,
-    StoreUnavailable,
-    wrong_format,
-)
 from ccstats.service import Service
 from ccstats.store import arrow_records
 
-ROUTERS = (statistics.router, metadata.router, events.router, access.router)
-
-log = logging.getLogger("ccstats.api")
-
-
-def allowed(request: Request) -> str:
-    """The ``Allow`` header of a 405: the methods of every route of the request's path.
-
-    (The router names only the first route whose path matched, and GET and POST of
-    one path are two routes.)
-    """
-    methods: set[str] = set()
-    for route in [*request.app.router.routes, *(r for rt in ROUTERS for r in rt.routes)]:
-        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
-            methods |= route.methods or set()
-    if "GET" in methods:
-        methods.add("HEAD")  # (see ccstats.api.middleware)
-    return ", ".join(sorted(methods))
+ROUTERS = (statistics.router, metadata.router, events.router, access.router, probes.router)
 
 
 def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
@@ -72,72 +40,19 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics = Metrics()
     for router in ROUTERS:
         app.include_router(router)
+    app.state.routers = ROUTERS
     dashboard.mount(app)
+    _finish_openapi(app)
+    failures.install(app)
+    app.add_middleware(RequestIdAndFaults, metrics=metrics)
+    return app
 
+
+def _finish_openapi(app: FastAPI) -> None:
+    """Serve the generated OpenAPI document completed (`ccstats.api.schemas.finish`)."""
     generate_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         return finish(generate_openapi())
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-    @app.get("/health", tags=["service"], summary="200 when the store answers",
-             responses=responses(Health, public=True), openapi_extra={"security": []})
-    def health() -> Response:
-        service.store.customers()
-        return ok({"status": "ok"})
-
-    @app.get("/metrics", tags=["service"], summary="Prometheus metrics (no key needed)",
-             openapi_extra={"security": []}, response_class=Response, responses={
-                 200: {"description": "the Prometheus text format",
-                       "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}},
-                 500: {"model": Failure, "description": "a fault of the server"}})
-    def prometheus() -> Response:
-        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
-
-    @app.exception_handler(StoreUnavailable)
-    def on_unavailable(request: Request, error: StoreUnavailable) -> Response:
-        """The public message to the client; where and why, for the operator, to the log."""
-        log.warning("request %s %s %s: %s", request.state.request_id, request.method,
-                    request.url.path, error.detail)
-        return failure(unavailable(f"{error}; nothing was changed, retry later", retry_after=1))
-
-    @app.exception_handler(ApiProblem)
-    def on_problem(_: Request, problem: ApiProblem) -> Response:
-        return failure(problem)
-
-    @app.exception_handler(QueryRejected)
-    def on_rejected(_: Request, error: QueryRejected) -> Response:
-        return failure(invalid(error.errors))
-
-    @app.exception_handler(EventsRejected)
-    def on_events_rejected(_: Request, error: EventsRejected) -> Response:
-        return failure(invalid(error.errors))
-
-    @app.exception_handler(NotFound)
-    def on_not_found(_: Request, error: NotFound) -> Response:
-        return failure(not_found(str(error), error.param))
-
-
-    @app.exception_handler(RequestValidationError)
-    def on_invalid_request(_: Request, error: RequestValidationError) -> Response:
-        problems = [
-            wrong_format(".".join(str(part) for part in item.get("loc", ())[1:]) or "request",
-                         str(item.get("msg", "invalid")))
-            for item in error.errors()
-        ]
-        return failure(invalid(problems))
-
-    @app.exception_handler(HTTPException)
-    def on_http(request: Request, error: HTTPException) -> Response:
-        if error.status_code == 405:
-            return failure(ApiProblem(405, [ApiError("error.method_not_allowed",
-                                                     "this resource does not allow that method",
-                                                     None)], {"Allow": allowed(request)}))
-        if error.status_code == 404:
-            return failure(not_found("no such resource; see /openapi.json"))
-        return failure(ApiProblem(error.status_code, [ApiError(
-            "error.bad_arguments", str(error.detail), None)], error.headers))
-
-    app.add_middleware(RequestIdAndFaults, metrics=metrics)
-    return app

@@ -19,9 +19,11 @@ from ccstats.query import OutputFormat, StatsQuery
 from ccstats.render import DIMENSION_KEYS, JSON_SEPARATOR, SEPARATORS, ordered_dimensions
 
 #: An answer part with at most this many (record, field) cells, counted as the most its
-#: dimensions allow, is rendered here. Python takes about 1.5 µs a cell; one agent's day
-#: by quarter-hours (at most 96 x the fields) takes 3.9 ms instead of 6.4 ms through
-#: ordered cells and Arrow, and on ClickHouse saves the 6 ms of rendering in SQL.
+#: dimensions allow, is rendered here: up to this size the per-cell cost of Python stays
+#: below the fixed cost of ordering the cells and of the Arrow kernels (or, on
+#: ClickHouse, of rendering in SQL), so that one agent's day by quarter-hours (at most
+#: 96 records times the fields) takes this path (the README's Performance section has
+#: the measurements).
 MAX_CELLS = 2_500
 
 

@@ -286,25 +286,51 @@ def _day_rows(
     system_users: int,
     zone: _Zone,
 ) -> _Rows:
-    """All events of one local ``date``: agents' shifts, then system users' events."""
+    """All events of one local ``date``: agents' shifts, then system users' events.
+
+    The parts draw from `rng` in this order, which fixes the generated data.
+    """
     rows = _RowBuilder()
+    shift = _shift(rng, date, profiles, zone)
+    cycles = _cycles(rng, shift, projects)
+    _add_breaks(rows, shift, cycles)
+    shift_end = _add_cycles(rows, rng, shift, cycles)
+    _add_extras(rows, rng, shift, shift_end)
+    if system_users > 0:
+        _add_system_users(rows, rng, date, zone, len(profiles.primary), system_users, projects)
+    return rows.build()
+
+
+@dataclass(frozen=True, slots=True)
+class _Shift:
+    """The planned shifts of the agents who work on a day (one entry per agent-day)."""
+
+    user: I64
+    primary: I64
+    secondary: I64
+    start: I64
+    """UTC."""
+    breaks: I64
+    """(3, agent-days): the lengths of the short, the long and the second short break."""
+    work: I64
+    """Seconds of work, breaks excluded."""
+    marks: I64
+    """(3, agent-days): the working time after which each break is taken."""
+
+
+def _shift(rng: np.random.Generator, date: dt.date, profiles: _Agents, zone: _Zone) -> _Shift:
+    """Who works on `date`, when they start, how long they work and when they pause."""
     agents = len(profiles.primary)
     weekend = date.weekday() >= 5
     works = rng.random(agents) < (np.where(profiles.weekend_worker, 0.5, 0.0) if weekend else 0.93)
     who = np.flatnonzero(works)
     n = len(who)
-    user = who.astype(np.int64) + 1
-    primary = profiles.primary[who]
-    secondary = profiles.secondary[who]
-
-    # Shift plan per agent-day.
     usual = rng.random(n) < 0.85
     start_local = np.where(
         usual,
         profiles.usual_start[who] + rng.integers(0, 900, n),
         rng.integers(7 * 3600, 10 * 3600 + 1, n),
     ).clip(7 * 3600, 10 * 3600)
-    shift_start = zone.local_to_utc(date, start_local.astype(np.int64))
     breaks = np.stack(
         [
             _int(900 + rng.uniform(-120, 120, n)),
@@ -313,14 +339,45 @@ def _day_rows(
         ]
     )
     work = _int(8 * 3600 + rng.uniform(-900, 900, n)) - breaks.sum(axis=0)
-    # Breaks come after the cycle running at these points of working time.
     marks = np.stack([_int(work * f + rng.uniform(-600, 600, n)) for f in (0.25, 0.5, 0.75)])
+    return _Shift(who.astype(np.int64) + 1, profiles.primary[who], profiles.secondary[who],
+                  zone.local_to_utc(date, start_local.astype(np.int64)), breaks, work, marks)
 
-    # Cycles: (agent-day, k) matrices.
+
+@dataclass(frozen=True, slots=True)
+class _Cycles:
+    """The work cycles of each agent-day, as (agent-day, cycle) matrices: wait, then
+    prework or ringing, the call, after-call work. `keep` marks the cycles of the shift."""
+
+    project: I64
+    kind: I64
+    answered: Mask
+    wait: I64
+    pre: I64
+    dial: I64
+    in_call: I64
+    after: I64
+    keep: Mask
+    cum_start: I64
+    """Working seconds before each cycle."""
+    cum_end: I64
+    """Working seconds after each cycle."""
+    start: I64
+    """UTC, the breaks before the cycle included."""
+
+    @property
+    def has_call_state(self) -> Mask:
+        call_state: Mask = (self.kind == K_OUT) | ((self.kind == K_IN) & self.answered)
+        return call_state
+
+
+def _cycles(rng: np.random.Generator, shift: _Shift, projects: int) -> _Cycles:
+    """Draw up to `MAX_CYCLES` cycles per agent-day and keep those that fit the shift."""
+    n = len(shift.user)
     shape = (n, MAX_CYCLES)
-    k = MAX_CYCLES
     project = np.where(
-        (secondary > 0)[:, None] & (rng.random(shape) < 0.3), secondary[:, None], primary[:, None]
+        (shift.secondary > 0)[:, None] & (rng.random(shape) < 0.3), shift.secondary[:, None],
+        shift.primary[:, None]
     )
     kind = np.where((project == projects) | (rng.random(shape) < 0.3), K_IN, K_OUT)
     kind = np.where(rng.random(shape) < 0.03, K_UNAVAILABLE, kind)
@@ -340,7 +397,6 @@ def _day_rows(
     pre = np.where(kind == K_UNAVAILABLE, 0, pre)
     dial = np.where(answered, rng.integers(5, 31, shape), rng.integers(15, 46, shape))
     in_call = np.where(out, dial + np.where(answered, talk, 0), np.where(inb & answered, talk, 0))
-    has_call_state = out | (inb & answered)
     after = np.where(
         out,
         np.where(
@@ -350,83 +406,105 @@ def _day_rows(
         ),
         _int(10 + rng.exponential(45.0, shape)),
     )
-    after = np.where(has_call_state, after, 0)
+    after = np.where(out | (inb & answered), after, 0)
     total = wait + pre + in_call + after
     cum_end = np.cumsum(total, axis=1)
     cum_start = cum_end - total
-    keep = cum_start < work[:, None]
+    keep = cum_start < shift.work[:, None]
     # Shorten the wait of the last cycle so that the shift ends close to its planned end.
     rows_n, last = np.arange(n), keep.sum(axis=1) - 1
-    wait[rows_n, last] -= np.clip(cum_end[rows_n, last] - work, 0, wait[rows_n, last] - 5)
+    wait[rows_n, last] -= np.clip(cum_end[rows_n, last] - shift.work, 0, wait[rows_n, last] - 5)
     total = wait + pre + in_call + after
     cum_end = np.cumsum(total, axis=1)
     pause = np.zeros(shape, np.int64)
-    for mark, length in zip(marks, breaks, strict=True):
+    for mark, length in zip(shift.marks, shift.breaks, strict=True):
         pause += np.where(cum_start >= mark[:, None], length[:, None], 0)
-    t0 = shift_start[:, None] + cum_start + pause  # cycle start, UTC
+    start = shift.start[:, None] + cum_start + pause
+    return _Cycles(project, kind, answered, wait, pre, dial, in_call, after, keep, cum_start,
+                   cum_end, start)
 
-    # Breaks: after the cycle that runs across each mark.
-    taken = np.zeros(n, np.int64)
-    for mark, length in zip(marks, breaks, strict=True):
-        last = (cum_start < mark[:, None]).sum(axis=1) - 1
-        b_start = shift_start + cum_end[rows_n, np.minimum(last, k - 1)] + taken
-        rows.add(USERSTATE, ST_BREAK, user, primary, b_start, t_end=b_start + length)
+
+def _add_breaks(rows: _RowBuilder, shift: _Shift, cycles: _Cycles) -> None:
+    """The breaks: each after the cycle that runs across its mark."""
+    rows_n = np.arange(len(shift.user))
+    taken = np.zeros(len(shift.user), np.int64)
+    for mark, length in zip(shift.marks, shift.breaks, strict=True):
+        last = (cycles.cum_start < mark[:, None]).sum(axis=1) - 1
+        b_start = shift.start + cycles.cum_end[rows_n, np.minimum(last, MAX_CYCLES - 1)] + taken
+        rows.add(USERSTATE, ST_BREAK, shift.user, shift.primary, b_start, t_end=b_start + length)
         taken += length
 
-    # User states of the cycles.
+
+def _add_cycles(rows: _RowBuilder, rng: np.random.Generator, shift: _Shift,
+                cycles: _Cycles) -> I64:
+    """The user states, calls and dispositions of the kept cycles; returns each shift's end."""
+    c = cycles
+    shape = c.kind.shape
+    out, inb = c.kind == K_OUT, c.kind == K_IN
+
     def at(mask: Mask, values: I64) -> I64:
         picked: I64 = values[mask]
         return picked
 
-    urow = np.broadcast_to(user[:, None], shape)
+    urow = np.broadcast_to(shift.user[:, None], shape)
     recall = rng.random(shape) < 0.1
     wait_state = np.select(
-        [kind == K_UNAVAILABLE, inb, recall],
+        [c.kind == K_UNAVAILABLE, inb, recall],
         [ST_UNAVAILABLE, ST_WAITING_FOR_CALL, ST_WAITING_FOR_RECALL],
         ST_AVAILABLE,
     ).astype(np.int64)
-    t_pre = t0 + wait
-    t_call = t_pre + pre
-    t_after = t_call + in_call
-    t_next = t_after + after
-    m = keep
+    t_pre = c.start + c.wait
+    t_call = t_pre + c.pre
+    t_after = t_call + c.in_call
+    t_next = t_after + c.after
+    m = c.keep
     rows.add(
-        USERSTATE, at(m, wait_state), at(m, urow), at(m, project), at(m, t0), t_end=at(m, t_pre)
+        USERSTATE, at(m, wait_state), at(m, urow), at(m, c.project), at(m, c.start),
+        t_end=at(m, t_pre)
     )
-    m = keep & (kind != K_UNAVAILABLE)
+    m = c.keep & (c.kind != K_UNAVAILABLE)
     pre_state = np.where(out, ST_PREWORK, ST_RINGING).astype(np.int64)
     rows.add(
-        USERSTATE, at(m, pre_state), at(m, urow), at(m, project), at(m, t_pre), t_end=at(m, t_call)
+        USERSTATE, at(m, pre_state), at(m, urow), at(m, c.project), at(m, t_pre),
+        t_end=at(m, t_call)
     )
     # The call event; an inbound call starts when the phone rings.
     call_start = np.where(out, t_call, t_pre)
-    call_answer = np.where(answered, np.where(out, t_call + dial, t_call), -1)
+    call_answer = np.where(c.answered, np.where(out, t_call + c.dial, t_call), -1)
     direction = np.where(out, DIR_OUT, DIR_IN).astype(np.int64)
     rows.add(
         CALL,
         at(m, direction),
         at(m, urow),
-        at(m, project),
+        at(m, c.project),
         at(m, call_start),
         t_end=at(m, t_after),
         t_answer=at(m, call_answer),
     )
-    m = keep & has_call_state
-    rows.add(USERSTATE, ST_CALL, at(m, urow), at(m, project), at(m, t_call), t_end=at(m, t_after))
+    m = c.keep & c.has_call_state
+    rows.add(USERSTATE, ST_CALL, at(m, urow), at(m, c.project), at(m, t_call),
+             t_end=at(m, t_after))
     rows.add(
-        USERSTATE, ST_AFTERWORK, at(m, urow), at(m, project), at(m, t_after), t_end=at(m, t_next)
+        USERSTATE, ST_AFTERWORK, at(m, urow), at(m, c.project), at(m, t_after),
+        t_end=at(m, t_next)
     )
-    m = keep & out
+    m = c.keep & out
+    cells = c.kind.size
     status = np.where(
-        answered,
-        _pick(rng, (0.35, 0.35, 0.30, 0.0), n * k).reshape(shape),
-        _pick(rng, (0.0, 0.15, 0.10, 0.75), n * k).reshape(shape),
+        c.answered,
+        _pick(rng, (0.35, 0.35, 0.30, 0.0), cells).reshape(shape),
+        _pick(rng, (0.0, 0.15, 0.10, 0.75), cells).reshape(shape),
     )
-    d_time = t_after + np.floor(rng.random(shape) * after).astype(np.int64)
-    rows.add(DISPOSITION, at(m, status), at(m, urow), at(m, project), at(m, d_time))
+    d_time = t_after + np.floor(rng.random(shape) * c.after).astype(np.int64)
+    rows.add(DISPOSITION, at(m, status), at(m, urow), at(m, c.project), at(m, d_time))
+    shift_end: I64 = t_next[np.arange(len(shift.user)), c.keep.sum(axis=1) - 1]
+    return shift_end
 
-    # Emails, tickets and chats during the shift.
-    shift_end = t_next[rows_n, keep.sum(axis=1) - 1]
+
+def _add_extras(rows: _RowBuilder, rng: np.random.Generator, shift: _Shift,
+                shift_end: I64) -> None:
+    """E-mails, tickets and chats during the shifts."""
+    n = len(shift.user)
     extras: tuple[tuple[int, float, tuple[float, ...]], ...] = (
         (EMAIL, 2.5, (0.6, 0.4)),
         (TICKET, 1.5, (0.55, 0.45)),
@@ -434,30 +512,31 @@ def _day_rows(
     )
     for group, mean, weights in extras:
         who_e = np.repeat(np.arange(n), rng.poisson(mean, n))
-        span = (shift_end - shift_start)[who_e]
-        t = shift_start[who_e] + np.floor(rng.random(len(who_e)) * span).astype(np.int64)
+        span = (shift_end - shift.start)[who_e]
+        t = shift.start[who_e] + np.floor(rng.random(len(who_e)) * span).astype(np.int64)
         sub = _pick(rng, weights, len(who_e))
         if group == CHAT:
             length = _int(30 + np.exp(rng.normal(np.log(180.0), 0.5, len(who_e))))
-            rows.add(CHAT, 0, user[who_e], primary[who_e], t, t_end=t + length)
+            rows.add(CHAT, 0, shift.user[who_e], shift.primary[who_e], t, t_end=t + length)
         else:
-            rows.add(group, sub, user[who_e], primary[who_e], t)
+            rows.add(group, sub, shift.user[who_e], shift.primary[who_e], t)
 
-    # System users: automated dispositions and emails around the clock.
-    if system_users > 0:
-        day_start = zone.midnight(date)
-        day_len = zone.midnight(date + dt.timedelta(days=1)) - day_start
-        sys_ids = np.arange(agents + 1, agents + system_users + 1, dtype=np.int64)
-        top = max(projects - 1, 1)  # the mixed projects, if any
-        automated: tuple[tuple[int, float, tuple[float, ...]], ...] = (
-            (DISPOSITION, 15.0, (0.0, 0.0, 0.4, 0.6)),
-            (EMAIL, 8.0, (0.7, 0.3)),
-        )
-        for group, mean, weights in automated:
-            su = np.repeat(sys_ids, rng.poisson(mean, system_users))
-            t = day_start + rng.integers(0, day_len, len(su))
-            rows.add(group, _pick(rng, weights, len(su)), su, rng.integers(1, top + 1, len(su)), t)
-    return rows.build()
+
+def _add_system_users(rows: _RowBuilder, rng: np.random.Generator, date: dt.date, zone: _Zone,
+                      agents: int, system_users: int, projects: int) -> None:
+    """Automated dispositions and e-mails of the system users, around the clock."""
+    day_start = zone.midnight(date)
+    day_len = zone.midnight(date + dt.timedelta(days=1)) - day_start
+    sys_ids = np.arange(agents + 1, agents + system_users + 1, dtype=np.int64)
+    top = max(projects - 1, 1)  # the mixed projects, if any
+    automated: tuple[tuple[int, float, tuple[float, ...]], ...] = (
+        (DISPOSITION, 15.0, (0.0, 0.0, 0.4, 0.6)),
+        (EMAIL, 8.0, (0.7, 0.3)),
+    )
+    for group, mean, weights in automated:
+        su = np.repeat(sys_ids, rng.poisson(mean, system_users))
+        t = day_start + rng.integers(0, day_len, len(su))
+        rows.add(group, _pick(rng, weights, len(su)), su, rng.integers(1, top + 1, len(su)), t)
 
 
 def _render(rows: _Rows, date: dt.date, zone: _Zone, rng: np.random.Generator) -> pa.Array:

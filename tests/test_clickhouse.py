@@ -41,8 +41,14 @@ from api.conftest import free_port, stop
 from backends import ON_CLICKHOUSE, SERVER_URL
 from ccstats.errors import StoreBusy
 from ccstats.ingest.lines import block_to_table
+from ccstats.pipeline import records as pipeline
+from ccstats.pipeline.dialect import CLICKHOUSE
+from ccstats.pipeline.plan import plan_of
+from ccstats.pipeline.render import render_cells
+from ccstats.pipeline.sql import cells_sql
 from ccstats.service import ImportReport, Service
-from ccstats.store import clickhouse_records, clickhouse_schema, redacted_url
+from ccstats.store import clickhouse_schema, redacted_url
+from ccstats.store.clickhouse_batches import visible_sums
 from ccstats.store.clickhouse_target import Target, cluster_hosts
 from conftest import call, ndjson, point, records, userstate
 
@@ -129,7 +135,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, seed_dir: Path) -> Iterator
     service.close()
 
 
-def test_records_sql_on_a_current_engine(seeded: Service) -> None:
+def test_cells_sql_on_a_current_engine(seeded: Service) -> None:
     from chdb import session
 
     duck = seeded.store
@@ -150,11 +156,14 @@ def test_records_sql_on_a_current_engine(seeded: Service) -> None:
                      f"batch, cnt, secs, hits) VALUES {values}")
         for params in QUERIES:
             query = seeded.plan("mycc", {"from": "20200601", "to": "20200630", **params})
-            answer = db.query(clickhouse_records.records_sql(query), "ArrowStream")
-            table = pa.ipc.open_stream(answer.bytes()).read_all()
-            got = b"".join(value.as_py() for value in table.column(0).cast(pa.binary()))
+            cells_statement = cells_sql(plan_of(query), CLICKHOUSE,
+                                        visible_sums(query.customer_id))
+            answer = db.query(cells_statement.text, "ArrowStream")
+            cells = pa.ipc.open_stream(answer.bytes()).read_all()
+            got = b"".join(render_cells(query, cells.cast(pa.schema(
+                [(name, pa.int64()) for name in cells_statement.columns])).to_batches()))
             assert got, params
-            assert got == b"".join(duck.records(query)), params
+            assert got == b"".join(pipeline.records(query, duck)), params
     finally:
         db.close()
 

@@ -36,8 +36,8 @@ from hypothesis import strategies as st
 
 from backends import drop_database, new_database
 from ccstats.events import MAX_EPOCH, MIN_EPOCH
+from ccstats.pipeline import parts
 from ccstats.service import Service
-from ccstats.store import partitions, rendered_rows
 from oracle import CATALOG, Event, Op, apply_ops, expected_csv, expected_response, parse_timestamp
 
 ZONES: tuple[str, ...] = (
@@ -430,13 +430,13 @@ def _expected(query: Query, stored: dict[str, Event]) -> list[dict[str, Any]]:
 
 
 def _answers(service: Service, customer: str, params: dict[str, str]) -> list[bytes]:
-    """The answer of each way a store renders records: small answers in Python, others
-    with Arrow kernels (DuckDB) or in SQL (ClickHouse); both are checked on every query."""
-    answers = []
-    for small_cells in (0, 10**9):
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(rendered_rows, "MAX_CELLS", small_cells)
-            answers.append(service.query(customer, params))
+    """The answer in one part, and in parts of a few records each (every part its own
+    statement and batch of cells, records rendered across them); both are checked."""
+    answers = [service.query(customer, params)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parts, "RECORDS_PER_PART", 3)
+        patch.setattr(parts, "FIRST_PART_RECORDS", 2)
+        answers.append(service.query(customer, params))
     return answers
 
 
@@ -599,6 +599,6 @@ def test_the_ends_of_the_accepted_range_are_found_in_every_zone(
         assert found == {day.isoformat() for day in days}
         check_query(oracle_service, customer, query, stored)
         with monkeypatch.context() as patch:
-            patch.setattr(partitions, "RECORDS_PER_PART", 1)
-            patch.setattr(partitions, "FIRST_PART_RECORDS", 1)
+            patch.setattr(parts, "RECORDS_PER_PART", 1)
+            patch.setattr(parts, "FIRST_PART_RECORDS", 1)
             check_query(oracle_service, customer, query, stored)

@@ -12,8 +12,11 @@ import pytest
 
 from backends import drop_database, new_database
 from ccstats import demo
+from ccstats.pipeline import parts
+from ccstats.pipeline.plan import plan_of
+from ccstats.pipeline.sql import record_estimate_sql
 from ccstats.service import Service
-from ccstats.store import duckdb_store, partitions, rendered_rows
+from ccstats.store import duckdb_store
 
 CUSTOMER = "parts"
 FIRST = dt.date(2024, 3, 25)  # spans the spring-forward day in Europe/Budapest
@@ -46,11 +49,10 @@ def test_parts_concatenate_to_the_whole(service: Service, monkeypatch: pytest.Mo
               "interval": interval, "of": output}
     whole = service.query(CUSTOMER, params)
     plan = service.plan(CUSTOMER, params)
-    estimate = math.prod(partitions.cardinality(plan, d, 8) for d in plan.dimensions)
-    monkeypatch.setattr(partitions, "RECORDS_PER_PART", max(estimate // 6, 1))
-    monkeypatch.setattr(partitions, "FIRST_PART_RECORDS", max(estimate // 30, 1))
-    parts = partitions.split(plan, lambda: list(range(1, 9)))
-    assert len(parts) > 1
+    estimate = math.prod(parts.cardinality(plan, d, 8) for d in plan.dimensions)
+    monkeypatch.setattr(parts, "RECORDS_PER_PART", max(estimate // 6, 1))
+    monkeypatch.setattr(parts, "FIRST_PART_RECORDS", max(estimate // 30, 1))
+    assert len(parts.split(plan, lambda: list(range(1, 9)))) > 1
     assert service.query(CUSTOMER, params) == whole
 
 
@@ -61,8 +63,8 @@ def test_estimate_from_the_sums_bounds_the_records(service: Service, dimensions:
     plan = service.plan(CUSTOMER, params)
     lines = service.query(CUSTOMER, params).decode().splitlines()[1:]  # without the header
     records = len({tuple(line.split(",")[:len(plan.dimensions)]) for line in lines})
-    product = math.prod(partitions.cardinality(plan, d, 8) for d in plan.dimensions)
-    estimate = service.store._record_estimate(plan)  # type: ignore[attr-defined]
+    product = math.prod(parts.cardinality(plan, d, 8) for d in plan.dimensions)
+    estimate = service.store.scalar(record_estimate_sql(plan_of(plan)))
     assert records <= estimate
     if "project" in dimensions and "user" in dimensions:
         assert estimate < product  # agents work on few of the projects
@@ -70,18 +72,16 @@ def test_estimate_from_the_sums_bounds_the_records(service: Service, dimensions:
 
 @pytest.mark.parametrize("dimensions", ["project,user,date,time", "time", "user,date"])
 @pytest.mark.parametrize("output", ["json", "tab"])
-def test_parts_fetched_whole_or_streamed_in_any_batches_or_rendered_in_python_agree(
+def test_parts_fetched_whole_or_streamed_in_any_batches_agree(
         service: Service, monkeypatch: pytest.MonkeyPatch, dimensions: str, output: str) -> None:
     if not isinstance(service.store, duckdb_store.DuckDBStore):
         pytest.skip("a DuckDB store's choice")
     params = {"from": "20240325", "to": "20240402", "dimensions": dimensions,
               "interval": "15", "of": output}
     answers = []
-    for small, python_cells, batch in ((0, 0, 65_536), (10**9, 0, 65_536), (0, 10**9, 65_536),
-                                       (0, 0, 5)):
-        monkeypatch.setattr(duckdb_store, "SMALL_PART_RECORDS", small)
-        monkeypatch.setattr(rendered_rows, "MAX_CELLS", python_cells)
+    for small, batch in ((0, 65_536), (10**9, 65_536), (0, 5)):
+        monkeypatch.setattr(duckdb_store, "SMALL_ANSWER_CELLS", small)
         monkeypatch.setattr(duckdb_store, "CELLS_PER_BATCH", batch)
         answers.append(service.query(CUSTOMER, params))
-    assert answers[0] == answers[1] == answers[2] == answers[3]
+    assert answers[0] == answers[1] == answers[2]
     assert len(answers[0]) > 1000

@@ -1,8 +1,8 @@
 """Output formats of the statistics answer (api.md): JSON, csv and tab.
 
-A store yields each record already rendered (JSON object text, or the csv/tab
-lines of the record, one per field); this module adds what surrounds them and
-streams the bytes. The column and key layout lives here, as data the stores use.
+The pipeline renders each record (JSON object text, or the csv/tab lines of the
+record, one per field: `ccstats.pipeline.render`); this module adds what
+surrounds them and streams the bytes.
 
 - JSON: ``{"response":[<record>,<record>,...],"errors":[]}``, record keys in the
   order date, time, projectId, userId, data, level.
@@ -18,15 +18,8 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
+from ccstats.pipeline.resource import USERBASED
 from ccstats.query import OutputFormat, StatsQuery
-
-#: Dimension -> (JSON key / column name), in the fixed key and column order.
-DIMENSION_KEYS: dict[str, str] = {
-    "date": "date",
-    "time": "time",
-    "project": "projectId",
-    "user": "userId",
-}
 
 MEDIA_TYPES: dict[OutputFormat, str] = {
     OutputFormat.JSON: "application/json",
@@ -40,14 +33,9 @@ SEPARATORS: dict[OutputFormat, tuple[str, str]] = {
 }
 
 
-def ordered_dimensions(query: StatsQuery) -> list[str]:
-    """The requested dimensions in key/column order (not request order)."""
-    return [d for d in DIMENSION_KEYS if d in query.dimensions]
-
-
 def header(query: StatsQuery) -> str:
     separator, newline = SEPARATORS[query.output]
-    columns = [DIMENSION_KEYS[d] for d in ordered_dimensions(query)]
+    columns = [d.key for d in USERBASED.ordered(query.dimensions)]
     return separator.join([*columns, "level", "field", "count", "sum"]) + newline
 
 

@@ -46,6 +46,7 @@ from ccstats.model import (
     User,
     UserKind,
 )
+from ccstats.pipeline.records import records
 from ccstats.query import DEFAULT_MAX_DAYS, StatsQuery, parse_query
 from ccstats.store import open_store
 from ccstats.store.base import Revocation, Store
@@ -388,7 +389,7 @@ class Service:
 
     def stream(self, query: StatsQuery) -> Iterator[bytes]:
         """The answer body of a validated query, in chunks."""
-        return render.stream(query, self.store.records(query))
+        return render.stream(query, records(query, self.store))
 
     def query(self, customer_name: str, params: Mapping[str, str]) -> bytes:
         """The whole answer body of a statistics request."""

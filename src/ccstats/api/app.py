@@ -14,8 +14,8 @@ from ccstats.api.metrics import Metrics
 from ccstats.api.middleware import RequestIdAndFaults
 from ccstats.api.schemas import finish
 from ccstats.api.settings import Settings
+from ccstats.pipeline import render as pipeline_render
 from ccstats.service import Service
-from ccstats.store import arrow_records
 
 ROUTERS = (statistics.router, metadata.router, events.router, access.router, probes.router)
 
@@ -23,7 +23,7 @@ ROUTERS = (statistics.router, metadata.router, events.router, access.router, pro
 def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     """The API over `service`."""
     settings = settings or Settings()
-    arrow_records.warm_up()
+    pipeline_render.warm_up()
     app = FastAPI(
         title="ccstats",
         version=__version__,

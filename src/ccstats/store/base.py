@@ -23,9 +23,8 @@ Contract shared by every implementation:
   customer was created with.
 - **Name mappings** (`NameMapping`) tie names of an outside system to project
   and user ids; at most one per (customer, source, kind, name), kept until replaced.
-- **Statistics** are streamed by `records` as UTF-8 pieces that concatenate to
-  the records in the requested order, already rendered for the requested format
-  (see `ccstats.render` for the separator and what surrounds them).
+- **Statistics** are the pipeline's (`ccstats.pipeline`): a store runs the
+  statements it writes, as a `ccstats.pipeline.source.CellSource`.
 """
 
 from __future__ import annotations
@@ -50,7 +49,7 @@ from ccstats.model import (
     User,
     UserKind,
 )
-from ccstats.query import StatsQuery
+from ccstats.pipeline.source import CellSource
 
 
 class Revocation(Enum):
@@ -115,7 +114,7 @@ class EventWriter(Protocol):
         ...
 
 
-class Store(Protocol):
+class Store(CellSource, Protocol):
     """Persistence of customers, their metadata, events and sums."""
 
     # customers and keys
@@ -220,11 +219,6 @@ class Store(Protocol):
 
     def events(self, customer_id: int) -> Iterator[pa.Table]:
         """The customer's stored events (normalized, one version per id), in blocks."""
-        ...
-
-    # statistics
-    def records(self, query: StatsQuery) -> Iterator[bytes]:
-        """The rendered records of `query`, in order (see the module docstring)."""
         ...
 
     def migrate(self) -> None:

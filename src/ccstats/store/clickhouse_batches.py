@@ -52,6 +52,14 @@ def visible_events(customer_id: int, own_batch: int | None = None) -> str:
     return f"({condition} OR batch = {int(own_batch)})" if own_batch is not None else condition
 
 
+def visible_sums(customer_id: int) -> str:
+    """The condition on ``batch`` that keeps the sums rows of committed, unfolded batches."""
+    c = int(customer_id)
+    return (f"batch IN (SELECT batch FROM batches WHERE customer_id = {c} "
+            f"AND state = 'committed') AND batch NOT IN (SELECT batch FROM batches "
+            f"WHERE customer_id = {c} AND state = 'folded')")
+
+
 class Batch:
     """One open batch of one customer."""
 

@@ -4,9 +4,8 @@ Tables and sharding are described in `ccstats.store.clickhouse_schema`, atomic
 batches and read-your-writes in `ccstats.store.clickhouse_batches`. The sums of a
 batch are computed where the events are (an in-memory DuckDB of this process,
 with the same SQL as the embedded store: `ccstats.store.contributions`,
-`ccstats.store.grains`) and appended as delta rows; statistics are rendered by
-ClickHouse (`ccstats.store.clickhouse_records`) and streamed part by part
-(`ccstats.store.partitions`).
+`ccstats.store.grains`) and appended as delta rows; statistics come from the
+pipeline of `ccstats.pipeline`, whose statements this store runs.
 
 Concurrent changes of metadata
 ------------------------------
@@ -38,8 +37,8 @@ requests to one process are serialised. Across processes:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
+import itertools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -65,17 +64,12 @@ from ccstats.model import (
     User,
     UserKind,
 )
-from ccstats.query import StatsQuery
-from ccstats.store import clickhouse_keys, clickhouse_schema, rendered_rows
+from ccstats.pipeline.dialect import CLICKHOUSE
+from ccstats.pipeline.sql import Statement
+from ccstats.store import clickhouse_keys, clickhouse_schema
 from ccstats.store.base import ENTITY_TABLES, ChooseId, Revocation, map_new_names
-from ccstats.store.clickhouse_batches import Batch, tick, visible_events
+from ccstats.store.clickhouse_batches import Batch, tick, visible_events, visible_sums
 from ccstats.store.clickhouse_claims import claim, claim_table
-from ccstats.store.clickhouse_records import (
-    grouped_rows_sql,
-    int_list,
-    records_sql,
-    visible_sums,
-)
 from ccstats.store.clickhouse_schema import SUMS_TABLES, local_name
 from ccstats.store.clickhouse_target import (
     NOT_SET_UP,
@@ -87,11 +81,9 @@ from ccstats.store.clickhouse_target import (
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.metadata_cache import MetadataCache
-from ccstats.store.partitions import records_bound, split
-from ccstats.store.records_sql import record_estimate_sql
 
-#: Records fetched from the server at a time, and joined into one piece.
-RECORDS_PER_BATCH = 8192
+#: Cells fetched from the server at a time, and rendered together.
+CELLS_PER_BATCH = 65_536
 #: A customer's networks and rate limit, once read, are used for this long (other
 #: processes' changes arrive within it; this process's own at once).
 ACCESS_SECONDS = 10.0
@@ -640,8 +632,9 @@ class ClickHouseStore:
         statements = [f"ALTER TABLE {local_name(table, self.target)} DELETE "
                       f"WHERE customer_id = {c} AND batch < {batch}" for table in SUMS_TABLES]
         if dropped:
+            batches = ", ".join(map(str, dropped))
             statements.append(f"ALTER TABLE {local_name('events', self.target)} DELETE "
-                              f"WHERE customer_id = {c} AND batch IN {int_list(dropped)}")
+                              f"WHERE customer_id = {c} AND batch IN ({batches})")
         for host, port in cluster_hosts(self.target):
             server = self.target.client(host, port)
             try:
@@ -659,29 +652,24 @@ class ClickHouseStore:
                 WHERE deleted = 0""")
         return int(rows[0][0])
 
-    # statistics ---------------------------------------------------------------------
-    def _record_estimate(self, query: StatsQuery) -> int:
-        rows = self._rows(record_estimate_sql(query, visible_sums(query.customer_id)))
-        return int(rows[0][0])
+    # statistics (`ccstats.pipeline.source.CellSource`) ------------------------------
+    dialect = CLICKHOUSE
 
-    def records(self, query: StatsQuery) -> Iterator[bytes]:
-        @functools.cache  # asked by the split and again for every part
-        def user_ids() -> list[int]:
-            return [u.user_id for u in self.users(query.customer_id)]
+    def visible_sums(self, customer_id: int) -> str | None:
+        return visible_sums(customer_id)
 
-        for part in split(query, user_ids, self._record_estimate):
-            with self._connection() as client:
-                if rendered_rows.renders_small(part, records_bound(part, user_ids)):
-                    rows = client.execute(grouped_rows_sql(part))
-                    yield rendered_rows.render_rows(part, rows).encode()
-                    continue
-                pieces: list[bytes] = []
-                for (record,) in client.execute_iter(
-                        records_sql(part),
-                        settings={"strings_as_bytes": True, "max_block_size": RECORDS_PER_BATCH}):
-                    pieces.append(record)
-                    if len(pieces) == RECORDS_PER_BATCH:
-                        yield b"".join(pieces)
-                        pieces.clear()
-                if pieces:
-                    yield b"".join(pieces)
+    def scalar(self, sql: str) -> int:
+        rows = self._rows(sql)
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+    def cells(self, statement: Statement, rows_bound: int) -> Iterator[pa.RecordBatch]:
+        names = list(statement.columns)
+        with self._connection() as client:
+            rows = client.execute_iter(statement.text,
+                                       settings={"max_block_size": CELLS_PER_BATCH})
+            while chunk := list(itertools.islice(rows, CELLS_PER_BATCH)):
+                yield pa.record_batch([pa.array(column, pa.int64())
+                                       for column in zip(*chunk, strict=True)], names=names)
+
+    def user_ids(self, customer_id: int) -> list[int]:
+        return [user.user_id for user in self.users(customer_id)]

@@ -27,7 +27,6 @@ database made before the column numbers its keys in table order when it opens).
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -56,9 +55,8 @@ from ccstats.model import (
     User,
     UserKind,
 )
-from ccstats.query import StatsQuery
-from ccstats.store import rendered_rows
-from ccstats.store.arrow_records import render_cells
+from ccstats.pipeline.dialect import DUCKDB
+from ccstats.pipeline.sql import Statement
 from ccstats.store.base import (
     ENTITY_TABLES,
     ChooseId,
@@ -70,8 +68,6 @@ from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import DELTA_TABLES, derive_grains, drop_grains
 from ccstats.store.id_index import Hashes, IdIndex
 from ccstats.store.metadata_cache import MetadataCache
-from ccstats.store.partitions import records_bound, split
-from ccstats.store.records_sql import cells_sql, grouped_rows_sql, record_estimate_sql
 
 log = logging.getLogger(__name__)
 
@@ -259,11 +255,11 @@ class _Writer:
 #: Events read at a time by `DuckDBStore.events`.
 EVENTS_PER_BLOCK = 1_000_000
 
-#: A part with at most this many records is fetched whole with one statement (as numpy
-#: arrays, which DuckDB makes without the extra copy of its DB-API Arrow results); a
-#: larger one goes through a relation and an Arrow reader, which streams its rows but
-#: plans the statement twice.
-SMALL_PART_RECORDS = 5_000
+#: A statement of at most this many cells is fetched whole (as numpy arrays, which
+#: DuckDB makes without the extra copy of its DB-API Arrow results); a larger one goes
+#: through a relation and an Arrow reader, which streams its rows but plans the
+#: statement twice.
+SMALL_ANSWER_CELLS = 100_000
 
 #: Cells fetched from the database at a time.
 CELLS_PER_BATCH = 65_536
@@ -794,26 +790,22 @@ class DuckDBStore:
             for batch in reader:
                 yield pa.Table.from_batches([batch])
 
-    # statistics ---------------------------------------------------------------------
-    def _record_estimate(self, query: StatsQuery) -> int:
+    # statistics (`ccstats.pipeline.source.CellSource`) ------------------------------
+    dialect = DUCKDB
+
+    def visible_sums(self, customer_id: int) -> str | None:
+        return None
+
+    def scalar(self, sql: str) -> int:
         with self._db.cursor() as cursor:
-            return _scalar(cursor, record_estimate_sql(query))
+            return _scalar(cursor, sql)
 
-    def records(self, query: StatsQuery) -> Iterator[bytes]:
-        @functools.cache  # asked by the split and again for every part
-        def user_ids() -> list[int]:
-            return [u.user_id for u in self.users(query.customer_id)]
+    def cells(self, statement: Statement, rows_bound: int) -> Iterator[pa.RecordBatch]:
+        with self._db.cursor() as cursor:
+            if rows_bound <= SMALL_ANSWER_CELLS:
+                yield pa.record_batch(cursor.execute(statement.text).fetchnumpy())
+                return
+            yield from cursor.sql(statement.text).to_arrow_reader(batch_size=CELLS_PER_BATCH)
 
-        for part in split(query, user_ids, self._record_estimate):
-            with self._db.cursor() as cursor:
-                bound = records_bound(part, user_ids)
-                if rendered_rows.renders_small(part, bound):
-                    rows = cursor.execute(grouped_rows_sql(part)).fetchall()
-                    yield rendered_rows.render_rows(part, rows).encode()
-                elif bound <= SMALL_PART_RECORDS:
-                    cells = cursor.execute(cells_sql(part)).fetchnumpy()
-                    yield from render_cells(part, [pa.record_batch(cells)])
-                else:
-                    reader = cursor.sql(cells_sql(part)).to_arrow_reader(
-                        batch_size=CELLS_PER_BATCH)
-                    yield from render_cells(part, reader)
+    def user_ids(self, customer_id: int) -> list[int]:
+        return [user.user_id for user in self.users(customer_id)]

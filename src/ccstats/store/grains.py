@@ -14,7 +14,8 @@ import duckdb
 
 from ccstats import buckets
 from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER
-from ccstats.store.records_sql import local_seconds_sql
+from ccstats.pipeline.dialect import DUCKDB
+from ccstats.pipeline.sql import local_seconds_sql
 
 #: The temporary tables `derive_grains` creates: quarter-hours, local hours, local days.
 DELTA_TABLES = ("delta", "delta_hour", "delta_day")
@@ -38,7 +39,7 @@ def derive_grains(db: duckdb.DuckDBPyConnection, zone: str, deltas: str) -> bool
             SELECT project_id, user_id, local_seconds // {DAY} - {MARGIN_DAYS} AS day,
                    ((local_seconds % {DAY}) // 3600)::TINYINT AS hour, field_id,
                    sum(cnt) AS cnt, sum(secs) AS secs, sum(hits) AS hits
-            FROM (SELECT *, {local_seconds_sql(local)} AS local_seconds FROM delta)
+            FROM (SELECT *, {local_seconds_sql(local, DUCKDB)} AS local_seconds FROM delta)
             GROUP BY ALL"""
     )
     db.execute(

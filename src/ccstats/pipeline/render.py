@@ -1,0 +1,163 @@
+"""Ordered cells -> the rendered records of the answer, for every store.
+
+The cells of a query (`ccstats.pipeline.sql.cells_sql`) arrive as Arrow batches:
+one row per (record, field) with the record's dimension values (request order;
+a date as a day number, a time as minutes after midnight), the field's
+``position`` in the request and its ``cnt`` and ``secs``, ordered by the
+dimensions and then the position. Each step here is one Arrow kernel over a
+whole batch (integers to text, texts joined element-wise, a record's field texts
+joined through list offsets), so no Python object is made per row or record. A
+record whose cells straddle two batches is carried over to the next one.
+
+The output, for `ccstats.render.stream` to surround: for JSON each record
+preceded by `ccstats.render.JSON_SEPARATOR`, keys in the resource's order, a
+field without a count or a sum showing ``null``; for csv/tab one line per cell
+(an empty cell for ``null``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ccstats import buckets
+from ccstats.pipeline.resource import USERBASED, Dimension, Resource, Text
+from ccstats.query import OutputFormat, StatsQuery
+from ccstats.render import JSON_SEPARATOR, SEPARATORS
+
+Positions = npt.NDArray[np.int64]
+
+
+def render_cells(query: StatsQuery, batches: Iterable[pa.RecordBatch],
+                 resource: Resource = USERBASED) -> Iterator[bytes]:
+    """The rendered records of `query` from its ordered cells, one chunk per batch."""
+    layout = _Layout(query, resource)
+    carried: pa.RecordBatch | None = None
+    for batch in batches:
+        cells = batch if carried is None else pa.concat_batches([carried, batch])
+        starts = layout.record_starts(cells)
+        if len(starts) == 0:
+            continue
+        last = int(starts[-1])  # the last record may go on in the next batch
+        if last > 0:
+            yield _text_of(layout.records(cells.slice(0, last), starts[:-1]))
+        carried = cells.slice(last)
+    if carried is not None:
+        yield _text_of(layout.records(carried, np.zeros(1, dtype=np.int64)))
+
+
+def warm_up() -> None:
+    """Run the kernels once, so that pyarrow's lazy start-up (its first compute call
+    imports pandas when that is installed) is not paid by the first answer."""
+    pc.binary_join_element_wise(pa.array([0]).cast(pa.string()), "", "")
+
+
+class _Layout:
+    """The text of one query's records."""
+
+    def __init__(self, query: StatsQuery, resource: Resource) -> None:
+        self.query = query
+        self.grouped = [resource.dimension(name) for name in query.dimensions]
+        self.keyed = resource.ordered(query.dimensions)
+        self.has_count = pa.array([kpi.has_count for kpi in query.fields])
+        self.has_sum = pa.array([kpi.has_sum for kpi in query.fields])
+
+    def record_starts(self, cells: pa.RecordBatch) -> Positions:
+        """The rows of `cells` where a record begins: where any dimension's value changes."""
+        begins = np.zeros(cells.num_rows, dtype=bool)
+        begins[:1] = True
+        for dimension in self.grouped:
+            values = cells.column(dimension.column).to_numpy()
+            begins[1:] |= values[1:] != values[:-1]
+        return np.flatnonzero(begins)
+
+    def records(self, cells: pa.RecordBatch, starts: Positions) -> pa.Array:
+        """One string per record (JSON) or per cell (csv/tab) of the records in `cells`."""
+        if self.query.output is OutputFormat.JSON:
+            return self._json_records(cells, starts)
+        return self._delimited_lines(cells, starts)
+
+    def _measures(self, cells: pa.RecordBatch, absent: str) -> tuple[pa.Array, pa.Array]:
+        """The count and sum texts of each cell, `absent` for a field that shows none."""
+        position = cells.column("position")
+        return (_numbers(cells.column("cnt"), pc.take(self.has_count, position), absent),
+                _numbers(cells.column("secs"), pc.take(self.has_sum, position), absent))
+
+    def _json_records(self, cells: pa.RecordBatch, starts: Positions) -> pa.Array:
+        query = self.query
+        openings = pa.array([f'{{"field":"{kpi.name}","count":' for kpi in query.fields])
+        count, total = self._measures(cells, "null")
+        entries = pc.binary_join_element_wise(
+            pc.take(openings, cells.column("position")), count, ',"sum":', total, "}", "")
+        offsets = pa.array(np.append(starts, cells.num_rows).astype(np.int32))
+        data = pc.binary_join(pa.ListArray.from_arrays(offsets, entries), ",")
+        pieces: list[pa.Array | str] = [JSON_SEPARATOR.decode() + "{"]
+        for dimension, text in self._key_texts(cells, starts):
+            quote = '"' if dimension.text is Text.DATE else ""
+            pieces += [f'"{dimension.key}":{quote}', text, f"{quote},"]
+        pieces += ['"data":[', data, f'],"level":{query.level}}}']
+        return pc.binary_join_element_wise(*pieces, "")
+
+    def _delimited_lines(self, cells: pa.RecordBatch, starts: Positions) -> pa.Array:
+        query = self.query
+        separator, newline = SEPARATORS[query.output]
+        keys = [piece for _, text in self._key_texts(cells, starts)
+                for piece in (text, separator)]
+        record_keys = pc.binary_join_element_wise(*keys, "")  # (every query has a dimension)
+        record_of_cell = np.repeat(np.arange(len(starts)),
+                                   np.diff(np.append(starts, cells.num_rows)))
+        names = pa.array([f"{query.level}{separator}{kpi.name}{separator}"
+                          for kpi in query.fields])
+        count, total = self._measures(cells, "")
+        return pc.binary_join_element_wise(
+            pc.take(record_keys, pa.array(record_of_cell)),
+            pc.take(names, cells.column("position")),
+            count, separator, total, newline, "")
+
+    def _key_texts(self, cells: pa.RecordBatch, starts: Positions
+                   ) -> list[tuple[Dimension, pa.Array]]:
+        """Each dimension's value as text, one per record, in key/column order."""
+        at_starts = pa.array(starts)
+        return [(dimension, _TEXTS[dimension.text](pc.take(cells.column(dimension.column),
+                                                           at_starts)))
+                for dimension in self.keyed]
+
+
+def _dates(days: pa.Array) -> pa.Array:
+    return days.cast(pa.int32()).cast(pa.date32()).cast(pa.string())
+
+
+def _times(minutes: pa.Array) -> pa.Array:
+    return pc.take(_time_texts(), minutes)
+
+
+def _ids(values: pa.Array) -> pa.Array:
+    return values.cast(pa.string())
+
+
+_TEXTS = {Text.DATE: _dates, Text.TIME: _times, Text.NUMBER: _ids}
+
+
+@functools.cache
+def _time_texts() -> pa.Array:
+    """The API's `time` text of every minute of a day, by minute."""
+    return pa.array([str(buckets.hhmm(minute)) for minute in range(24 * 60)])
+
+
+def _numbers(values: pa.Array, shown: pa.Array, absent: str) -> pa.Array:
+    """Integers as decimal text where `shown`; `absent` elsewhere."""
+    return pc.if_else(shown, values.cast(pa.string()), absent)
+
+
+def _text_of(strings: pa.Array) -> bytes:
+    """The values of a string array, concatenated, straight from its data buffer."""
+    if len(strings) == 0:
+        return b""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32)
+    first, last = offsets[strings.offset], offsets[strings.offset + len(strings)]
+    return bytes(memoryview(strings.buffers()[2])[first:last])

@@ -1,0 +1,135 @@
+"""A `Plan` -> one statement in a store's dialect.
+
+The statement reads the plan's sums table, maps each row to its local date and
+slot (a UTC quarter-hour through the zone's offsets, see `ccstats.buckets`; a
+local hour or day row as it is), keeps the requested dates and slots, groups by
+the requested dimensions and the field, drops fields without hits, and yields
+the *cells*: one row per (record, field) with the dimensions' values (request
+order), the field's ``position`` in the request and its ``cnt`` and ``secs``,
+ordered by the dimensions and then the position, as `ccstats.pipeline.render`
+expects them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER, LocalRange
+from ccstats.pipeline.dialect import Dialect
+from ccstats.pipeline.plan import Grain, IdFilter, Plan
+
+#: The measures of every sums table, and the cells' columns after the dimensions.
+SUMS_COLUMNS = "project_id, user_id, field_id, cnt, secs, hits"
+CELL_MEASURES = ("position", "cnt", "secs")
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """SQL text and the names of the columns it yields."""
+
+    text: str
+    columns: tuple[str, ...]
+
+
+def in_list(found: IdFilter) -> str:
+    """The filter as SQL (a false condition for no id: ``IN ()`` is no SQL)."""
+    if not found.ids:
+        return "0 = 1"
+    return f"{found.column} IN (" + ", ".join(str(int(v)) for v in found.ids) + ")"
+
+
+def offset_sql(local: LocalRange) -> str:
+    """The zone's UTC offset in seconds during quarter-hour ``qh``."""
+    segments = local.segments
+    if len(segments) == 1:
+        return str(segments[0].offset)
+    cases = " ".join(f"WHEN qh < {nxt.first_qh} THEN {seg.offset}"
+                     for seg, nxt in itertools.pairwise(segments))
+    return f"CASE {cases} ELSE {segments[-1].offset} END"
+
+
+def local_seconds_sql(local: LocalRange, dialect: Dialect) -> str:
+    """Local wall-clock seconds of ``qh``, shifted by MARGIN_DAYS days to stay positive."""
+    return f"{dialect.int64('qh')} * {QUARTER} + ({offset_sql(local)}) + {MARGIN_DAYS * DAY}"
+
+
+def _conditions(plan: Plan, visible: str | None) -> str:
+    found = [f"customer_id = {int(plan.customer_id)}", *map(in_list, plan.id_filters)]
+    if plan.field_ids is not None:
+        found.append(in_list(IdFilter("field_id", plan.field_ids)))
+    if visible:
+        found.append(visible)
+    return " AND ".join(found)
+
+
+def _rows_sql(plan: Plan, dialect: Dialect, visible: str | None) -> str:
+    """``(project_id, user_id, field_id, cnt, secs, hits, day, minute)`` of the dates kept."""
+    where = _conditions(plan, visible)
+    days = f"BETWEEN {plan.local.first_day} AND {plan.local.last_day}"
+    if plan.grain is Grain.LOCAL_DAY:
+        return f"SELECT {SUMS_COLUMNS}, day, 0 AS minute FROM {plan.grain} " \
+               f"WHERE {where} AND day {days}"
+    if plan.grain is Grain.LOCAL_HOUR:
+        return f"SELECT {SUMS_COLUMNS}, day, {dialect.int64('hour')} * 60 AS minute " \
+               f"FROM {plan.grain} WHERE {where} AND day {days}"
+    first_qh, last_qh = plan.local.scan_qhs
+    local_day = f"{dialect.int_div('local_seconds', DAY)} - {MARGIN_DAYS}"
+    slot = dialect.int_div(f"local_seconds % {DAY}", plan.interval * 60)
+    return f"""
+        SELECT {SUMS_COLUMNS}, {local_day} AS day, {slot} * {plan.interval} AS minute
+        FROM (SELECT {SUMS_COLUMNS}, {local_seconds_sql(plan.local, dialect)} AS local_seconds
+              FROM {plan.grain} WHERE {where} AND qh BETWEEN {first_qh} AND {last_qh})
+        WHERE {local_day} {days}"""
+
+
+def _position_sql(plan: Plan) -> str:
+    """A field's index in the request, from its ``field_id``."""
+    ids = [kpi.field_id for kpi in plan.fields]
+    if len(ids) == 1:
+        return "0"
+    cases = " ".join(f"WHEN field_id = {field_id} THEN {index}"
+                     for index, field_id in enumerate(ids[:-1]))
+    return f"CASE {cases} ELSE {len(ids) - 1} END"
+
+
+def cells_sql(plan: Plan, dialect: Dialect, visible: str | None = None) -> Statement:
+    """The statement of the plan's cells (see the module docstring).
+
+    `visible` is a further condition on the sums rows, if a store needs one.
+    """
+    group = ", ".join(d.column for d in plan.group)
+    first_minute, last_minute = plan.minutes
+    text = f"""
+    SELECT {group}, {_position_sql(plan)} AS position, total_cnt AS cnt, total_secs AS secs
+    FROM (
+        SELECT {group}, field_id, {dialect.int64('sum(cnt)')} AS total_cnt,
+               {dialect.int64('sum(secs)')} AS total_secs
+        FROM ({_rows_sql(plan, dialect, visible)})
+        WHERE minute BETWEEN {first_minute} AND {last_minute}
+        GROUP BY {group}, field_id
+        HAVING sum(hits) > 0)
+    ORDER BY {group}, position"""
+    return Statement(text, (*(d.column for d in plan.group), *CELL_MEASURES))
+
+
+def record_estimate_sql(plan: Plan, visible: str | None = None) -> str:
+    """The statement whose single value estimates how many records the plan has.
+
+    It counts the distinct (project, user, date) combinations of the grouped
+    dimensions in the local-day sums (dates widened by a day for another zone's
+    dates) and multiplies by the slots kept when ``time`` is grouped by.
+    """
+    local = plan.local
+    columns = [d.column for d in plan.group if d.name != "time"]
+    conditions = [f"customer_id = {int(plan.customer_id)}", *map(in_list, plan.id_filters),
+                  f"day BETWEEN {local.first_day - 1} AND {local.last_day + 1}"]
+    if visible:
+        conditions.append(visible)
+    first_minute, last_minute = plan.minutes
+    slots = (last_minute - first_minute) // plan.interval + 1 \
+        if any(d.name == "time" for d in plan.group) else 1
+    distinct = ", ".join(columns) if columns else "1"
+    return f"""SELECT count(*) * {slots} FROM (
+                 SELECT DISTINCT {distinct} FROM {Grain.LOCAL_DAY}
+                 WHERE {" AND ".join(conditions)})"""

@@ -1,7 +1,7 @@
 """Generated benchmark data: NDJSON files from the demo generator, cached on disk.
 
 A file's name encodes everything it depends on (kind, agents, projects, the day
-ranges, seed, zone) and a hash of ``ccstats/demo.py``, so a changed generator or a
+ranges, seed, zone) and a hash of the ``ccstats.demo`` package, so a changed generator or a
 changed plan regenerates instead of reusing a stale file. A file is written under
 a temporary name and renamed when complete, with a small JSON beside it holding
 its event count; an interrupted generation leaves nothing that looks finished.
@@ -48,7 +48,11 @@ class Dataset:
 
 
 def _version() -> str:
-    return hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:10]
+    """A hash of the generator's modules."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(demo.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def _prepare(workdir: Path) -> None:

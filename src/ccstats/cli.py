@@ -580,7 +580,7 @@ def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days:
                    "customers is refused.")
 def demo(host: str, port: int, db: str) -> None:
     """Create the demo customer (once) in its own database and serve it."""
-    from ccstats import demo_customer
+    from ccstats.demo import customer as demo_customer
 
     with _service(db) as service:
         if others := demo_customer.other_customers(service):

@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccstats import demo
+from ccstats.demo.output import write_file
 from ccstats.model import Project, Status, User, UserKind
 from ccstats.service import Service
 
@@ -70,15 +70,18 @@ def prepare(service: Service, today: dt.date | None = None) -> tuple[DemoData, b
     service.create_customer(NAME, TIMEZONE, PASSWORD)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo.ndjson"
-        demo.write_file(path, seed=SEED, agents=AGENTS, projects=PROJECTS,
-                        days=(span.last - span.first).days + 1, start=span.first,
-                        timezone=TIMEZONE)
+        write_file(path, seed=SEED, agents=AGENTS, projects=PROJECTS,
+                   days=(span.last - span.first).days + 1, start=span.first, timezone=TIMEZONE)
         service.import_files(NAME, [path])
+    _name(service, service.customer(NAME).customer_id)
+    return span, True
+
+
+def _name(service: Service, customer_id: int) -> None:
+    """Readable names for the projects and users of the imported events."""
     for project_id, title in enumerate(PROJECT_NAMES, start=1):
         status = Status.INACTIVE if project_id == INACTIVE_PROJECT else Status.ACTIVE
-        service.store.save_project(service.customer(NAME).customer_id,
-                                   Project(project_id, title, status))
-    customer_id = service.customer(NAME).customer_id
+        service.store.save_project(customer_id, Project(project_id, title, status))
     for user in service.store.users(customer_id):
         if user.user_id <= AGENTS:
             named = User(user.user_id, FIRST_NAMES[(user.user_id - 1) % len(FIRST_NAMES)],
@@ -87,4 +90,3 @@ def prepare(service: Service, today: dt.date | None = None) -> tuple[DemoData, b
             named = User(user.user_id, f"Dialler {user.user_id - AGENTS}", UserKind.SYSTEM,
                          Status.ACTIVE)
         service.store.save_user(customer_id, named)
-    return span, True

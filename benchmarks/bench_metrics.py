@@ -1,0 +1,46 @@
+"""The metrics of the benchmark: stable ids, in the order of the table, and their targets.
+
+A metric's id names its figures in ``results.json`` (rows and further stores'
+columns) and its row of the tables; its label (the first column) may carry the
+sizes of the run, the id does not change with them.
+"""
+
+from __future__ import annotations
+
+#: Every metric: id -> what it measures. The tables list their rows in this order.
+METRICS: dict[str, str] = {
+    "import.S.rate": "1: `ccstats import` of S into an empty store, events per second",
+    "import.S.time": "1: the same imports' wall and CPU time against DuckDB read_json",
+    "import.more.rate": "2: `ccstats import` of new and replacing events into the S store",
+    "post.rate": "3: POST /v2/events of the new events into the S store",
+    "post.empty": "3: the same POSTs into an empty store (diagnostic)",
+    "query.4a.p50": "4a: a month by user, median latency",
+    "query.4a.p99": "4a: a month by user, 99th percentile",
+    "query.4a.raw": "4a against DuckDB SQL over the raw events (read_json table)",
+    "query.4a.normalised": "4a against DuckDB SQL over the normalised events",
+    "query.4a.pandas": "4a against pandas over the normalised events",
+    "query.4b.p50": "4b: about 90 days by project and date, median latency",
+    "query.4c.p50": "4c: one user's day by quarter-hour, median latency",
+    "query.4d.throughput": "4d: a month by project, user, date and hour, MB/s",
+    "query.4d.ttfb": "4d: time to the first byte",
+    "query.4d.orjson": "4d: the whole answer against Python + orjson",
+    "query.4e.size": "4e: a year of hourly records, answer size",
+    "query.4e.rss": "4e: the server's RSS growth while streaming it",
+    "query.4f.throughput": "4f: concurrent clients, mixed month queries, requests/s",
+    "query.4f.latency": "4f: their 99th percentile (median) latency",
+    "query.4f.errors": "4f: failed requests",
+    "answers.identical": "the baselines' answers byte for byte equal to ours",
+    "code.unchanged": "the code under test did not change during the run",
+}
+
+# Targets.
+IMPORT_RATE = 500_000
+IMPORT_VS_READ_JSON = 4.0
+IMPORT_MORE_RATE = 300_000
+POST_RATE = 150_000
+MONTH_P50_MS, MONTH_P99_MS, MONTH_VS_BASELINE = 50.0, 150.0, 20.0
+RANGE_P50_MS = 100.0
+DAY_P50_MS = 10.0
+DOWNLOAD_MB_S, DOWNLOAD_TTFB_MS, DOWNLOAD_VS_ORJSON = 100.0, 300.0, 4.0
+YEAR_MIN_MB, YEAR_RSS_MB = 500.0, 200.0
+LOAD_RPS, LOAD_P99_MS = 60.0, 500.0

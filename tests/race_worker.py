@@ -15,7 +15,7 @@ import sys
 
 import orjson
 
-from ccstats.errors import QueryRejected, StoreBusy
+from ccstats.errors import InvalidRequest, StoreBusy
 from ccstats.service import Service
 from concurrency import hold_first_change
 
@@ -36,7 +36,7 @@ def main(url: str, operation: str, *args: str) -> None:
                 service.revoke_key(args[0], args[1])
                 result = True
             outcome = {"ok": result}
-        except QueryRejected as error:
+        except InvalidRequest as error:
             outcome = {"refused": str(error)}
         except StoreBusy as error:
             outcome = {"busy": str(error)}

@@ -25,7 +25,7 @@ import pytest
 import ccstats
 from backends import ON_CLICKHOUSE, drop_database, new_database
 from ccstats import keys
-from ccstats.errors import QueryRejected
+from ccstats.errors import InvalidRequest
 from ccstats.importers.queue_log.names import NameMap
 from ccstats.model import ApiKey, Project, Scope, Status, User, UserKind
 from ccstats.service import MAX_KEYS, Service
@@ -59,7 +59,7 @@ def test_two_revocations_leave_an_admin_key(service: Service) -> None:
     meet_before_changes(service)
     outcomes = run_together(lambda: service.revoke_key("acme", first),
                             lambda: service.revoke_key("acme", second))
-    assert sorted(type(o).__name__ for o in outcomes) == ["NoneType", "QueryRejected"]
+    assert sorted(type(o).__name__ for o in outcomes) == ["InvalidRequest", "NoneType"]
     assert len(_admin_keys(service, "acme")) == 1
 
 
@@ -70,7 +70,7 @@ def test_two_creators_of_one_customer_get_one_customer(service: Service) -> None
     secrets = [o for o in outcomes if isinstance(o, str)]
     assert len(secrets) == 1, outcomes
     [refused] = [o for o in outcomes if not isinstance(o, str)]
-    assert isinstance(refused, QueryRejected) and "already exists" in str(refused)
+    assert isinstance(refused, InvalidRequest) and "already exists" in str(refused)
     [secret] = secrets
     assert len(service.keys("acme")) == 1
     assert service.authenticate("acme", secret) is not None
@@ -90,7 +90,7 @@ def test_two_key_creations_stop_at_the_limit(service: Service) -> None:
     meet_before_changes(service)
     outcomes = run_together(lambda: service.create_key("acme", ["read"]),
                             lambda: service.create_key("acme", ["read"]))
-    assert sum(isinstance(o, QueryRejected) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, InvalidRequest) for o in outcomes) == 1, outcomes
     assert len(service.keys("acme")) == MAX_KEYS
 
 
@@ -105,7 +105,7 @@ def test_two_creations_of_one_id_keep_one(service: Service, kind: str) -> None:
 
     meet_before_changes(service)
     outcomes = run_together(create("first"), create("second"))
-    assert sum(isinstance(o, QueryRejected) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, InvalidRequest) for o in outcomes) == 1, outcomes
     [created] = [o for o in outcomes if isinstance(o, (Project, User))]
     customer_id = service.customer("acme").customer_id
     stored = service.store.projects(customer_id) if kind == "project" else \
@@ -293,7 +293,7 @@ def test_revocations_that_both_wrote_before_checking_are_both_undone(
         monkeypatch.setattr(clickhouse_keys, "_change", change)
         outcomes = run_together(lambda: services[0].revoke_key("acme", first),
                                 lambda: services[1].revoke_key("acme", second))
-        assert all(isinstance(o, QueryRejected) for o in outcomes), outcomes
+        assert all(isinstance(o, InvalidRequest) for o in outcomes), outcomes
         _merge_key_rows(url)  # only the latest row of each key is left
         assert _admin_keys(services[0], "acme") == [first, second]
         assert services[0].authenticate("acme", "pw") is not None

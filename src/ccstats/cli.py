@@ -33,7 +33,7 @@ from ccstats.api.settings import (
     Settings,
 )
 from ccstats.digits import parse_digits
-from ccstats.errors import NotFound, QueryRejected, StoreUnavailable
+from ccstats.errors import InvalidRequest, NotFound, StoreUnavailable
 from ccstats.model import Status, UserKind
 from ccstats.query import DEFAULT_MAX_DAYS
 from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged
@@ -62,7 +62,7 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
     except NotFound as error:
         _err.print(f"error: {error}")
         sys.exit(2)
-    except QueryRejected as error:
+    except InvalidRequest as error:
         for problem in error.errors:
             _err.print(f"error: {problem}")
         sys.exit(2)
@@ -342,7 +342,7 @@ def query(customer: str, date_from: str, date_to: str, dimensions: str, projects
     with _service(db) as service:
         try:
             plan = service.plan(customer, given)
-        except QueryRejected as error:
+        except InvalidRequest as error:
             sys.stderr.buffer.write(render.error_body(e.as_dict() for e in error.errors))
             sys.stderr.buffer.write(b"\n")
             sys.exit(2)

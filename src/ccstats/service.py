@@ -23,8 +23,8 @@ from ccstats import buckets, keys, render
 from ccstats.catalog import BY_NAME
 from ccstats.errors import (
     EventsRejected,
+    InvalidRequest,
     NotFound,
-    QueryRejected,
     bad_arguments,
     required,
     wrong_format,
@@ -50,7 +50,7 @@ from ccstats.query import DEFAULT_MAX_DAYS, StatsQuery, parse_query
 from ccstats.store import open_store
 from ccstats.store.base import Revocation, Store
 
-__all__ = ["EventsRejected", "ImportReport", "NotFound", "QueryRejected", "Service"]
+__all__ = ["EventsRejected", "ImportReport", "InvalidRequest", "NotFound", "Service"]
 
 #: The problems of at most this many lines are reported for one batch or import.
 ERROR_LIMIT = 100
@@ -87,12 +87,12 @@ def parse_scopes(names: Iterable[str]) -> tuple[Scope, ...]:
     for raw in names:
         name = raw.strip()
         if name not in {str(s) for s in ALL_SCOPES}:
-            raise QueryRejected([bad_arguments(
+            raise InvalidRequest([bad_arguments(
                 "scopes", f"unknown scope {name[:40]!r}; use read, write and/or admin")])
         if Scope(name) not in chosen:
             chosen.append(Scope(name))
     if not chosen:
-        raise QueryRejected([required("scopes", "give at least one of read, write, admin")])
+        raise InvalidRequest([required("scopes", "give at least one of read, write, admin")])
     return tuple(chosen)
 
 
@@ -161,11 +161,11 @@ class Service:
         if password is not None and not password:
             problems.append(wrong_format("password", "the password must not be empty"))
         if problems:
-            raise QueryRejected(problems)
+            raise InvalidRequest(problems)
         key, secret = (keys.new_key(password, ALL_SCOPES), password) if password else \
             keys.generate(ALL_SCOPES)
         if self.store.create_customer(name, timezone, key) is None:
-            raise QueryRejected([bad_arguments("name", f"customer {name!r} already exists")])
+            raise InvalidRequest([bad_arguments("name", f"customer {name!r} already exists")])
         return secret
 
     def authenticate(self, name: str, password: str) -> tuple[Customer, tuple[Scope, ...]] | None:
@@ -183,7 +183,7 @@ class Service:
         customer = self.customer(customer_name)
         key, secret = keys.generate(parse_scopes(scopes))
         if not self.store.add_key(customer.customer_id, key, MAX_KEYS):
-            raise QueryRejected([bad_arguments(
+            raise InvalidRequest([bad_arguments(
                 "scopes", f"a customer has at most {MAX_KEYS} keys; revoke one first")])
         return key, secret
 
@@ -196,7 +196,7 @@ class Service:
         if outcome is Revocation.UNKNOWN:
             raise NotFound(f"unknown key {key_id[:40]!r}", "keyid")
         if outcome is Revocation.LAST_ADMIN:
-            raise QueryRejected([bad_arguments(
+            raise InvalidRequest([bad_arguments(
                 "keyid", "this is the customer's last key with the admin scope; create "
                          "another admin key first")])
 
@@ -217,7 +217,7 @@ class Service:
             problems.append(bad_arguments("rate_limit", "the rate limit is a number of "
                                                         "requests per second, 1-1000000"))
         if problems:
-            raise QueryRejected(problems)
+            raise InvalidRequest(problems)
         self.store.set_access(customer.customer_id, chosen, limit)
         return self.customer(customer_name)
 
@@ -225,9 +225,9 @@ class Service:
     def create_project(self, customer_name: str, project: Project) -> Project:
         """Add a project; refuses an id that already exists."""
         if not self.store.create_project(self.customer(customer_name).customer_id, project):
-            raise QueryRejected([bad_arguments("projectid",
-                                               f"project {project.project_id} already exists; "
-                                               "change it with PUT")])
+            raise InvalidRequest([bad_arguments("projectid",
+                                                f"project {project.project_id} already exists; "
+                                                "change it with PUT")])
         return project
 
     def update_project(self, customer_name: str, project_id: int, name: str | None = None,
@@ -242,8 +242,8 @@ class Service:
     def create_user(self, customer_name: str, user: User) -> User:
         """Add a user; refuses an id that already exists."""
         if not self.store.create_user(self.customer(customer_name).customer_id, user):
-            raise QueryRejected([bad_arguments("userid", f"user {user.user_id} already exists; "
-                                                         "change it with PUT")])
+            raise InvalidRequest([bad_arguments("userid", f"user {user.user_id} already exists; "
+                                                          "change it with PUT")])
         return user
 
     def update_user(self, customer_name: str, user_id: int, name: str | None = None,
@@ -259,7 +259,7 @@ class Service:
         customer = self.customer(customer_name)
         unknown = [f for f in fields if f not in BY_NAME]
         if unknown or not fields or not name:
-            raise QueryRejected([bad_arguments(
+            raise InvalidRequest([bad_arguments(
                 "fields" if name else "name",
                 f"unknown field(s) {', '.join(unknown)}" if unknown
                 else "a preset needs a name and at least one field")])
@@ -380,7 +380,7 @@ class Service:
 
     # statistics ---------------------------------------------------------------------
     def plan(self, customer_name: str, params: Mapping[str, str]) -> StatsQuery:
-        """Validate statistics options (raises QueryRejected with every problem)."""
+        """Validate statistics options (raises InvalidRequest with every problem)."""
         customer = self.customer(customer_name)
         c = customer.customer_id
         return parse_query(params, customer, self.store.projects(c), self.store.users(c),

@@ -146,9 +146,9 @@ def test_names_are_stable_and_editable(service: Service, customer: str,
     ("agent", "SIP/1", 1, "kind"), ("member", "", 1, "name"), ("queue", "q", 0, "id")])
 def test_bad_mappings_are_refused(service: Service, customer: str, kind: str, name: str,
                                   target: int, param: str) -> None:
-    from ccstats.errors import QueryRejected
+    from ccstats.errors import InvalidRequest
 
-    with pytest.raises(QueryRejected) as caught:
+    with pytest.raises(InvalidRequest) as caught:
         names.set_mapping(service, customer, kind, name, target)
     assert [e.param for e in caught.value.errors] == [param]
     assert names.listed(service, customer) == []
@@ -156,11 +156,11 @@ def test_bad_mappings_are_refused(service: Service, customer: str, kind: str, na
 
 def test_a_file_without_queue_log_lines_stores_nothing(service: Service, customer: str,
                                                        tmp_path: Path) -> None:
-    from ccstats.errors import QueryRejected
+    from ccstats.errors import InvalidRequest
 
     path = tmp_path / "events.ndjson"
     path.write_text('{"id": "a"}\n')
-    with pytest.raises(QueryRejected) as caught:
+    with pytest.raises(InvalidRequest) as caught:
         import_logs(service, customer, [path])
     assert "no queue_log line" in str(caught.value.errors[0])
     assert names.listed(service, customer) == []

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from ccstats.errors import QueryRejected, wrong_format
+from ccstats.errors import InvalidRequest, wrong_format
 from ccstats.importers.queue_log.convert import Conversion, convert, mapped_names
 from ccstats.importers.queue_log.names import NameMap
 from ccstats.importers.queue_log.records import (
@@ -78,7 +78,7 @@ def import_logs(service: Service, customer: str, paths: Sequence[Path]) -> Queue
     for path in paths:
         log = read_log(path)
         if log.malformed and not log.records:
-            raise QueryRejected([wrong_format(
+            raise InvalidRequest([wrong_format(
                 "FILE", f"{path} has no queue_log line; line {log.malformed[0]} is not of the "
                         f"form {EXPECTED_FORM}")])
         records.extend(log.records)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
-from ccstats.errors import QueryRejected, bad_arguments
+from ccstats.errors import InvalidRequest, bad_arguments
 from ccstats.events import MAX_ENTITY_ID
 from ccstats.model import MappingKind, NameMapping
 from ccstats.service import Service
@@ -106,7 +106,7 @@ def set_mapping(service: Service, customer_name: str, kind: str, name: str,
         problems.append(bad_arguments("id", f"an id is an integer from 1 to {MAX_ENTITY_ID}; "
                                             f"got {target_id}"))
     if problems:
-        raise QueryRejected(problems)
+        raise InvalidRequest(problems)
     customer_id = service.customer(customer_name).customer_id
     mapping = NameMapping(SOURCE, MappingKind.PROJECT if kind == "queue" else MappingKind.USER,
                           name, target_id)

@@ -28,7 +28,7 @@ def _ready() -> None:
 def main(url: str, operation: str, *args: str) -> None:
     service = Service.open(url)
     try:
-        hold_first_change(service.store, _ready)
+        hold_first_change(service._store, _ready)
         try:
             if operation == "create_customer":
                 result: object = service.create_customer(args[0], "UTC")

@@ -62,7 +62,7 @@ def test_estimate_from_the_sums_bounds_the_records(service: Service, dimensions:
     lines = service.query(CUSTOMER, params).decode().splitlines()[1:]  # without the header
     records = len({tuple(line.split(",")[:len(plan.dimensions)]) for line in lines})
     product = math.prod(partitions.cardinality(plan, d, 8) for d in plan.dimensions)
-    estimate = service.store._record_estimate(plan)  # type: ignore[attr-defined]
+    estimate = service._store._record_estimate(plan)  # type: ignore[attr-defined]
     assert records <= estimate
     if "project" in dimensions and "user" in dimensions:
         assert estimate < product  # agents work on few of the projects
@@ -72,7 +72,7 @@ def test_estimate_from_the_sums_bounds_the_records(service: Service, dimensions:
 @pytest.mark.parametrize("output", ["json", "tab"])
 def test_parts_fetched_whole_or_streamed_in_any_batches_or_rendered_in_python_agree(
         service: Service, monkeypatch: pytest.MonkeyPatch, dimensions: str, output: str) -> None:
-    if not isinstance(service.store, duckdb_store.DuckDBStore):
+    if not isinstance(service._store, duckdb_store.DuckDBStore):
         pytest.skip("a DuckDB store's choice")
     params = {"from": "20240325", "to": "20240402", "dimensions": dimensions,
               "interval": "15", "of": output}

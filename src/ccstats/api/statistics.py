@@ -126,7 +126,7 @@ def fields(tenant: Reader) -> Response:
 
 @router.get("/presets", summary="Column presets", responses=responses(list[Preset]))
 def presets(tenant: Reader, service: ServiceDep) -> Response:
-    found = service.store.presets(tenant.customer.customer_id)
+    found = service.presets(tenant.customer.name)
     return ok([preset.public() for preset in found])
 
 

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-CHANGES = ("create_", "update_", "save_", "add_", "revoke_", "map_", "set_", "delete_")
+CHANGES = ("create_", "update_", "save_", "add_", "revoke_", "set_", "delete_")
 
 
 def hold_first_change(store: object, wait: Callable[[], object]) -> None:

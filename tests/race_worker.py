@@ -15,7 +15,7 @@ import sys
 
 import orjson
 
-from ccstats.errors import QueryRejected, StoreBusy
+from ccstats.errors import InvalidRequest, StoreBusy
 from ccstats.service import Service
 from concurrency import hold_first_change
 
@@ -28,7 +28,7 @@ def _ready() -> None:
 def main(url: str, operation: str, *args: str) -> None:
     service = Service.open(url)
     try:
-        hold_first_change(service.store, _ready)
+        hold_first_change(service._store, _ready)
         try:
             if operation == "create_customer":
                 result: object = service.create_customer(args[0], "UTC")
@@ -36,7 +36,7 @@ def main(url: str, operation: str, *args: str) -> None:
                 service.revoke_key(args[0], args[1])
                 result = True
             outcome = {"ok": result}
-        except QueryRejected as error:
+        except InvalidRequest as error:
             outcome = {"refused": str(error)}
         except StoreBusy as error:
             outcome = {"busy": str(error)}

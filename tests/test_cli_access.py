@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ccstats.errors import QueryRejected
+from ccstats.errors import InvalidRequest
 from ccstats.service import MAX_KEYS, Service
 
 CCSTATS = Path(sys.executable).parent / "ccstats"
@@ -85,7 +85,7 @@ def test_a_customer_holds_at_most_max_keys(tmp_path: Path) -> None:
         service.create_customer("acme", "UTC", "pw")
         for _ in range(MAX_KEYS - 1):
             service.create_key("acme", ["read"])
-        with pytest.raises(QueryRejected, match="at most 100 keys"):
+        with pytest.raises(InvalidRequest, match="at most 100 keys"):
             service.create_key("acme", ["read"])
         assert len(service.keys("acme")) == MAX_KEYS
     finally:

@@ -138,7 +138,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, seed_dir: Path) -> Iterator
 def test_cells_sql_on_a_current_engine(seeded: Service) -> None:
     from chdb import session
 
-    duck = seeded.store
+    duck = seeded._store
     db: Any = session.Session()  # type: ignore[no-untyped-call]
     try:
         for statement in clickhouse_schema.statements(Target("local", 0, "ccstats")):
@@ -169,7 +169,7 @@ def test_cells_sql_on_a_current_engine(seeded: Service) -> None:
 
 
 def _events_of(service: Service, name: str) -> int:
-    return service.store.event_count(service.customer(name).customer_id)
+    return service.event_count(name)
 
 
 @on_server
@@ -181,21 +181,21 @@ def test_a_batch_is_invisible_until_it_commits(url: str) -> None:
         body = ndjson(userstate("a", "available", B, B + 60), call("c", "in", B, B + 5, B + 9))
         # the validated blocks `ingest` would write
         checked = list(writer_side._checked([block_to_table(body, 1)], "", ImportReport()))
-        with writer_side.store.writer(customer_id) as writer:
+        with writer_side._store.writer(customer_id) as writer:
             for block in checked:
                 writer.add(block.events)
             assert _events_of(reader_side, "acme") == 0
             assert records(reader_side.query("acme", {"from": "20240610", "to": "20240610",
                                                       "dimensions": "user"})) == []
         assert _events_of(reader_side, "acme") == 2
-        with pytest.raises(RuntimeError), writer_side.store.writer(customer_id) as writer:
+        with pytest.raises(RuntimeError), writer_side._store.writer(customer_id) as writer:
             writer.add(checked[0].events)
             raise RuntimeError("the client went away")
         assert _events_of(reader_side, "acme") == 2
         before = reader_side.query("acme", {"from": "20240610", "to": "20240610",
                                             "dimensions": "user,time"})
         assert _rows_per_batch(url, "events") == {"committed": 2, "not committed": 2}
-        writer_side.store.compact()  # also removes what the failed batch wrote
+        writer_side.compact()  # also removes what the failed batch wrote
         _wait_for_mutations(url)
         assert _rows_per_batch(url, "events") == {"committed": 2}
         assert reader_side.query("acme", {"from": "20240610", "to": "20240610",
@@ -242,8 +242,11 @@ def test_a_concurrent_writer_of_the_same_customer_is_refused(url: str) -> None:
     try:
         first.create_customer("acme", "UTC", "pw")
         customer_id = first.customer("acme").customer_id
+        body = ndjson(point("o", "ticket", "created", B))
+        [block] = first._checked([block_to_table(body, 1)], "", ImportReport())
         with pytest.raises(StoreBusy, match="send it again"), \
-                first.store.writer(customer_id):
+                first._store.writer(customer_id) as writer:
+            writer.add(block.events)
             second.ingest("acme", ndjson(point("p", "ticket", "created", B)))
         assert second.ingest("acme", ndjson(point("q", "ticket", "created", B))) == 1
         assert _events_of(first, "acme") == 2
@@ -379,8 +382,7 @@ def test_copy_from_duckdb_keeps_every_answer(url: str, tmp_path: Path, seed_dir:
     try:
         assert [copied.query("mycc", q) for q in options] == expected
         assert copied.authenticate("mycc", "pw") is not None
-        assert [p.preset_id for p in copied.store.presets(copied.customer("mycc").customer_id)
-                ] == [1, 3]
+        assert [p.preset_id for p in copied.presets("mycc")] == [1, 3]
     finally:
         copied.close()
     again = _ccstats("copy", "--customer", "mycc", "--from", source, "--to", url)

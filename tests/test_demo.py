@@ -65,14 +65,14 @@ def test_prepare_fills_a_named_customer_once(tmp_path: Path) -> None:
         assert created
         customer = service.customer(demo_customer.NAME)
         assert customer.timezone == demo_customer.TIMEZONE
-        events = service.store.event_count(customer.customer_id)
+        events = service.event_count(demo_customer.NAME)
         assert events > 36 * 25 * 80
 
-        projects = service.store.projects(customer.customer_id)
+        projects = service.projects(demo_customer.NAME)
         assert [p.name for p in projects] == list(demo_customer.PROJECT_NAMES)
         inactive = [p.project_id for p in projects if p.status is Status.INACTIVE]
         assert inactive == [demo_customer.INACTIVE_PROJECT]
-        users = service.store.users(customer.customer_id)
+        users = service.users(demo_customer.NAME)
         assert sum(u.kind is UserKind.SYSTEM for u in users) == 2
         assert users[0].name == "Anna"
 
@@ -87,7 +87,7 @@ def test_prepare_fills_a_named_customer_once(tmp_path: Path) -> None:
 
         again_span, again = demo_customer.prepare(service, TODAY)
         assert not again and again_span == span
-        assert service.store.event_count(customer.customer_id) == events
+        assert service.event_count(demo_customer.NAME) == events
     finally:
         service.close()
 

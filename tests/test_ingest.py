@@ -44,13 +44,13 @@ def totals(service: Service, customer: str) -> dict[str, tuple[Any, Any]]:
 
 
 def event_count(service: Service, customer: str) -> int:
-    return service.store.event_count(service.customer(customer).customer_id)
+    return service.event_count(customer)
 
 
 def test_one_invalid_line_stores_nothing(service: Service, customer: str) -> None:
     service.ingest(customer, ndjson(userstate("a", "available", B, B + 60)))
     before = [answer(service, customer), answer(service, customer, of="csv")]
-    projects = service.store.projects(service.customer(customer).customer_id)
+    projects = service.projects(customer)
     batch = ndjson(
         userstate("b", "break", B, B + 30, project=99, user=98),
         userstate("a", "available", B, B + 600),  # would replace a
@@ -66,7 +66,7 @@ def test_one_invalid_line_stores_nothing(service: Service, customer: str) -> Non
     assert [answer(service, customer), answer(service, customer, of="csv")] == before
     assert event_count(service, customer) == 1
     # Nothing of the batch was registered either.
-    assert service.store.projects(service.customer(customer).customer_id) == projects
+    assert service.projects(customer) == projects
 
 
 def test_replacement_by_id_counts_only_the_new_version(service: Service, customer: str) -> None:
@@ -142,18 +142,17 @@ def test_last_occurrence_wins_within_a_batch(service: Service, customer: str) ->
 
 
 def test_unknown_projects_and_users_are_registered(service: Service, customer: str) -> None:
-    customer_id = service.customer(customer).customer_id
-    service.store.save_project(customer_id, Project(5, "Sales", Status.INACTIVE))
-    service.store.save_user(customer_id, User(7, "Robot", UserKind.SYSTEM, Status.INACTIVE))
+    service.create_project(customer, Project(5, "Sales", Status.INACTIVE))
+    service.create_user(customer, User(7, "Robot", UserKind.SYSTEM, Status.INACTIVE))
     service.ingest(customer, ndjson(userstate("a", "available", B, B + 60, project=5, user=8),
                                     userstate("b", "available", B, B + 60, project=6, user=7),
                                     chat("c", B, B + 1, project=2**53 - 1, user=2**53 - 1)))
-    assert service.store.projects(customer_id) == [
+    assert service.projects(customer) == [
         Project(5, "Sales", Status.INACTIVE),
         Project(6, "Project 6", Status.ACTIVE),
         Project(2**53 - 1, f"Project {2**53 - 1}", Status.ACTIVE),
     ]
-    assert service.store.users(customer_id) == [
+    assert service.users(customer) == [
         User(7, "Robot", UserKind.SYSTEM, Status.INACTIVE),
         User(8, "User 8", UserKind.AGENT, Status.ACTIVE),
         User(2**53 - 1, f"User {2**53 - 1}", UserKind.AGENT, Status.ACTIVE),
@@ -161,7 +160,7 @@ def test_unknown_projects_and_users_are_registered(service: Service, customer: s
     # Registration happens once; later events never change what is there.
     service.update_project(customer, 6, status=Status.INACTIVE)
     service.ingest(customer, ndjson(userstate("d", "break", B, B + 1, project=6, user=8)))
-    assert Project(6, "Project 6", Status.INACTIVE) in service.store.projects(customer_id)
+    assert Project(6, "Project 6", Status.INACTIVE) in service.projects(customer)
 
 
 def test_ids_of_a_rolled_back_batch_or_a_replaced_line_are_registered_when_stored(
@@ -169,8 +168,8 @@ def test_ids_of_a_rolled_back_batch_or_a_replaced_line_are_registered_when_store
     customer_id = service.customer(customer).customer_id
 
     def registered() -> tuple[list[int], list[int]]:
-        return ([p.project_id for p in service.store.projects(customer_id)],
-                [u.user_id for u in service.store.users(customer_id)])
+        return ([p.project_id for p in service.projects(customer)],
+                [u.user_id for u in service.users(customer)])
 
     service.ingest(customer, ndjson(userstate("a", "available", B, B + 60, project=1, user=1)))
     # the first line of a repeated id is not stored, and neither are its project and user
@@ -181,7 +180,7 @@ def test_ids_of_a_rolled_back_batch_or_a_replaced_line_are_registered_when_store
     assert registered() == ([1, 9], [1, 9])
     lines = block_to_table(ndjson(userstate("x", "break", B, B + 5, project=8, user=8)), 1)
     events = service._validator().validate(lines.table).events
-    with pytest.raises(RuntimeError), service.store.writer(customer_id) as writer:
+    with pytest.raises(RuntimeError), service._store.writer(customer_id) as writer:
         writer.add(events)
         raise RuntimeError("the batch fails after its events were added")
     assert registered() == ([1, 9], [1, 9])
@@ -195,8 +194,7 @@ def test_customers_do_not_see_each_other(service: Service, customer: str) -> Non
     service.ingest("other", ndjson(userstate("a", "break", B, B + 10, project=3)))
     assert totals(service, customer) == {"userstateAvailable": (1, 60)}
     assert totals(service, "other") == {"userstateBreak": (1, 10)}
-    assert [p.project_id for p in service.store.projects(service.customer("other").customer_id)
-            ] == [3]
+    assert [p.project_id for p in service.projects("other")] == [3]
     assert service.delete_event("other", "a") is True
     assert totals(service, customer) == {"userstateAvailable": (1, 60)}
     assert event_count(service, customer) == 1
@@ -290,7 +288,7 @@ def test_import_files_without_skip_invalid_stores_nothing(service: Service, cust
                     "2024-03-01T10:00:00+01:00 or epoch seconds")]
     assert event_count(service, customer) == 0
     assert answer(service, customer) == b'{"response":[],"errors":[]}'
-    assert service.store.projects(service.customer(customer).customer_id) == []
+    assert service.projects(customer) == []
 
 
 def test_import_files_later_file_wins(service: Service, customer: str, tmp_path: Path) -> None:
@@ -332,7 +330,7 @@ def test_rebuild_keeps_every_answer(service: Service, customer: str) -> None:
         return [answer(service, name, **q) for name in (customer, "budapest") for q in queries]
 
     before = answers()
-    service.store.compact()
+    service.compact()
     assert answers() == before
     assert service.rebuild(customer) == 4
     assert answers() == before
@@ -346,14 +344,14 @@ def test_rebuild_keeps_every_answer(service: Service, customer: str) -> None:
 def test_a_batch_appends_its_sums_by_day_then_user(service: Service, customer: str) -> None:
     """The DuckDB store appends each grain of a batch by day, then user (so that a
     query for few users skips the others' row groups); the input here runs by user."""
-    if not isinstance(service.store, DuckDBStore):
+    if not isinstance(service._store, DuckDBStore):
         pytest.skip("a DuckDB store's layout")
     day = 86_400
     service.ingest(customer, ndjson(*(
         userstate(f"u{user}-d{d}-{n}", "available", B + d * day + n * 600,
                   B + d * day + n * 600 + 900, user=user)
         for user in (5, 3, 9, 1) for d in (1, 0) for n in range(3))))
-    db = service.store._db
+    db = service._store._db
     for table, day_of in (("sums", f"qh // {day // 900}"), ("sums_hour", "day"),
                           ("sums_day", "day")):
         rows = db.execute(f"SELECT {day_of}, user_id FROM {table} ORDER BY rowid").fetchall()
@@ -458,4 +456,4 @@ def test_a_member_given_twice_is_refused_alike_in_every_form(service: Service, c
     assert [str(p) for _, p in report.problems] == [
         "line 1: projectId: given more than once; write each member once"]
     assert event_count(service, customer) == 0
-    assert service.store.projects(service.customer(customer).customer_id) == []
+    assert service.projects(customer) == []

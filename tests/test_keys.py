@@ -36,7 +36,7 @@ def _fill_with_keys(service: Service, customer: str, count: int) -> list[ApiKey]
     added = [dataclasses.replace(template, key_id=f"0000{i:04d}") for i in range(count)]
     customer_id = service.customer(customer).customer_id
     for key in added:
-        service.store.add_key(customer_id, key)
+        service._store.add_key(customer_id, key)
     return added
 
 

@@ -15,17 +15,16 @@ from conftest import ndjson, userstate
 def test_mappings_are_kept_per_customer_and_source(service: Service) -> None:
     service.create_customer("a", "UTC", "pw")
     service.create_customer("b", "UTC", "pw")
-    a, b = (service.customer(n).customer_id for n in ("a", "b"))
-    store = service.store
-    store.save_name_mapping(a, NameMapping("queue_log", MappingKind.USER, "SIP/2", 7), "2")
-    store.save_name_mapping(a, NameMapping("queue_log", MappingKind.PROJECT, "sales", 1), "sales")
-    store.save_name_mapping(a, NameMapping("other", MappingKind.USER, "SIP/2", 9), "2")
-    store.save_name_mapping(a, NameMapping("queue_log", MappingKind.USER, "SIP/2", 8), "2")
-    assert store.name_mappings(a, "queue_log") == [
+    save = service.save_name_mapping
+    save("a", NameMapping("queue_log", MappingKind.USER, "SIP/2", 7), "2")
+    save("a", NameMapping("queue_log", MappingKind.PROJECT, "sales", 1), "sales")
+    save("a", NameMapping("other", MappingKind.USER, "SIP/2", 9), "2")
+    save("a", NameMapping("queue_log", MappingKind.USER, "SIP/2", 8), "2")
+    assert service.name_mappings("a", "queue_log") == [
         NameMapping("queue_log", MappingKind.PROJECT, "sales", 1),
         NameMapping("queue_log", MappingKind.USER, "SIP/2", 8),
     ]
-    assert store.name_mappings(b, "queue_log") == []
+    assert service.name_mappings("b", "queue_log") == []
 
 
 def test_a_version_2_database_gains_the_table_and_keeps_its_events(tmp_path: Path) -> None:
@@ -42,11 +41,10 @@ def test_a_version_2_database_gains_the_table_and_keeps_its_events(tmp_path: Pat
 
     service = Service.open(str(path))
     try:
-        customer_id = service.customer("acme").customer_id
         assert service.query("acme", params) == before
-        service.store.save_name_mapping(
-            customer_id, NameMapping("queue_log", MappingKind.USER, "SIP/1", 1), "1")
-        assert len(service.store.name_mappings(customer_id, "queue_log")) == 1
+        service.save_name_mapping(
+            "acme", NameMapping("queue_log", MappingKind.USER, "SIP/1", 1), "1")
+        assert len(service.name_mappings("acme", "queue_log")) == 1
     finally:
         service.close()
     with duckdb.connect(str(path)) as db:

@@ -64,7 +64,7 @@ def test_estimate_from_the_sums_bounds_the_records(service: Service, dimensions:
     lines = service.query(CUSTOMER, params).decode().splitlines()[1:]  # without the header
     records = len({tuple(line.split(",")[:len(plan.dimensions)]) for line in lines})
     product = math.prod(parts.cardinality(plan, d, 8) for d in plan.dimensions)
-    estimate = service.store.scalar(record_estimate_sql(plan_of(plan)))
+    estimate = service._store.scalar(record_estimate_sql(plan_of(plan)))
     assert records <= estimate
     if "project" in dimensions and "user" in dimensions:
         assert estimate < product  # agents work on few of the projects
@@ -74,7 +74,7 @@ def test_estimate_from_the_sums_bounds_the_records(service: Service, dimensions:
 @pytest.mark.parametrize("output", ["json", "tab"])
 def test_parts_fetched_whole_or_streamed_in_any_batches_agree(
         service: Service, monkeypatch: pytest.MonkeyPatch, dimensions: str, output: str) -> None:
-    if not isinstance(service.store, duckdb_store.DuckDBStore):
+    if not isinstance(service._store, duckdb_store.DuckDBStore):
         pytest.skip("a DuckDB store's choice")
     params = {"from": "20240325", "to": "20240402", "dimensions": dimensions,
               "interval": "15", "of": output}

@@ -33,7 +33,7 @@ from ccstats.api.settings import (
     Settings,
 )
 from ccstats.digits import parse_digits
-from ccstats.errors import NotFound, QueryRejected, StoreUnavailable
+from ccstats.errors import InvalidRequest, NotFound, StoreUnavailable
 from ccstats.model import Status, UserKind
 from ccstats.query import DEFAULT_MAX_DAYS
 from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged
@@ -62,7 +62,7 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
     except NotFound as error:
         _err.print(f"error: {error}")
         sys.exit(2)
-    except QueryRejected as error:
+    except InvalidRequest as error:
         for problem in error.errors:
             _err.print(f"error: {problem}")
         sys.exit(2)
@@ -124,7 +124,7 @@ def customer_create(name: str, timezone: str, password: str | None, db: str) -> 
 def customer_list(db: str) -> None:
     """List customers: name, time zone, allowed networks and rate limit."""
     with _service(db) as service:
-        for found in service.store.customers():
+        for found in service.customers():
             click.echo(f"{found.name}\t{found.timezone}\t{_networks_text(found.networks)}"
                        f"\t{_rate_text(found.rate_limit)}")
 
@@ -342,7 +342,7 @@ def query(customer: str, date_from: str, date_to: str, dimensions: str, projects
     with _service(db) as service:
         try:
             plan = service.plan(customer, given)
-        except QueryRejected as error:
+        except InvalidRequest as error:
             sys.stderr.buffer.write(render.error_body(e.as_dict() for e in error.errors))
             sys.stderr.buffer.write(b"\n")
             sys.exit(2)
@@ -367,7 +367,7 @@ def rebuild(customer: str | None, db: str) -> None:
 def compact(db: str) -> None:
     """Merge the logs of replaced and deleted events' sums (answers stay the same)."""
     with _service(db) as service:
-        service.store.compact()
+        service.compact()
         click.echo("compacted the sums")
 
 
@@ -376,7 +376,7 @@ def compact(db: str) -> None:
 def migrate(db: str) -> None:
     """Create the tables of the database (or bring them up to date)."""
     with _service(db) as service:
-        service.store.migrate()
+        service.migrate()
         click.echo("the database is ready")
 
 
@@ -388,13 +388,11 @@ def migrate(db: str) -> None:
               help="Database to copy it into (migrated, without that customer).")
 def copy_(customer: str, source: str, destination: str) -> None:
     """Copy a customer with its keys, metadata and events into another database."""
-    from ccstats.copy import copy_customer
-
     if click.get_current_context().find_root().params.get("db_before"):
         raise click.UsageError("copy reads --from and writes --to; --db does not apply")
 
     with _service(source) as origin, _service(destination) as target:
-        copied = copy_customer(origin.store, target.store, customer)
+        copied = origin.copy_customer(customer, target)
         click.echo(f"copied customer {customer} with {copied} events")
 
 
@@ -421,7 +419,7 @@ def project_set_status(project_id: int, status: str, customer: str, db: str) -> 
 def project_list(customer: str, db: str) -> None:
     """List the customer's projects."""
     with _service(db) as service:
-        for found in service.store.projects(service.customer(customer).customer_id):
+        for found in service.projects(customer):
             click.echo(f"{found.project_id}\t{found.status}\t{found.name}")
 
 
@@ -448,7 +446,7 @@ def user_set_kind(user_id: int, kind: str, customer: str, db: str) -> None:
 def user_list(customer: str, db: str) -> None:
     """List the customer's users."""
     with _service(db) as service:
-        for found in service.store.users(service.customer(customer).customer_id):
+        for found in service.users(customer):
             click.echo(f"{found.user_id}\t{found.kind}\t{found.status}\t{found.name}")
 
 
@@ -475,7 +473,7 @@ def preset_create(name: str, fields: str, customer: str, db: str) -> None:
 def preset_list(customer: str, db: str) -> None:
     """List the customer's presets."""
     with _service(db) as service:
-        for found in service.store.presets(service.customer(customer).customer_id):
+        for found in service.presets(customer):
             click.echo(f"{found.preset_id}\t{found.name}\t{','.join(found.fields)}")
 
 

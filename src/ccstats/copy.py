@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pyarrow as pa
 
-from ccstats.errors import QueryRejected, bad_arguments
+from ccstats.errors import InvalidRequest, bad_arguments
 from ccstats.store.base import Store
 
 
@@ -24,17 +24,17 @@ def copy_customer(source: Store, destination: Store, name: str,
     """Copy customer `name`; returns the number of events copied."""
     found = source.customer(name)
     if found is None:
-        raise QueryRejected([bad_arguments("customer", f"unknown customer {name!r} in the "
-                                                       "source database")])
+        raise InvalidRequest([bad_arguments("customer", f"unknown customer {name!r} in the "
+                                                        "source database")])
     keys = source.keys(found.customer_id)
     if not keys:
-        raise QueryRejected([bad_arguments("customer", f"customer {name!r} has no API key in "
-                                                       "the source database; create one first")])
+        raise InvalidRequest([bad_arguments("customer", f"customer {name!r} has no API key in "
+                                                        "the source database; create one first")])
     first, *others = keys
     created = destination.create_customer(name, found.timezone, first)
     if created is None:
-        raise QueryRejected([bad_arguments("customer", f"customer {name!r} already exists in "
-                                                       "the destination database")])
+        raise InvalidRequest([bad_arguments("customer", f"customer {name!r} already exists in "
+                                                        "the destination database")])
     target = created.customer_id
     for key in others:  # in their order: the first key stays first
         destination.add_key(target, key)

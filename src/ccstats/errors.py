@@ -43,8 +43,9 @@ class Rejected(Exception):
         self.errors = list(errors)
 
 
-class QueryRejected(Rejected):
-    """Statistics request options that are missing or invalid (HTTP 417)."""
+class InvalidRequest(Rejected):
+    """Options or arguments of a request or command that are missing or invalid (HTTP 417):
+    of a statistics request, a key, a customer, a name mapping, a copy; nothing was changed."""
 
 
 class EventsRejected(Rejected):

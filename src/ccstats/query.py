@@ -21,7 +21,7 @@ from enum import StrEnum
 from ccstats import buckets, catalog
 from ccstats.catalog import Kpi
 from ccstats.digits import parse_digits
-from ccstats.errors import ApiError, QueryRejected, bad_arguments, required, wrong_format
+from ccstats.errors import ApiError, InvalidRequest, bad_arguments, required, wrong_format
 from ccstats.events import MAX_EPOCH, MIN_EPOCH
 from ccstats.model import Customer, Preset, Project, Status, User, UserKind
 
@@ -200,7 +200,7 @@ def parse_query(
     presets: list[Preset],
     max_days: int = DEFAULT_MAX_DAYS,
 ) -> StatsQuery:
-    """Validate the options of a statistics request; raises QueryRejected with every problem."""
+    """Validate the options of a statistics request; raises InvalidRequest with every problem."""
     errors: list[ApiError] = []
     first = _parse_date("from", _option(params, "from"), errors)
     last = _parse_date("to", _option(params, "to"), errors)
@@ -247,7 +247,7 @@ def parse_query(
         errors.append(bad_arguments("interval", "interval must be 60, 30 or 15 (minutes)"))
 
     if errors:
-        raise QueryRejected(errors)
+        raise InvalidRequest(errors)
     assert first and last and output and interval
 
     if project_ids is None:

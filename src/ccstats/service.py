@@ -1,7 +1,8 @@
-"""The operations of ccstats, shared by the command line and the HTTP API.
+"""The operations of ccstats, shared by the command line, the HTTP API and the importers.
 
-`Service` binds a store to validation, keys and query parsing. Every method takes
-the customer by name and raises `ccstats.errors.NotFound` for an unknown one.
+`Service` binds a store to validation, keys and query parsing, and is the only
+way to the store: nothing else holds one. Every method takes the customer by
+name and raises `ccstats.errors.NotFound` for an unknown one.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import pyarrow.compute as pc
 
 from ccstats import buckets, keys, render
 from ccstats.catalog import BY_NAME
+from ccstats.copy import copy_customer
 from ccstats.errors import (
     EventsRejected,
+    InvalidRequest,
     NotFound,
-    QueryRejected,
     bad_arguments,
     required,
     wrong_format,
@@ -39,6 +41,7 @@ from ccstats.model import (
     ALL_SCOPES,
     ApiKey,
     Customer,
+    NameMapping,
     Preset,
     Project,
     Scope,
@@ -49,9 +52,9 @@ from ccstats.model import (
 from ccstats.pipeline.records import records
 from ccstats.query import DEFAULT_MAX_DAYS, StatsQuery, parse_query
 from ccstats.store import open_store
-from ccstats.store.base import Revocation, Store
+from ccstats.store.base import NameMapper, Revocation, Store
 
-__all__ = ["EventsRejected", "ImportReport", "NotFound", "QueryRejected", "Service"]
+__all__ = ["EventsRejected", "ImportReport", "InvalidRequest", "NotFound", "Service"]
 
 #: The problems of at most this many lines are reported for one batch or import.
 ERROR_LIMIT = 100
@@ -88,12 +91,12 @@ def parse_scopes(names: Iterable[str]) -> tuple[Scope, ...]:
     for raw in names:
         name = raw.strip()
         if name not in {str(s) for s in ALL_SCOPES}:
-            raise QueryRejected([bad_arguments(
+            raise InvalidRequest([bad_arguments(
                 "scopes", f"unknown scope {name[:40]!r}; use read, write and/or admin")])
         if Scope(name) not in chosen:
             chosen.append(Scope(name))
     if not chosen:
-        raise QueryRejected([required("scopes", "give at least one of read, write, admin")])
+        raise InvalidRequest([required("scopes", "give at least one of read, write, admin")])
     return tuple(chosen)
 
 
@@ -122,7 +125,7 @@ class Service:
     """ccstats on one store."""
 
     def __init__(self, store: Store, max_days: int = DEFAULT_MAX_DAYS) -> None:
-        self.store = store
+        self._store = store
         self.max_days = max_days
         # One validator (an in-memory DuckDB) per thread: batches validate in parallel.
         self._local = threading.local()
@@ -140,11 +143,32 @@ class Service:
             for validator in self._validators:
                 validator.close()
             self._validators.clear()
-        self.store.close()
+        self._store.close()
+
+    # the database -------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Create or upgrade the tables (a no-op when they are current)."""
+        self._store.migrate()
+
+    def check_store(self) -> None:
+        """Return once the store answers (else raise `StoreUnavailable`)."""
+        self._store.customers()
+
+    def compact(self) -> None:
+        """Merge the delta logs of the sums (answers stay the same; fewer rows to read)."""
+        self._store.compact()
+
+    def copy_customer(self, name: str, destination: Service) -> int:
+        """Copy customer `name` into the store of `destination` (`ccstats.copy`; an
+        unknown customer is an InvalidRequest); returns the number of events copied."""
+        return copy_customer(self._store, destination._store, name)
 
     # customers ----------------------------------------------------------------------
+    def customers(self) -> list[Customer]:
+        return self._store.customers()
+
     def customer(self, name: str) -> Customer:
-        found = self.store.customer(name)
+        found = self._store.customer(name)
         if found is None:
             raise NotFound(f"unknown customer {name!r}")
         return found
@@ -162,20 +186,20 @@ class Service:
         if password is not None and not password:
             problems.append(wrong_format("password", "the password must not be empty"))
         if problems:
-            raise QueryRejected(problems)
+            raise InvalidRequest(problems)
         key, secret = (keys.new_key(password, ALL_SCOPES), password) if password else \
             keys.generate(ALL_SCOPES)
-        if self.store.create_customer(name, timezone, key) is None:
-            raise QueryRejected([bad_arguments("name", f"customer {name!r} already exists")])
+        if self._store.create_customer(name, timezone, key) is None:
+            raise InvalidRequest([bad_arguments("name", f"customer {name!r} already exists")])
         return secret
 
     def authenticate(self, name: str, password: str) -> tuple[Customer, tuple[Scope, ...]] | None:
         """The customer and the scopes of the key `password`, or None if it is no key of it."""
-        customer = self.store.customer(name)
+        customer = self._store.customer(name)
         if customer is None:
             keys.matching_key(password, [])
             return None
-        key = keys.matching_key(password, self.store.keys(customer.customer_id))
+        key = keys.matching_key(password, self._store.keys(customer.customer_id))
         return (customer, key.scopes) if key else None
 
     # keys and access ---------------------------------------------------------------
@@ -183,21 +207,21 @@ class Service:
         """A new key of the customer with `scopes`; returns it with its secret (shown once)."""
         customer = self.customer(customer_name)
         key, secret = keys.generate(parse_scopes(scopes))
-        if not self.store.add_key(customer.customer_id, key, MAX_KEYS):
-            raise QueryRejected([bad_arguments(
+        if not self._store.add_key(customer.customer_id, key, MAX_KEYS):
+            raise InvalidRequest([bad_arguments(
                 "scopes", f"a customer has at most {MAX_KEYS} keys; revoke one first")])
         return key, secret
 
     def keys(self, customer_name: str) -> list[ApiKey]:
-        return self.store.keys(self.customer(customer_name).customer_id)
+        return self._store.keys(self.customer(customer_name).customer_id)
 
     def revoke_key(self, customer_name: str, key_id: str) -> None:
         """Forget a key at once. The customer's last admin key cannot be revoked."""
-        outcome = self.store.revoke_key(self.customer(customer_name).customer_id, key_id)
+        outcome = self._store.revoke_key(self.customer(customer_name).customer_id, key_id)
         if outcome is Revocation.UNKNOWN:
             raise NotFound(f"unknown key {key_id[:40]!r}", "keyid")
         if outcome is Revocation.LAST_ADMIN:
-            raise QueryRejected([bad_arguments(
+            raise InvalidRequest([bad_arguments(
                 "keyid", "this is the customer's last key with the admin scope; create "
                          "another admin key first")])
 
@@ -218,59 +242,79 @@ class Service:
             problems.append(bad_arguments("rate_limit", "the rate limit is a number of "
                                                         "requests per second, 1-1000000"))
         if problems:
-            raise QueryRejected(problems)
-        self.store.set_access(customer.customer_id, chosen, limit)
+            raise InvalidRequest(problems)
+        self._store.set_access(customer.customer_id, chosen, limit)
         return self.customer(customer_name)
 
     # projects and users ------------------------------------------------------------
+    def projects(self, customer_name: str) -> list[Project]:
+        return self._store.projects(self.customer(customer_name).customer_id)
+
+    def users(self, customer_name: str) -> list[User]:
+        return self._store.users(self.customer(customer_name).customer_id)
+
     def create_project(self, customer_name: str, project: Project) -> Project:
         """Add a project; refuses an id that already exists."""
-        if not self.store.create_project(self.customer(customer_name).customer_id, project):
-            raise QueryRejected([bad_arguments("projectid",
-                                               f"project {project.project_id} already exists; "
-                                               "change it with PUT")])
+        if not self._store.create_project(self.customer(customer_name).customer_id, project):
+            raise InvalidRequest([bad_arguments("projectid",
+                                                f"project {project.project_id} already exists; "
+                                                "change it with PUT")])
         return project
 
     def update_project(self, customer_name: str, project_id: int, name: str | None = None,
                        status: Status | None = None) -> Project:
         """Change what is given of a project (NotFound for an unknown id)."""
-        updated = self.store.update_project(self.customer(customer_name).customer_id,
-                                            project_id, name, status)
+        updated = self._store.update_project(self.customer(customer_name).customer_id,
+                                             project_id, name, status)
         if updated is None:
             raise NotFound(f"unknown project {project_id}", "project_id")
         return updated
 
     def create_user(self, customer_name: str, user: User) -> User:
         """Add a user; refuses an id that already exists."""
-        if not self.store.create_user(self.customer(customer_name).customer_id, user):
-            raise QueryRejected([bad_arguments("userid", f"user {user.user_id} already exists; "
-                                                         "change it with PUT")])
+        if not self._store.create_user(self.customer(customer_name).customer_id, user):
+            raise InvalidRequest([bad_arguments("userid", f"user {user.user_id} already exists; "
+                                                          "change it with PUT")])
         return user
 
     def update_user(self, customer_name: str, user_id: int, name: str | None = None,
                     kind: UserKind | None = None, status: Status | None = None) -> User:
         """Change what is given of a user (NotFound for an unknown id)."""
-        updated = self.store.update_user(self.customer(customer_name).customer_id, user_id,
-                                         name, kind, status)
+        updated = self._store.update_user(self.customer(customer_name).customer_id, user_id,
+                                          name, kind, status)
         if updated is None:
             raise NotFound(f"unknown user {user_id}", "user_id")
         return updated
+
+    def presets(self, customer_name: str) -> list[Preset]:
+        return self._store.presets(self.customer(customer_name).customer_id)
 
     def create_preset(self, customer_name: str, name: str, fields: list[str]) -> Preset:
         customer = self.customer(customer_name)
         unknown = [f for f in fields if f not in BY_NAME]
         if unknown or not fields or not name:
-            raise QueryRejected([bad_arguments(
+            raise InvalidRequest([bad_arguments(
                 "fields" if name else "name",
                 f"unknown field(s) {', '.join(unknown)}" if unknown
                 else "a preset needs a name and at least one field")])
-        return self.store.create_preset(customer.customer_id, name,
-                                        tuple(dict.fromkeys(fields)))
+        return self._store.create_preset(customer.customer_id, name,
+                                         tuple(dict.fromkeys(fields)))
 
     def delete_preset(self, customer_name: str, preset_id: int) -> None:
         """Remove a preset (NotFound for an unknown id)."""
-        if not self.store.delete_preset(self.customer(customer_name).customer_id, preset_id):
+        if not self._store.delete_preset(self.customer(customer_name).customer_id, preset_id):
             raise NotFound(f"unknown preset {preset_id}", "preset_id")
+
+    # names of outside systems -------------------------------------------------------
+    def name_mappings(self, customer_name: str, source: str) -> list[NameMapping]:
+        """The customer's mappings of `source`, ordered by kind, then name."""
+        return self._store.name_mappings(self.customer(customer_name).customer_id, source)
+
+    def save_name_mapping(self, customer_name: str, mapping: NameMapping, title: str) -> None:
+        """Insert or replace `mapping`; its project or user, named `title`, is created
+        unless it exists."""
+        self._store.save_name_mapping(self.customer(customer_name).customer_id, mapping,
+                                      title)
 
     # events ------------------------------------------------------------------------
     def ingest(self, customer_name: str, data: bytes) -> int:
@@ -283,6 +327,28 @@ class Service:
         transaction (see `ccstats.ingest.group_commit`).
         """
         customer = self.customer(customer_name)
+        checked = self._validated(data)
+        self._group_commit.store(customer.customer_id, checked)
+        return _event_count(checked)
+
+    def ingest_mapped(self, customer_name: str, derive: Callable[[NameMapper], bytes]) -> int:
+        """Store one atomic batch of the events `derive` makes, which may give names of
+        an outside system ids (with the batch's `NameMapper`); returns its events.
+
+        `derive` answers a batch as `ingest` takes it. The names it maps, and the
+        projects and users that creates, are stored with the events: none of them
+        if a line is invalid (EventsRejected) or anything raises.
+        """
+        customer = self.customer(customer_name)
+        with self._store.writer(customer.customer_id) as writer:
+            checked = self._validated(derive(writer))
+            for block in checked:
+                writer.add(block.events)
+        return _event_count(checked)
+
+    def _validated(self, data: bytes) -> list[ValidatedBlock]:
+        """The validated blocks of one batch (see `ingest`); EventsRejected if a line is
+        invalid."""
         report = ImportReport()
         start = skip_bom(data)
         if _first_byte(data, start) == b"[":
@@ -297,8 +363,7 @@ class Service:
             problems = [p for _, p in report.problems]
         if report.rejected:
             raise EventsRejected(problems, report.rejected)
-        self._group_commit.store(customer.customer_id, checked)
-        return report.accepted
+        return checked
 
     def import_files(
         self,
@@ -318,7 +383,7 @@ class Service:
         customer = self.customer(customer_name)
         report = ImportReport()
         with (rejects.open("wb") if rejects else contextlib.nullcontext() as rejected_out,
-              self.store.writer(customer.customer_id) as writer):
+              self._store.writer(customer.customer_id) as writer):
             checked = (
                 block
                 for path in paths
@@ -373,27 +438,35 @@ class Service:
             yield checked
 
     def delete_event(self, customer_name: str, event_id: str) -> bool:
-        return self.store.delete_event(self.customer(customer_name).customer_id, event_id)
+        return self._store.delete_event(self.customer(customer_name).customer_id, event_id)
+
+    def event_count(self, customer_name: str) -> int:
+        """The customer's stored events (one per id)."""
+        return self._store.event_count(self.customer(customer_name).customer_id)
 
     def rebuild(self, customer_name: str | None = None) -> int:
         customer_id = self.customer(customer_name).customer_id if customer_name else None
-        return self.store.rebuild(customer_id)
+        return self._store.rebuild(customer_id)
 
     # statistics ---------------------------------------------------------------------
     def plan(self, customer_name: str, params: Mapping[str, str]) -> StatsQuery:
-        """Validate statistics options (raises QueryRejected with every problem)."""
+        """Validate statistics options (raises InvalidRequest with every problem)."""
         customer = self.customer(customer_name)
         c = customer.customer_id
-        return parse_query(params, customer, self.store.projects(c), self.store.users(c),
-                           self.store.presets(c), self.max_days)
+        return parse_query(params, customer, self._store.projects(c), self._store.users(c),
+                           self._store.presets(c), self.max_days)
 
     def stream(self, query: StatsQuery) -> Iterator[bytes]:
         """The answer body of a validated query, in chunks."""
-        return render.stream(query, records(query, self.store))
+        return render.stream(query, records(query, self._store))
 
     def query(self, customer_name: str, params: Mapping[str, str]) -> bytes:
         """The whole answer body of a statistics request."""
         return b"".join(self.stream(self.plan(customer_name, params)))
+
+
+def _event_count(blocks: list[ValidatedBlock]) -> int:
+    return sum(block.events.num_rows for block in blocks)
 
 
 def _line_of(problem: EventError) -> int:

@@ -64,8 +64,8 @@ def create_customers(db: str, accounts: Sequence[Account], readonly: dict[str, s
             for name, password in readonly.items():
                 customer = service.customer(name)
                 key_id = password.partition(".")[0]
-                service.store.add_key(customer.customer_id,
-                                      keys.new_key(password, (Scope.READ,), key_id))
+                service._store.add_key(customer.customer_id,
+                                       keys.new_key(password, (Scope.READ,), key_id))
         finally:
             service.close()
 

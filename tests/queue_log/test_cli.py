@@ -38,9 +38,8 @@ def answer(db: Path, date: str = "20240101") -> list[tuple[Any, ...]]:
     (ids depend on the order in which names were first seen)."""
     service = Service.open(str(db))
     try:
-        customer_id = service.customer("acme").customer_id
-        projects = {p.project_id: p.name for p in service.store.projects(customer_id)}
-        users = {u.user_id: u.name for u in service.store.users(customer_id)}
+        projects = {p.project_id: p.name for p in service.projects("acme")}
+        users = {u.user_id: u.name for u in service.users("acme")}
         found = records(service.query("acme", {
             "from": date, "to": date, "projects": ",".join(map(str, projects)),
             "dimensions": "project,user,date,time"}))
@@ -129,7 +128,7 @@ def following(db: Path, log: Path) -> Iterator[Callable[[str], None]]:
 def event_count(db: Path) -> int:
     service = Service.open(str(db))
     try:
-        return service.store.event_count(service.customer("acme").customer_id)
+        return service.event_count("acme")
     finally:
         service.close()
 

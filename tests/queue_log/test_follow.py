@@ -45,12 +45,12 @@ def stored(service: Service, date: str) -> tuple[list[tuple[Any, ...]], list[tup
     """The stored events and the day's records by project, user and hour, with names
     instead of ids (ids depend on the order in which names were first seen)."""
     customer_id = service.customer(CUSTOMER).customer_id
-    projects = {p.project_id: p.name for p in service.store.projects(customer_id)}
-    users = {u.user_id: u.name for u in service.store.users(customer_id)}
+    projects = {p.project_id: p.name for p in service.projects(CUSTOMER)}
+    users = {u.user_id: u.name for u in service.users(CUSTOMER)}
     events = sorted(
         (e["event_id"], e["type"], e["subtype"], projects[e["project_id"]],
          users[e["user_id"]], e["t_start"], e["t_answer"], e["t_end"])
-        for block in service.store.events(customer_id) for e in block.to_pylist())
+        for block in service._store.events(customer_id) for e in block.to_pylist())
     found = records(service.query(CUSTOMER, {
         "from": date, "to": date, "projects": ",".join(map(str, projects)),
         "dimensions": "project,user,date,time"}))

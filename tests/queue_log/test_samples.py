@@ -35,9 +35,8 @@ def samples_present() -> None:
 def per_agent(service: Service, customer: str, date_from: str, date_to: str
               ) -> dict[str, dict[str, tuple[Any, Any]]]:
     """{agent display name: {field: (count, sum)}} over the range, all projects."""
-    customer_id = service.customer(customer).customer_id
-    user_names = {u.user_id: u.name for u in service.store.users(customer_id)}
-    projects = ",".join(str(p.project_id) for p in service.store.projects(customer_id))
+    user_names = {u.user_id: u.name for u in service.users(customer)}
+    projects = ",".join(str(p.project_id) for p in service.projects(customer))
     answer = service.query(customer, {"from": date_from, "to": date_to, "dimensions": "user",
                                       "fields": FIELDS, "projects": projects})
     return {user_names[r["userId"]]: {d["field"]: (d["count"], d["sum"]) for d in r["data"]}
@@ -158,11 +157,10 @@ def test_pbxware_sample_one_user_per_agent(service: Service, customer: str) -> N
 def test_importing_again_stores_nothing_twice(service: Service, customer: str,
                                               sample: Path, days: tuple[str, str]) -> None:
     import_logs(service, customer, [sample])
-    customer_id = service.customer(customer).customer_id
-    count = service.store.event_count(customer_id)
+    count = service.event_count(customer)
     params = {"from": days[0], "to": days[1], "dimensions": "project,user,date,time"}
     first = service.query(customer, params)
     again = import_logs(service, customer, [sample])
     assert again.stored == count
-    assert service.store.event_count(customer_id) == count
+    assert service.event_count(customer) == count
     assert service.query(customer, params) == first

@@ -9,6 +9,7 @@ import pytest
 
 from ccstats.importers.queue_log import names
 from ccstats.importers.queue_log.importer import import_logs
+from ccstats.model import Project, Status
 from ccstats.service import Service
 from conftest import records
 from queue_log.synthetic import ENDING, LINES, T, text
@@ -18,9 +19,8 @@ DAY = {"from": "20240101", "to": "20240101"}
 
 def by_user(service: Service, customer: str) -> dict[str, dict[str, tuple[Any, Any]]]:
     """{user name: {field: (count, sum)}} of the day, all projects."""
-    customer_id = service.customer(customer).customer_id
-    user_names = {u.user_id: u.name for u in service.store.users(customer_id)}
-    projects = ",".join(str(p.project_id) for p in service.store.projects(customer_id))
+    user_names = {u.user_id: u.name for u in service.users(customer)}
+    projects = ",".join(str(p.project_id) for p in service.projects(customer))
     answer = service.query(customer, {**DAY, "dimensions": "user", "projects": projects})
     return {user_names[r["userId"]]: {d["field"]: (d["count"], d["sum"]) for d in r["data"]}
             for r in records(answer)}
@@ -61,8 +61,7 @@ def test_logins_pauses_transfers_and_a_cut_off_call(service: Service, customer: 
 
 def test_projects_follow_the_queues(service: Service, customer: str, tmp_path: Path) -> None:
     import_logs(service, customer, [write(tmp_path, LINES)])
-    customer_id = service.customer(customer).customer_id
-    projects = {p.name: p.project_id for p in service.store.projects(customer_id)}
+    projects = {p.name: p.project_id for p in service.projects(customer)}
     assert set(projects) == {"sales", "support", "No queue"}
     answer = service.query(customer, {**DAY, "dimensions": "project", "fields":
                                       "callInAnswered,userstateAvailable,userstateBreak",
@@ -82,12 +81,11 @@ def test_a_longer_log_adds_only_what_ended(service: Service, customer: str,
                                            tmp_path: Path) -> None:
     """The log grows: the cut-off call is stored once ended; nothing is stored twice."""
     import_logs(service, customer, [write(tmp_path, LINES)])
-    customer_id = service.customer(customer).customer_id
-    before = service.store.event_count(customer_id)
+    before = service.event_count(customer)
     report = import_logs(service, customer, [write(tmp_path, [*LINES, ENDING], True)])
     assert report.conversion.open_calls == 0
     # the call, its ringing and its talking
-    assert service.store.event_count(customer_id) == before + 3
+    assert service.event_count(customer) == before + 3
     assert by_user(service, customer)["1003"] == {
         "userstateCall": (None, 50), "userstateRinging": (1, 3), "callIn": (None, 53),
         "callInAnswered": (1, 50)}
@@ -132,13 +130,12 @@ def test_names_are_stable_and_editable(service: Service, customer: str,
     found = by_user(service, customer)
     # the events moved to user 42 (named after the member): the old user has none left
     assert found["1002"]["userstateAvailable"] == (3, 770)
-    customer_id = service.customer(customer).customer_id
-    users = {u.user_id: u.name for u in service.store.users(customer_id)}
+    users = {u.user_id: u.name for u in service.users(customer)}
     assert users[42] == "1002" and users[first["SIP/1002"]] == "1002"
     answer = service.query(customer, {**DAY, "dimensions": "user",
                                       "users": str(first["SIP/1002"]),
                                       "projects": ",".join(str(p.project_id) for p in
-                                                           service.store.projects(customer_id))})
+                                                           service.projects(customer))})
     assert records(answer) == []
 
 
@@ -146,9 +143,9 @@ def test_names_are_stable_and_editable(service: Service, customer: str,
     ("agent", "SIP/1", 1, "kind"), ("member", "", 1, "name"), ("queue", "q", 0, "id")])
 def test_bad_mappings_are_refused(service: Service, customer: str, kind: str, name: str,
                                   target: int, param: str) -> None:
-    from ccstats.errors import QueryRejected
+    from ccstats.errors import InvalidRequest
 
-    with pytest.raises(QueryRejected) as caught:
+    with pytest.raises(InvalidRequest) as caught:
         names.set_mapping(service, customer, kind, name, target)
     assert [e.param for e in caught.value.errors] == [param]
     assert names.listed(service, customer) == []
@@ -156,14 +153,55 @@ def test_bad_mappings_are_refused(service: Service, customer: str, kind: str, na
 
 def test_a_file_without_queue_log_lines_stores_nothing(service: Service, customer: str,
                                                        tmp_path: Path) -> None:
-    from ccstats.errors import QueryRejected
+    from ccstats.errors import InvalidRequest
 
     path = tmp_path / "events.ndjson"
     path.write_text('{"id": "a"}\n')
-    with pytest.raises(QueryRejected) as caught:
+    with pytest.raises(InvalidRequest) as caught:
         import_logs(service, customer, [path])
     assert "no queue_log line" in str(caught.value.errors[0])
     assert names.listed(service, customer) == []
+
+
+def test_an_import_with_an_invalid_event_stores_no_name(service: Service, customer: str,
+                                                        tmp_path: Path) -> None:
+    """The last possible project id is taken: the new queues get ids past it, so their
+    events are invalid, and the batch stores neither them nor the queues and members."""
+    from ccstats.errors import EventsRejected
+    from ccstats.events import MAX_ENTITY_ID
+
+    last = Project(MAX_ENTITY_ID, "Last", Status.ACTIVE)
+    service.create_project(customer, last)
+    with pytest.raises(EventsRejected) as caught:
+        import_logs(service, customer, [write(tmp_path, LINES)])
+    assert {str(e.param).partition(": ")[2] for e in caught.value.errors} == {"projectId"}
+    assert names.listed(service, customer) == []
+    assert service.projects(customer) == [last]
+    assert service.users(customer) == []
+    assert service.event_count(customer) == 0
+
+
+def test_an_import_that_fails_midway_stores_no_new_name(
+        service: Service, customer: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Names are mapped, then deriving the events fails: the mappings of the import
+    before stay, and nothing of the failed one is stored."""
+    from ccstats.importers.queue_log import importer
+
+    import_logs(service, customer, [write(tmp_path, LINES)])
+    before = (names.listed(service, customer), service.projects(customer),
+              service.users(customer), service.event_count(customer))
+
+    def failing(*args: Any) -> None:
+        raise RuntimeError("the conversion failed")
+
+    monkeypatch.setattr(importer, "convert", failing)
+    grown = [*LINES, f"{T + 2000}|c9|extra|SIP/3000|CONNECT|5|c9.1|1",
+             f"{T + 2010}|c9|extra|SIP/3000|COMPLETECALLER|5|10|1"]
+    with pytest.raises(RuntimeError, match="the conversion failed"):
+        import_logs(service, customer, [write(tmp_path, grown)])
+    assert (names.listed(service, customer), service.projects(customer),
+            service.users(customer), service.event_count(customer)) == before
 
 
 def test_field_layouts_vary_and_are_read_as_far_as_they_go(service: Service, customer: str,
@@ -192,11 +230,10 @@ def test_long_sessions_and_pauses_are_cut_at_midnight(service: Service, customer
              f"{T + 60_000}|NONE|q|SIP/7|UNPAUSE|",
              f"{T + 172_800}|NONE|q|SIP/7|REMOVEMEMBER|"]
     import_logs(service, customer, [write(tmp_path, lines)])
-    customer_id = service.customer(customer).customer_id
     answer = service.query(customer, {"from": "20240101", "to": "20240103", "dimensions": "date",
                                       "fields": "userstateAvailable,userstateBreak",
                                       "projects": ",".join(str(p.project_id) for p in
-                                                           service.store.projects(customer_id))})
+                                                           service.projects(customer))})
     found = {r["date"]: {d["field"]: (d["count"], d["sum"]) for d in r["data"]}
              for r in records(answer)}
     # midnights at T + 50,400 and T + 136,800; the pause is 50,000-60,000

@@ -17,8 +17,8 @@ from ccstats.api.envelope import ApiProblem, failure, invalid, not_found, unavai
 from ccstats.errors import (
     ApiError,
     EventsRejected,
+    InvalidRequest,
     NotFound,
-    QueryRejected,
     StoreUnavailable,
     wrong_format,
 )
@@ -54,7 +54,7 @@ def on_problem(_: Request, problem: ApiProblem) -> Response:
     return failure(problem)
 
 
-def on_rejected(_: Request, error: QueryRejected | EventsRejected) -> Response:
+def on_rejected(_: Request, error: InvalidRequest | EventsRejected) -> Response:
     return failure(invalid(error.errors))
 
 
@@ -85,7 +85,7 @@ def on_http(request: Request, error: HTTPException) -> Response:
 HANDLERS: tuple[tuple[type[Exception], Callable[[Request, Any], Response]], ...] = (
     (StoreUnavailable, on_unavailable),
     (ApiProblem, on_problem),
-    (QueryRejected, on_rejected),
+    (InvalidRequest, on_rejected),
     (EventsRejected, on_rejected),
     (NotFound, on_not_found),
     (RequestValidationError, on_invalid_request),

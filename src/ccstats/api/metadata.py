@@ -36,7 +36,7 @@ def _id(text: str, what: str) -> int:
 
 @router.get("/projects", summary="Projects", responses=responses(list[ProjectOut]))
 def projects(tenant: Reader, service: ServiceDep) -> Response:
-    return ok([p.public() for p in service.store.projects(tenant.customer.customer_id)])
+    return ok([p.public() for p in service.projects(tenant.customer.name)])
 
 
 @router.post("/projects", summary="Create a project",
@@ -65,7 +65,7 @@ def update_project(project_id: EntityIdPath, tenant: Admin, body: Body,
 
 @router.get("/users", summary="Users", responses=responses(list[UserOut]))
 def users(tenant: Reader, service: ServiceDep) -> Response:
-    return ok([u.public() for u in service.store.users(tenant.customer.customer_id)])
+    return ok([u.public() for u in service.users(tenant.customer.name)])
 
 
 @router.post("/users", summary="Create a user", responses=responses(UserOut, *BODY_FAILURES),

@@ -17,7 +17,7 @@ router = APIRouter(tags=["service"])
 @router.get("/health", summary="200 when the store answers",
             responses=responses(Health, public=True), openapi_extra={"security": []})
 def health(service: ServiceDep) -> Response:
-    service.store.customers()
+    service.check_store()
     return ok({"status": "ok"})
 
 

@@ -28,7 +28,7 @@ from ccstats.api.schemas import (
 )
 from ccstats.catalog import CATALOG
 from ccstats.digits import parse_digits
-from ccstats.errors import ApiError, QueryRejected, bad_arguments
+from ccstats.errors import ApiError, InvalidRequest, bad_arguments
 
 router = APIRouter(prefix="/v2/statistics", tags=["statistics"])
 
@@ -76,12 +76,12 @@ def userbased(
     repeated = repeated_options(request)
     try:
         plan = service.plan(tenant.customer.name, dict(request.query_params))
-    except QueryRejected as rejected:
+    except InvalidRequest as rejected:
         named = {error.param for error in repeated}
-        raise QueryRejected([*repeated, *(error for error in rejected.errors
-                                          if error.param not in named)]) from None
+        raise InvalidRequest([*repeated, *(error for error in rejected.errors
+                                           if error.param not in named)]) from None
     if repeated:
-        raise QueryRejected(repeated)
+        raise InvalidRequest(repeated)
     return _answer(service.stream(plan), render.MEDIA_TYPES[plan.output])
 
 
@@ -126,7 +126,7 @@ def fields(tenant: Reader) -> Response:
 
 @router.get("/presets", summary="Column presets", responses=responses(list[Preset]))
 def presets(tenant: Reader, service: ServiceDep) -> Response:
-    found = service.store.presets(tenant.customer.customer_id)
+    found = service.presets(tenant.customer.name)
     return ok([preset.public() for preset in found])
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccstats.demo.output import write_file
-from ccstats.model import Project, Status, User, UserKind
+from ccstats.model import Project, Status, UserKind
 from ccstats.service import Service
 
 NAME = "demo"
@@ -58,14 +58,14 @@ def other_customers(service: Service) -> list[str]:
     The demo serves a published key holding every scope, so it must not share a
     database with real customers.
     """
-    return [found.name for found in service.store.customers() if found.name != NAME]
+    return [found.name for found in service.customers() if found.name != NAME]
 
 
 def prepare(service: Service, today: dt.date | None = None) -> tuple[DemoData, bool]:
     """Create and fill the demo customer unless it exists; returns its range and whether
     it was created now."""
     span = demo_range(today or dt.date.today())
-    if service.store.customer(NAME) is not None:
+    if any(found.name == NAME for found in service.customers()):
         return span, False
     service.create_customer(NAME, TIMEZONE, PASSWORD)
     with tempfile.TemporaryDirectory() as folder:
@@ -73,20 +73,24 @@ def prepare(service: Service, today: dt.date | None = None) -> tuple[DemoData, b
         write_file(path, seed=SEED, agents=AGENTS, projects=PROJECTS,
                    days=(span.last - span.first).days + 1, start=span.first, timezone=TIMEZONE)
         service.import_files(NAME, [path])
-    _name(service, service.customer(NAME).customer_id)
+    _name(service)
     return span, True
 
 
-def _name(service: Service, customer_id: int) -> None:
+def _name(service: Service) -> None:
     """Readable names for the projects and users of the imported events."""
+    registered = {found.project_id for found in service.projects(NAME)}
     for project_id, title in enumerate(PROJECT_NAMES, start=1):
         status = Status.INACTIVE if project_id == INACTIVE_PROJECT else Status.ACTIVE
-        service.store.save_project(customer_id, Project(project_id, title, status))
-    for user in service.store.users(customer_id):
-        if user.user_id <= AGENTS:
-            named = User(user.user_id, FIRST_NAMES[(user.user_id - 1) % len(FIRST_NAMES)],
-                         UserKind.AGENT, Status.ACTIVE)
+        if project_id in registered:
+            service.update_project(NAME, project_id, title, status)
         else:
-            named = User(user.user_id, f"Dialler {user.user_id - AGENTS}", UserKind.SYSTEM,
-                         Status.ACTIVE)
-        service.store.save_user(customer_id, named)
+            service.create_project(NAME, Project(project_id, title, status))
+    for user in service.users(NAME):
+        if user.user_id <= AGENTS:
+            service.update_user(NAME, user.user_id,
+                                FIRST_NAMES[(user.user_id - 1) % len(FIRST_NAMES)],
+                                UserKind.AGENT, Status.ACTIVE)
+        else:
+            service.update_user(NAME, user.user_id, f"Dialler {user.user_id - AGENTS}",
+                                UserKind.SYSTEM, Status.ACTIVE)

@@ -1,4 +1,5 @@
-"""The storage interface. Callers (CLI, API) speak only to this protocol.
+"""The storage interface. Its one caller is `ccstats.service.Service`, which the command
+line, the API and the importers speak to.
 
 Contract shared by every implementation:
 
@@ -7,18 +8,21 @@ Contract shared by every implementation:
   ``line_no``) are added in order; an id already stored, or added earlier in the
   batch, is replaced (its old contribution to the sums is withdrawn), and within
   one table the last line of an id wins; unknown projects and users are
-  registered. When the writer's block ends normally the whole batch becomes
-  visible at once; if it raises, or `abort` was called, nothing is stored.
+  registered. A batch may also give names of an outside system ids
+  (`EventWriter.map_names`). When the writer's block ends normally the whole
+  batch, its name mappings and the projects and users they create included,
+  becomes visible at once; if it raises, or `abort` was called, nothing is stored.
 - **Sums** per (customer, project, user, UTC quarter-hour, field) hold ``cnt``
   (times counted), ``secs`` (seconds) and ``hits`` (contributions, which decide
   whether a field is present). They are derived from the events and can be
   recomputed by `rebuild` at any time.
 - **Metadata changes that depend on what is stored** (creating a customer, a
   project or a user; changing some members of one; revoking a key while another
-  admin key remains; adding a key below a limit; giving new names of an outside
-  system free ids) are one method each, which checks and changes at once, so that
-  concurrent callers cannot both pass the check: each implementation says how far
-  that holds across processes.
+  admin key remains; adding a key below a limit) are one method each, which checks
+  and changes at once, so that concurrent callers cannot both pass the check: each
+  implementation says how far that holds across processes. Giving new names of an
+  outside system free ids is done by a batch (`EventWriter.map_names`), which
+  writers of one store do one at a time.
 - **Keys** are listed in the order they were added: the first is the key the
   customer was created with.
 - **Name mappings** (`NameMapping`) tie names of an outside system to project
@@ -89,9 +93,9 @@ ChooseId = Callable[[str, Mapping[str, int], AbstractSet[int]], tuple[int, str]]
 def map_new_names(names: Sequence[str], mapped: dict[str, int], taken: set[int],
                   choose: ChooseId, save: Callable[[str, int, str | None], None]
                   ) -> dict[str, int]:
-    """`Store.map_names` over the stored mappings `mapped` and ids `taken` (read at once
-    with the writes that follow): `save(name, id, title)` stores a new mapping, and
-    the project or user of `id` named `title` unless `title` is None (it exists)."""
+    """`EventWriter.map_names` over the mappings `mapped` and ids `taken` that the batch
+    sees: `save(name, id, title)` stores a new mapping with the batch, and the project
+    or user of `id` named `title` unless `title` is None (it exists)."""
     for name in names:
         if name not in mapped:
             target, title = choose(name, mapped, taken)
@@ -101,8 +105,24 @@ def map_new_names(names: Sequence[str], mapped: dict[str, int], taken: set[int],
     return {name: mapped[name] for name in names}
 
 
-class EventWriter(Protocol):
-    """Adds events to one open batch."""
+class NameMapper(Protocol):
+    """Gives names of an outside system ids, within one open batch."""
+
+    def map_names(self, source: str, kind: MappingKind, names: Sequence[str],
+                  choose: ChooseId) -> dict[str, int]:
+        """The ids of `names` (of `source`, of `kind`); a name without a mapping gets
+        the id `choose` picks (creating its project or user if that id has none).
+
+        The names are mapped in order, each seeing the mappings made before it, and
+        `choose` sees the mappings and ids, stored or of this batch, at the moment it
+        is called. The new mappings and the projects and users they create are stored
+        with the batch: none of them if it is aborted or fails.
+        """
+        ...
+
+
+class EventWriter(NameMapper, Protocol):
+    """Adds events to one open batch (and maps names within it)."""
 
     def add(self, events: pa.Table) -> None:
         """Add normalized events, numbered by a ``line_no`` column; of an id that occurs
@@ -188,16 +208,6 @@ class Store(CellSource, Protocol):
         project or user of its id, named `title`, unless it exists."""
         ...
 
-    def map_names(self, customer_id: int, source: str, kind: MappingKind,
-                  names: Sequence[str], choose: ChooseId) -> dict[str, int]:
-        """The ids of `names` (of `source`, of `kind`); a name without a mapping gets
-        the id `choose` picks (creating its project or user if that id has none).
-
-        The names are mapped in order, each seeing the mappings made before it, and
-        `choose` sees the stored mappings and ids at the moment it is called.
-        """
-        ...
-
     # events and sums
     def writer(self, customer_id: int) -> AbstractContextManager[EventWriter]:
         """An atomic batch of events of one customer (see the module docstring)."""
@@ -228,5 +238,5 @@ class Store(CellSource, Protocol):
     def close(self) -> None: ...
 
 
-__all__ = ["ChooseId", "Customer", "Project", "Revocation", "Status", "Store", "User",
-           "UserKind"]
+__all__ = ["ChooseId", "Customer", "EventWriter", "NameMapper", "Project", "Revocation",
+           "Status", "Store", "User", "UserKind"]

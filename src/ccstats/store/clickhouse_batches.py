@@ -16,12 +16,18 @@ version of an id is the latest visible one, unless it is a deletion.
 Writers of one customer are serialized within a process; a second process that
 committed a batch of the same customer while a batch was open is detected
 before the marker is written, and the later batch is refused (nothing stored).
+
+The metadata a batch writes (its name mappings with the projects and users they
+create, the projects and users its events name) has no batch column: it is
+written at commit, once the batch is known to be accepted, right before the
+marker, so that a batch that fails or is aborted or refused leaves none of it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from clickhouse_driver import Client
 
@@ -74,8 +80,14 @@ class Batch:
         self.blocks += 1
         return self.blocks - 1
 
-    def commit(self, fold_earlier: bool = False) -> None:
-        """Make the batch visible; with `fold_earlier`, hide the sums of every earlier batch."""
+    def commit(self, fold_earlier: bool = False,
+               before_marker: Callable[[], None] | None = None) -> None:
+        """Make the batch visible; with `fold_earlier`, hide the sums of every earlier batch.
+
+        `before_marker` writes what has no batch of its own to hide it (name mappings,
+        projects, users): it runs once the batch is known to be accepted, right before
+        the marker, so that a refused batch leaves none of it.
+        """
         c = self.customer_id
         later = self.client.execute(
             "SELECT count() FROM batches WHERE customer_id = %(c)s AND state = 'committed' "
@@ -92,4 +104,6 @@ class Batch:
                 "FROM batches WHERE customer_id = %(c)s AND state = 'folded')",
                 {"c": c, "b": self.batch})
             markers += [(c, int(row[0]), "folded") for row in earlier]
+        if before_marker is not None:
+            before_marker()
         self.client.execute("INSERT INTO batches (customer_id, batch, state) VALUES", markers)

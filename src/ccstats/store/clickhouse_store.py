@@ -12,8 +12,10 @@ Concurrent changes of metadata
 ClickHouse has no transaction and no compare-and-set on rows. Within one
 process, every metadata change that depends on what is stored (creating a
 project or user, changing some of its members, revoking a key, adding a key below
-the limit, mapping new names, presets) runs under one lock, so concurrent
-requests to one process are serialised. Across processes:
+the limit, storing name mappings and their projects and users, presets) runs
+under one lock, so concurrent requests to one process are serialised; batches,
+which give new names their ids (`_Writer.map_names`), are written one at a time.
+Across processes:
 
 - **Creating a customer** is safe: the name is claimed first with DDL, which is
   atomic (`ccstats.store.clickhouse_claims`); of any number of creators exactly
@@ -129,6 +131,9 @@ class _Writer:
             {"c": customer_id})[0][0])
         self.projects: set[int] = set()
         self.users: set[int] = set()
+        # the batch's new name mappings, each with the name of the project or user it
+        # creates (None: its id has one)
+        self._mappings: list[tuple[NameMapping, str | None]] = []
         self.aborted = False
 
     def add(self, events: pa.Table) -> None:
@@ -159,15 +164,47 @@ class _Writer:
         self.projects.update(new.column("project_id").unique().to_pylist())
         self.users.update(new.column("user_id").unique().to_pylist())
 
+    def map_names(self, source: str, kind: MappingKind, names: Sequence[str],
+                  choose: ChooseId) -> dict[str, int]:
+        """Reads the stored mappings and ids; the new mappings wait for `commit`."""
+        client, c = self._client, self._customer_id
+        mapped = _stored_mappings(client, c, source, kind)
+        taken = ClickHouseStore.entity_ids(client, c, kind) | (
+            self.projects if kind is MappingKind.PROJECT else self.users)
+        for mapping, _ in self._mappings:
+            if (mapping.source, mapping.kind) == (source, kind):
+                mapped[mapping.name] = mapping.target_id
+                taken.add(mapping.target_id)
+
+        def save(name: str, target: int, title: str | None) -> None:
+            self._mappings.append((NameMapping(source, kind, name, target), title))
+
+        return map_new_names(names, mapped, taken, choose, save)
+
     def abort(self) -> None:
         self.aborted = True
 
     def commit(self) -> None:
+        if self.batch.blocks or self._mappings:  # (an empty batch has nothing to show)
+            self.batch.commit(before_marker=self._write_metadata)
+
+    def _write_metadata(self) -> None:
+        """The batch's name mappings and their projects and users, then the projects and
+        users its events name that are still unknown."""
+        self._store.insert_mappings(self._client, self._customer_id, self._mappings)
         self._store.register(self._client, self._customer_id, self.projects, self.users)
-        self.batch.commit()
 
     def close(self) -> None:
         self._local.close()
+
+
+def _stored_mappings(client: Client, customer_id: int, source: str, kind: MappingKind
+                     ) -> dict[str, int]:
+    """The customer's stored mappings of `source` and `kind`: name -> id."""
+    return {str(r[0]): int(r[1]) for r in client.execute(
+        "SELECT name, argMax(target_id, version) FROM name_mappings "
+        "WHERE customer_id = %(c)s AND source = %(s)s AND kind = %(k)s GROUP BY name",
+        {"c": customer_id, "s": source, "k": str(kind)})}
 
 
 class ClickHouseStore:
@@ -442,27 +479,25 @@ class ClickHouseStore:
         return [NameMapping(source, MappingKind(r[0]), r[1], int(r[2])) for r in rows]
 
     def save_name_mapping(self, customer_id: int, mapping: NameMapping, title: str) -> None:
-        with self._metadata_lock, self._connection() as client:
-            exists = mapping.target_id in self._entity_ids(client, customer_id, mapping.kind)
-            self._insert_mapping(client, customer_id, mapping, None if exists else title)
+        with self._connection() as client:
+            self.insert_mappings(client, customer_id, [(mapping, title)])
 
-    def map_names(self, customer_id: int, source: str, kind: MappingKind,
-                  names: Sequence[str], choose: ChooseId) -> dict[str, int]:
-        with self._metadata_lock, self._connection() as client:
-            mapped = {str(r[0]): int(r[1]) for r in client.execute(
-                "SELECT name, argMax(target_id, version) FROM name_mappings "
-                "WHERE customer_id = %(c)s AND source = %(s)s AND kind = %(k)s GROUP BY name",
-                {"c": customer_id, "s": source, "k": str(kind)})}
-
-            def save(name: str, target: int, title: str | None) -> None:
-                self._insert_mapping(client, customer_id, NameMapping(source, kind, name, target),
-                                     title)
-
-            return map_new_names(names, mapped, self._entity_ids(client, customer_id, kind),
-                                 choose, save)
+    def insert_mappings(self, client: Client, customer_id: int,
+                        mappings: Sequence[tuple[NameMapping, str | None]]) -> None:
+        """Store `mappings` and, of each that has a title and whose id has no project (or
+        user) yet, the project (user) named so."""
+        if not mappings:
+            return
+        with self._metadata_lock:
+            existing = {kind: self.entity_ids(client, customer_id, kind)
+                        for kind in {mapping.kind for mapping, _ in mappings}}
+            for mapping, title in mappings:
+                exists = mapping.target_id in existing[mapping.kind]
+                self._insert_mapping(client, customer_id, mapping, None if exists else title)
+                existing[mapping.kind].add(mapping.target_id)
 
     @staticmethod
-    def _entity_ids(client: Client, customer_id: int, kind: MappingKind) -> set[int]:
+    def entity_ids(client: Client, customer_id: int, kind: MappingKind) -> set[int]:
         table, column = ENTITY_TABLES[kind]
         return {int(r[0]) for r in client.execute(
             f"SELECT DISTINCT {column} FROM {table} WHERE customer_id = %(c)s",

@@ -19,10 +19,11 @@ logs; `rebuild` recomputes them from the events.
 Writes take a lock and run in one transaction, so a batch is stored whole or not
 at all; reads use their own cursor and see the last committed state. The file has
 one writing process (DuckDB locks it), so a change that depends on what is stored
-(`create_customer`, `revoke_key`, `update_project`, `map_names`...) reads and
-writes in one transaction under that lock, which makes it atomic. Keys are listed
-in the order they were added (``api_keys.created``, numbered by a sequence; a
-database made before the column numbers its keys in table order when it opens).
+(`create_customer`, `revoke_key`, `update_project`, a batch's `map_names`...)
+reads and writes in one transaction under that lock, which makes it atomic. Keys
+are listed in the order they were added (``api_keys.created``, numbered by a
+sequence; a database made before the column numbers its keys in table order when
+it opens).
 """
 
 from __future__ import annotations
@@ -248,6 +249,14 @@ class _Writer:
             for table in ("batch", "previous", "unchanged"):
                 db.execute(f"DROP TABLE IF EXISTS {table}")
 
+    def map_names(self, source: str, kind: MappingKind, names: Sequence[str],
+                  choose: ChooseId) -> dict[str, int]:
+        found = _map_names(self._db, self._customer_id, source, kind, names, choose)
+        # every id mapped to has its project or user now (in this transaction)
+        known = self.entities.projects if kind is MappingKind.PROJECT else self.entities.users
+        known.update(found.values())
+        return found
+
     def abort(self) -> None:
         self.aborted = True
 
@@ -339,6 +348,22 @@ def _save_mapping(db: duckdb.DuckDBPyConnection, customer_id: int, mapping: Name
         db.execute(_NEW_ENTITY[mapping.kind], [customer_id, mapping.target_id, title])
     db.execute("INSERT OR REPLACE INTO name_mappings VALUES (?, ?, ?, ?, ?)",
                [customer_id, mapping.source, str(mapping.kind), mapping.name, mapping.target_id])
+
+
+def _map_names(db: duckdb.DuckDBPyConnection, customer_id: int, source: str,
+               kind: MappingKind, names: Sequence[str], choose: ChooseId) -> dict[str, int]:
+    """`ccstats.store.base.EventWriter.map_names` inside the open transaction of `db`."""
+    mapped = {str(r[0]): int(r[1]) for r in db.execute(
+        "SELECT name, target_id FROM name_mappings WHERE customer_id = ? "
+        "AND source = ? AND kind = ?", [customer_id, source, str(kind)]).fetchall()}
+    table, column = ENTITY_TABLES[kind]
+    taken = {int(r[0]) for r in db.execute(
+        f"SELECT {column} FROM {table} WHERE customer_id = ?", [customer_id]).fetchall()}
+
+    def save(name: str, target: int, title: str | None) -> None:
+        _save_mapping(db, customer_id, NameMapping(source, kind, name, target), title)
+
+    return map_new_names(names, mapped, taken, choose, save)
 
 
 class DuckDBStore:
@@ -606,21 +631,6 @@ class DuckDBStore:
     def save_name_mapping(self, customer_id: int, mapping: NameMapping, title: str) -> None:
         with self._transaction() as db:
             _save_mapping(db, customer_id, mapping, title)
-
-    def map_names(self, customer_id: int, source: str, kind: MappingKind,
-                  names: Sequence[str], choose: ChooseId) -> dict[str, int]:
-        with self._transaction() as db:
-            mapped = {str(r[0]): int(r[1]) for r in db.execute(
-                "SELECT name, target_id FROM name_mappings WHERE customer_id = ? "
-                "AND source = ? AND kind = ?", [customer_id, source, str(kind)]).fetchall()}
-            table, column = ENTITY_TABLES[kind]
-            taken = {int(r[0]) for r in db.execute(
-                f"SELECT {column} FROM {table} WHERE customer_id = ?", [customer_id]).fetchall()}
-
-            def save(name: str, target: int, title: str | None) -> None:
-                _save_mapping(db, customer_id, NameMapping(source, kind, name, target), title)
-
-            return map_new_names(names, mapped, taken, choose, save)
 
     # events and sums ----------------------------------------------------------------
     @contextmanager

@@ -2,10 +2,11 @@
 
 Every import reads the log from its beginning and derives every event again
 (`convert`); the ids depend only on the log's content, so storing them again
-replaces rather than duplicates (`Service.ingest`: validated, atomic, replace by
-id). Following a file keeps the records in memory, reads what was appended (across
-rotations: `tail`), and stores only the events that are new or changed since the
-last round.
+replaces rather than duplicates (`Service.ingest_mapped`: validated, atomic,
+replace by id). The events are derived within their batch, which also stores the
+queues and members mapped for them (`names`). Following a file keeps the records
+in memory, reads what was appended (across rotations: `tail`), and stores only the
+events that are new or changed since the last round.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from ccstats.errors import QueryRejected, wrong_format
+from ccstats.errors import InvalidRequest, wrong_format
 from ccstats.importers.queue_log.convert import Conversion, convert, mapped_names
 from ccstats.importers.queue_log.names import NameMap
 from ccstats.importers.queue_log.records import (
@@ -30,6 +31,7 @@ from ccstats.importers.queue_log.records import (
 )
 from ccstats.importers.queue_log.tail import Lines, LogTail
 from ccstats.service import Service
+from ccstats.store.base import NameMapper
 
 EXPECTED_FORM = ("epoch|callid|queue|agent|EVENT|data..., or a PBXware queue_log table dump "
                  "(CSV with the header uid,date_time,callid,queue_name,type,event,...)")
@@ -58,11 +60,11 @@ def read_log(path: Path) -> ParsedLog:
 
 
 def _ndjson(events: Sequence[dict[str, Any]]) -> bytes:
-    return b"\n".join(orjson.dumps(e) for e in events) + b"\n"
+    return b"".join(orjson.dumps(e) + b"\n" for e in events)
 
 
-def _derive(service: Service, customer: str, records: list[Record]) -> Conversion:
-    names = NameMap(service, customer)
+def _derive(mapper: NameMapper, records: list[Record]) -> Conversion:
+    names = NameMap(mapper)
     names.add(*mapped_names(records))
     return convert(records, names)
 
@@ -78,16 +80,19 @@ def import_logs(service: Service, customer: str, paths: Sequence[Path]) -> Queue
     for path in paths:
         log = read_log(path)
         if log.malformed and not log.records:
-            raise QueryRejected([wrong_format(
+            raise InvalidRequest([wrong_format(
                 "FILE", f"{path} has no queue_log line; line {log.malformed[0]} is not of the "
                         f"form {EXPECTED_FORM}")])
         records.extend(log.records)
         report.lines += log.lines
         report.malformed.extend((str(path), line) for line in log.malformed)
     report.records = len(records)
-    report.conversion = _derive(service, customer, records)
-    if report.conversion.events:
-        report.stored = service.ingest(customer, _ndjson(report.conversion.events))
+
+    def events(mapper: NameMapper) -> bytes:
+        report.conversion = _derive(mapper, records)
+        return _ndjson(report.conversion.events)
+
+    report.stored = service.ingest_mapped(customer, events)
     return report
 
 
@@ -123,13 +128,18 @@ class Follower:
             lines=sum(log.lines for log in self._logs), records=len(records),
             malformed=[(self._tail.names[number], line)
                        for number, log in enumerate(self._logs) for line in log.malformed])
-        report.conversion = _derive(self._service, self._customer, records)
-        encoded = {e["id"]: orjson.dumps(e) for e in report.conversion.events}
-        changed = [e for e in report.conversion.events
-                   if self._stored.get(e["id"]) != encoded[e["id"]]]
-        if changed:
-            report.stored = self._service.ingest(self._customer, _ndjson(changed))
-        self._stored.update((e["id"], encoded[e["id"]]) for e in changed)
+        changed: dict[str, bytes] = {}
+
+        def events(mapper: NameMapper) -> bytes:
+            report.conversion = _derive(mapper, records)
+            for event in report.conversion.events:
+                encoded = orjson.dumps(event)
+                if self._stored.get(event["id"]) != encoded:
+                    changed[event["id"]] = encoded
+            return b"".join(encoded + b"\n" for encoded in changed.values())
+
+        report.stored = self._service.ingest_mapped(self._customer, events)
+        self._stored.update(changed)
         return report
 
     def _parse(self, piece: Lines) -> None:

@@ -6,6 +6,8 @@ log writes it. A name seen for the first time gets the next free id; a member
 whose display name is already mapped (``Agent/1127`` after
 ``Local/1127@callback-agent``: both are agent 1127) gets the same user. Projects
 and users created here are named after the queue and the member's display name.
+New names are mapped within the batch that stores the import's events
+(`ccstats.store.base.NameMapper`), so they are stored with it or not at all.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import re
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
-from ccstats.errors import QueryRejected, bad_arguments
+from ccstats.errors import InvalidRequest, bad_arguments
 from ccstats.events import MAX_ENTITY_ID
 from ccstats.model import MappingKind, NameMapping
 from ccstats.service import Service
+from ccstats.store.base import NameMapper
 
 SOURCE = "queue_log"
 #: The queue field of agent-wide lines (logins, PAUSEALL, PBXware's outbound calls).
@@ -48,13 +51,9 @@ def display_name(kind: MappingKind, name: str) -> str:
 class NameMap:
     """The customer's queue → project and member → user ids, extended as names appear."""
 
-    def __init__(self, service: Service, customer_name: str) -> None:
-        self._store = service.store
-        self._customer_id = service.customer(customer_name).customer_id
-        self._ids: dict[tuple[MappingKind, str], int] = {
-            (m.kind, m.name): m.target_id
-            for m in self._store.name_mappings(self._customer_id, SOURCE)
-        }
+    def __init__(self, mapper: NameMapper) -> None:
+        self._mapper = mapper
+        self._ids: dict[tuple[MappingKind, str], int] = {}
 
     def project(self, queue: str) -> int:
         """The project of `queue` (a new one if it has none yet)."""
@@ -70,16 +69,13 @@ class NameMap:
         return self._ids[(kind, name)]
 
     def add(self, queues: Iterable[str], members: Iterable[str]) -> None:
-        """Give every new queue and member an id (stored at once, with its project or user).
-
-        The store picks each id at once with storing it (`Store.map_names`), so that
-        importers running side by side never give one id to two names.
-        """
+        """Look up the ids of queues and members; every new one gets an id, stored with
+        its project or user in the mapper's batch."""
         for kind, names in ((MappingKind.PROJECT, queues), (MappingKind.USER, members)):
             new = [name for name in dict.fromkeys(names) if (kind, name) not in self._ids]
             if new:
-                found = self._store.map_names(self._customer_id, SOURCE, kind, new,
-                                              functools.partial(choose_id, kind))
+                found = self._mapper.map_names(SOURCE, kind, new,
+                                               functools.partial(choose_id, kind))
                 self._ids.update(((kind, name), target) for name, target in found.items())
 
 
@@ -106,19 +102,16 @@ def set_mapping(service: Service, customer_name: str, kind: str, name: str,
         problems.append(bad_arguments("id", f"an id is an integer from 1 to {MAX_ENTITY_ID}; "
                                             f"got {target_id}"))
     if problems:
-        raise QueryRejected(problems)
-    customer_id = service.customer(customer_name).customer_id
+        raise InvalidRequest(problems)
     mapping = NameMapping(SOURCE, MappingKind.PROJECT if kind == "queue" else MappingKind.USER,
                           name, target_id)
-    service.store.save_name_mapping(customer_id, mapping, display_name(mapping.kind, name))
+    service.save_name_mapping(customer_name, mapping, display_name(mapping.kind, name))
     return mapping
 
 
 def listed(service: Service, customer_name: str) -> list[tuple[NameMapping, str]]:
     """The stored mappings with the current name of their project or user."""
-    customer_id = service.customer(customer_name).customer_id
-    store = service.store
-    projects = {p.project_id: p.name for p in store.projects(customer_id)}
-    users = {u.user_id: u.name for u in store.users(customer_id)}
+    projects = {p.project_id: p.name for p in service.projects(customer_name)}
+    users = {u.user_id: u.name for u in service.users(customer_name)}
     return [(m, (projects if m.kind is MappingKind.PROJECT else users).get(m.target_id, ""))
-            for m in store.name_mappings(customer_id, SOURCE)]
+            for m in service.name_mappings(customer_name, SOURCE)]

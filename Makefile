@@ -14,7 +14,7 @@ STORE_TESTS := tests/test_oracle.py tests/test_ingest.py tests/test_query_option
 CLICKHOUSE_SERVER := clickhouse://127.0.0.1:19000/
 CLICKHOUSE_CLUSTER := clickhouse://127.0.0.1:19101/?cluster=ccstats
 
-.PHONY: install browser test test-clickhouse check run bench screenshots clean
+.PHONY: install browser test test-clickhouse mutants check run bench screenshots clean
 
 install: $(STAMP)
 
@@ -31,12 +31,18 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest
+	$(BIN)/python scripts/mutants.py
 	deploy/clickhouse/servers.sh $(MAKE) --no-print-directory test-clickhouse
 
 # Needs the servers of deploy/clickhouse/servers.sh.
 test-clickhouse: install
 	CCSTATS_TEST_DB='$(CLICKHOUSE_SERVER)' $(BIN)/python -m pytest $(STORE_TESTS)
 	CCSTATS_TEST_DB='$(CLICKHOUSE_CLUSTER)' $(BIN)/python -m pytest $(STORE_TESTS)
+
+# Plants each fault of scripts/mutants.py in a copy of the tree: the fast correctness
+# tests must fail on every one of them (and pass on the unmutated copy).
+mutants: install
+	$(BIN)/python scripts/mutants.py
 
 check: install
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 from backends import ON_CLICKHOUSE, drop_database, new_database
 from ccstats.service import Service
@@ -25,6 +25,10 @@ from ccstats.service import Service
 # where every batch and query is a round trip.
 settings.register_profile("duckdb", max_examples=60)
 settings.register_profile("clickhouse", max_examples=20)
+# For `make mutants` (``--hypothesis-profile=mutants``): a planted fault only has to be
+# seen, so a failing example is not shrunk, and none is saved for the next run.
+settings.register_profile("mutants", settings.get_profile("duckdb"),
+                          phases=[Phase.explicit, Phase.generate], database=None)
 settings.load_profile("clickhouse" if ON_CLICKHOUSE else "duckdb")
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "seed-example"

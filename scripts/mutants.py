@@ -32,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The fast correctness tests, cheapest first: the first failure ends a run.
-TESTS = ("tests/test_buckets.py", "tests/test_oracle.py", "tests/test_seed_fixture.py")
+TESTS = ("tests/test_buckets.py", "tests/test_render.py", "tests/test_oracle.py",
+         "tests/test_seed_fixture.py")
 
 #: A run of the tests that takes longer than this (seconds) is stopped and counts as failed.
 TIMEOUT = 900
@@ -80,52 +81,59 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "planner-last-slot",
-        "src/ccstats/store/records_sql.py",
+        "src/ccstats/pipeline/sql.py",
         "WHERE minute BETWEEN {first_minute} AND {last_minute}",
         "WHERE minute BETWEEN {first_minute} AND {last_minute - 1}",
         "the last slot of every day is left out",
     ),
     Mutant(
         "planner-grain-30",
-        "src/ccstats/store/records_sql.py",
+        "src/ccstats/pipeline/plan.py",
         "Grain.LOCAL_HOUR if query.interval == 60 else",
         "Grain.LOCAL_HOUR if query.interval >= 30 else",
         "interval=30 in the customer's zone is answered from the local hours",
     ),
     Mutant(
         "planner-field-order",
-        "src/ccstats/store/records_sql.py",
-        "ORDER BY {group_list}, position",
-        "ORDER BY {group_list}, field_id",
-        "large answers list a record's fields in catalog order, not the request's",
+        "src/ccstats/pipeline/sql.py",
+        "ORDER BY {group}, position",
+        "ORDER BY {group}, field_id",
+        "a record's fields are listed in catalog order, not the request's",
     ),
     Mutant(
-        "python-renderer-null-count",
-        "src/ccstats/store/rendered_rows.py",
-        '{cnt if kpis[p].has_count else "null"}',
-        "{cnt if kpis[p].has_count else 0}",
-        "small JSON answers give the count of a field without count",
+        "planner-position",
+        "src/ccstats/pipeline/sql.py",
+        'f"WHEN field_id = {field_id} THEN {index}"',
+        'f"WHEN field_id = {field_id} THEN {index // 2 * 2}"',
+        "fields at odd positions of the request are taken for the field before them",
     ),
     Mutant(
-        "python-renderer-field-order",
-        "src/ccstats/store/rendered_rows.py",
-        "key=lambda row: (row[:count], position[row[count]])",
-        "key=lambda row: (row[:count], row[count])",
-        "small answers list a record's fields in catalog order, not the request's",
+        "renderer-null-count",
+        "src/ccstats/pipeline/render.py",
+        'count, total = self._measures(cells, "null")',
+        'count, total = self._measures(cells, "0")',
+        "JSON answers give 0 for the count or sum of a field without one",
     ),
     Mutant(
-        "arrow-renderer-null-count",
-        "src/ccstats/store/arrow_records.py",
-        '_numbers(cells.column("cnt"), "null")',
-        '_numbers(cells.column("cnt"), "0")',
-        "large JSON answers give 0 for the count of a field without count",
+        "renderer-shown-count",
+        "src/ccstats/pipeline/render.py",
+        'pc.take(self.has_count, position)',
+        'pc.take(self.has_sum, position)',
+        "a field's count is shown where the field has a sum",
     ),
     Mutant(
-        "arrow-renderer-key-order",
-        "src/ccstats/store/arrow_records.py",
-        "for dimension in ordered_dimensions(query):",
-        "for dimension in query.dimensions:",
-        "large answers list a record's keys (csv columns) in request order",
+        "renderer-key-order",
+        "src/ccstats/pipeline/render.py",
+        "self.keyed = resource.ordered(query.dimensions)",
+        "self.keyed = self.grouped",
+        "a record's keys (csv columns) come in request order",
+    ),
+    Mutant(
+        "resource-time-text",
+        "src/ccstats/pipeline/resource.py",
+        'Dimension("time", "time", "minute", Text.TIME)',
+        'Dimension("time", "time", "minute", Text.NUMBER)',
+        "a slot's time is written as minutes after midnight",
     ),
     Mutant(
         "replacement-first-wins",

@@ -15,7 +15,7 @@ from ccstats.query import StatsQuery
 
 def records(query: StatsQuery, source: CellSource) -> Iterator[bytes]:
     """The rendered records of `query` in order (see `ccstats.render.stream`), part by part."""
-    user_ids = functools.cache(lambda: source.user_ids(query.customer_id))
+    user_ids = functools.cache(lambda: [u.user_id for u in source.users(query.customer_id)])
     visible = source.visible_sums(query.customer_id)
 
     def estimate(part: StatsQuery) -> int:

@@ -11,6 +11,7 @@ from typing import Protocol
 
 import pyarrow as pa
 
+from ccstats.model import User
 from ccstats.pipeline.dialect import Dialect
 from ccstats.pipeline.sql import Statement
 
@@ -37,6 +38,6 @@ class CellSource(Protocol):
         """
         ...
 
-    def user_ids(self, customer_id: int) -> list[int]:
-        """The ids of the customer's users."""
+    def users(self, customer_id: int) -> list[User]:
+        """The customer's users (the ``user`` dimension's values when no filter names them)."""
         ...

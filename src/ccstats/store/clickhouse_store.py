@@ -705,6 +705,3 @@ class ClickHouseStore:
             while chunk := list(itertools.islice(rows, CELLS_PER_BATCH)):
                 yield pa.record_batch([pa.array(column, pa.int64())
                                        for column in zip(*chunk, strict=True)], names=names)
-
-    def user_ids(self, customer_id: int) -> list[int]:
-        return [user.user_id for user in self.users(customer_id)]

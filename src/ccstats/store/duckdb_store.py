@@ -816,6 +816,3 @@ class DuckDBStore:
                 yield pa.record_batch(cursor.execute(statement.text).fetchnumpy())
                 return
             yield from cursor.sql(statement.text).to_arrow_reader(batch_size=CELLS_PER_BATCH)
-
-    def user_ids(self, customer_id: int) -> list[int]:
-        return [user.user_id for user in self.users(customer_id)]

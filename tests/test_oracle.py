@@ -44,6 +44,8 @@ from hypothesis import strategies as st
 from backends import drop_database, new_database
 from ccstats.events import MAX_EPOCH, MIN_EPOCH
 from ccstats.pipeline import parts
+from ccstats.pipeline.plan import plan_of
+from ccstats.pipeline.sql import record_estimate_sql
 from ccstats.service import Service
 from oracle import CATALOG, Event, Op, apply_ops, expected_csv, expected_response, parse_timestamp
 
@@ -590,12 +592,18 @@ def _expected(query: Query, stored: dict[str, Event]) -> list[dict[str, Any]]:
 
 
 def _answers(service: Service, customer: str, params: dict[str, str]) -> list[bytes]:
-    """The answer in one part, and in parts of a few records each (every part its own
-    statement and batch of cells, records rendered across them); both are checked."""
+    """The answer in one part, and in some eight parts (every part its own statement
+    and batch of cells, records rendered across them); both are checked.
+
+    The parts are sized from the store's estimate of the answer's records, so that
+    a query of many users and slots is not cut into thousands of statements."""
     answers = [service.query(customer, params)]
+    plan = plan_of(service.plan(customer, params))
+    store = service._store
+    estimate = store.scalar(record_estimate_sql(plan, store.visible_sums(plan.customer_id)))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(parts, "RECORDS_PER_PART", 3)
-        patch.setattr(parts, "FIRST_PART_RECORDS", 2)
+        patch.setattr(parts, "RECORDS_PER_PART", max(estimate // 5, 1))
+        patch.setattr(parts, "FIRST_PART_RECORDS", max(estimate // 20, 1))
         answers.append(service.query(customer, params))
     return answers
 

@@ -100,65 +100,94 @@ class _Outbound:
 
 
 def pair_calls(records: Iterable[Record]) -> Calls:
-    calls = Calls()
-    connects: dict[str, Record] = {}  # the CONNECT of each member's call in progress
-    outbound: dict[tuple[str, str], _Outbound] = {}
-    seen: Counter[tuple[object, ...]] = Counter()
-    ended: set[tuple[str, str]] = set()
-
-    def add(event: LogEvent, line: int) -> None:
-        if event.end - event.start > DAY:
-            calls.implausible.append(line)
-        else:
-            calls.events.append(event)
-
+    pairing = _Pairing()
     for r in records:
         if r.event == "QUEUESTART":
-            calls.lost += len(connects)
-            calls.lost += sum(1 for o in outbound.values() if o.dialing and not o.ends)
-            connects.clear()
-            for o in outbound.values():
-                o.dialing = None
-        if not is_member(r.agent) or r.event not in CALL_EVENTS:
-            continue
-        key = (r.callid, r.agent)
-        if r.event in RING_EVENTS:
-            ring = (r.number(0) or 0) // 1000
-            identity = (r.callid, r.queue, r.agent, r.time, r.event)
-            seen[identity] += 1
-            start = r.time - min(ring, r.time)
-            add(LogEvent(event_id("missed", *identity, seen[identity]), "call", "in", r.queue,
-                         r.agent, start, r.time), r.line)
-            if start < r.time:
-                add(LogEvent(event_id("ringing", *identity, seen[identity]), "userstate",
-                             "ringing", r.queue, r.agent, start, r.time), r.line)
-        elif r.event == "CONNECT":
-            if r.agent in connects:
-                calls.lost += 1
-            connects[r.agent] = r
-        elif r.event in END_EVENTS:
-            if r.agent in connects and connects[r.agent].callid == r.callid:
-                _answered(r, connects.pop(r.agent), add)
-            elif key not in ended:  # not a repeated end line of a call already ended
-                _answered(r, None, add)
-            ended.add(key)
+            pairing.restart()
+        if is_member(r.agent) and r.event in CALL_EVENTS:
+            pairing.take(r)
+    return pairing.finish()
+
+
+@dataclass(slots=True)
+class _Pairing:
+    """The calls of a log read so far, and those still waiting for their end line."""
+
+    calls: Calls = field(default_factory=Calls)
+    #: The CONNECT of each member's call in progress.
+    connects: dict[str, Record] = field(default_factory=dict)
+    outbound: dict[tuple[str, str], _Outbound] = field(default_factory=dict)
+    seen: Counter[tuple[object, ...]] = field(default_factory=Counter)
+    ended: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, event: LogEvent, line: int) -> None:
+        if event.end - event.start > DAY:
+            self.calls.implausible.append(line)
         else:
-            call = outbound.setdefault(key, _Outbound(r))
-            if r.event == "OUTDIAL":
-                call.dialing = r
-            else:
-                call.ends.append(r)
-                call.dialing = None
-    calls.open.extend(OpenItem(c.agent, c.time - (c.number(2) or 0)) for c in connects.values())
-    for call in outbound.values():
-        if call.dialing is not None:
-            calls.open.append(OpenItem(call.first.agent, call.first.time))
-        elif (found := call.event()) is not None:
-            event, line = found
-            add(event, line)
-            add(LogEvent(event_id("out-call", event.id), "userstate", "call", event.queue,
-                         event.member, event.start, event.end), line)
-    return calls
+            self.calls.events.append(event)
+
+    def restart(self) -> None:
+        """Asterisk restarted: the calls in progress will never end."""
+        self.calls.lost += len(self.connects)
+        self.calls.lost += sum(1 for o in self.outbound.values() if o.dialing and not o.ends)
+        self.connects.clear()
+        for o in self.outbound.values():
+            o.dialing = None
+
+    def take(self, r: Record) -> None:
+        """One call line of a member."""
+        if r.event in RING_EVENTS:
+            self._ring(r)
+        elif r.event == "CONNECT":
+            if r.agent in self.connects:
+                self.calls.lost += 1
+            self.connects[r.agent] = r
+        elif r.event in END_EVENTS:
+            self._end(r)
+        else:
+            self._outbound(r)
+
+    def _ring(self, r: Record) -> None:
+        ring = (r.number(0) or 0) // 1000
+        identity = (r.callid, r.queue, r.agent, r.time, r.event)
+        self.seen[identity] += 1
+        start = r.time - min(ring, r.time)
+        self.add(LogEvent(event_id("missed", *identity, self.seen[identity]), "call", "in",
+                          r.queue, r.agent, start, r.time), r.line)
+        if start < r.time:
+            self.add(LogEvent(event_id("ringing", *identity, self.seen[identity]),
+                              "userstate", "ringing", r.queue, r.agent, start, r.time), r.line)
+
+    def _end(self, r: Record) -> None:
+        key = (r.callid, r.agent)
+        if r.agent in self.connects and self.connects[r.agent].callid == r.callid:
+            _answered(r, self.connects.pop(r.agent), self.add)
+        elif key not in self.ended:  # not a repeated end line of a call already ended
+            _answered(r, None, self.add)
+        self.ended.add(key)
+
+    def _outbound(self, r: Record) -> None:
+        call = self.outbound.setdefault((r.callid, r.agent), _Outbound(r))
+        if r.event == "OUTDIAL":
+            call.dialing = r
+        else:
+            call.ends.append(r)
+            call.dialing = None
+
+    def finish(self) -> Calls:
+        """The calls paired, with those not ended yet as open items."""
+        calls = self.calls
+        calls.open.extend(OpenItem(c.agent, c.time - (c.number(2) or 0))
+                          for c in self.connects.values())
+        for call in self.outbound.values():
+            if call.dialing is not None:
+                calls.open.append(OpenItem(call.first.agent, call.first.time))
+            elif (found := call.event()) is not None:
+                event, line = found
+                self.add(event, line)
+                self.add(LogEvent(event_id("out-call", event.id), "userstate", "call",
+                                  event.queue, event.member, event.start, event.end), line)
+        return calls
 
 
 def _answered(end: Record, connect: Record | None, add: _Add) -> None:

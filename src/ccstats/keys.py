@@ -17,7 +17,8 @@ import secrets
 
 from ccstats.model import ApiKey, Scope
 
-#: scrypt cost: about 30 ms on a current core, enough to make guessing expensive.
+#: scrypt cost: slow enough per key to make guessing expensive, while a verified key is
+#: cached (see `ccstats.api.auth`) so that a client pays it once.
 _N, _R, _P = 2**14, 8, 1
 
 

@@ -217,9 +217,9 @@ def file_blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> Iterator[LineBloc
 
     Each block is read straight into a buffer of its own, behind the unfinished
     line the previous one left over: the bytes are copied once, from the file,
-    and not again to join or cut them (at a gigabyte, the copies and the fresh
-    pages they fault in cost a second of CPU). The buffer is left uninitialised
-    (a `bytearray` would be zeroed first: another second of CPU per gigabyte),
+    and not again to join or cut them (each copy, and the fresh pages it faults
+    in, costs CPU in proportion to the file). The buffer is left uninitialised
+    (a `bytearray` would be zeroed first, one more pass over every byte),
     and its newlines are found once, both to cut the block and to number its lines.
     """
     line = 1

@@ -23,6 +23,7 @@ from ccstats.catalog import Kpi
 from ccstats.digits import parse_digits
 from ccstats.errors import ApiError, InvalidRequest, bad_arguments, required, wrong_format
 from ccstats.events import MAX_EPOCH, MIN_EPOCH
+from ccstats.field import Field
 from ccstats.model import Customer, Preset, Project, Status, User, UserKind
 
 DIMENSIONS: tuple[str, ...] = ("project", "user", "date", "time")
@@ -62,7 +63,7 @@ class StatsQuery:
     local: buckets.LocalRange
     interval: int
     dimensions: tuple[str, ...]
-    fields: tuple[Kpi, ...]
+    fields: tuple[Field, ...]
     projects: tuple[int, ...]
     users: tuple[int, ...] | None
     output: OutputFormat

@@ -5,11 +5,13 @@ record, one per field: `ccstats.pipeline.render`); this module adds what
 surrounds them and streams the bytes.
 
 - JSON: ``{"response":[<record>,<record>,...],"errors":[]}``, record keys in the
-  order date, time, projectId, userId, data, level.
+  order date, time, projectId, userId (queueId for inbound), data (kpis), level.
 - csv: RFC 4180 with CRLF; tab: tab-separated with LF. A header, then one line
-  per (record, field): the requested dimension columns in the fixed order
-  date, time, projectId, userId, then level, field, count, sum. ``null`` is an
-  empty cell. Nothing needs quoting: every value is a number, a date or a name.
+  per (record, field): the requested dimension columns in the resource's fixed
+  order (date, time, projectId, userId), then level, field, count, sum
+  (`FIELD_COLUMNS`; a KPI answer has one line per (record, KPI) and
+  `KPI_COLUMNS`). ``null`` is an empty cell. Nothing needs quoting: every value
+  is a number, a date or a name.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
-from ccstats.pipeline.resource import USERBASED
+from ccstats.pipeline.resource import USERBASED, Resource
 from ccstats.query import OutputFormat, StatsQuery
 
 MEDIA_TYPES: dict[OutputFormat, str] = {
@@ -33,26 +35,35 @@ SEPARATORS: dict[OutputFormat, tuple[str, str]] = {
 }
 
 
-def header(query: StatsQuery) -> str:
+#: The csv/tab columns after the dimensions' of a fields answer and of a KPI answer.
+FIELD_COLUMNS = ("level", "field", "count", "sum")
+KPI_COLUMNS = ("level", "kpi", "value", "numerator", "denominator")
+
+
+def header(query: StatsQuery, resource: Resource = USERBASED,
+           columns: tuple[str, ...] = FIELD_COLUMNS) -> str:
+    """The csv/tab header line: the requested dimensions' columns, then `columns`."""
     separator, newline = SEPARATORS[query.output]
-    columns = [d.key for d in USERBASED.ordered(query.dimensions)]
-    return separator.join([*columns, "level", "field", "count", "sum"]) + newline
+    keys = [d.key for d in resource.ordered(query.dimensions)]
+    return separator.join([*keys, *columns]) + newline
 
 
 #: What precedes every JSON record as the store renders it; dropped before the first.
 JSON_SEPARATOR = b","
 
 
-def stream(query: StatsQuery, pieces: Iterable[bytes]) -> Iterator[bytes]:
+def stream(query: StatsQuery, pieces: Iterable[bytes], resource: Resource = USERBASED,
+           columns: tuple[str, ...] = FIELD_COLUMNS) -> Iterator[bytes]:
     """The whole answer body, in chunks, from the rendered records of a store.
 
     `pieces` concatenate to the records in order, each JSON record preceded by
     `JSON_SEPARATOR` (csv/tab records need none); pieces are passed on as they come.
+    `resource` and `columns` make the csv/tab header (see `header`).
     """
     if query.output is OutputFormat.JSON:
         opening, closing = b'{"response":[', b'],"errors":[]}'
     else:
-        opening, closing = header(query).encode("utf-8"), b""
+        opening, closing = header(query, resource, columns).encode("utf-8"), b""
     first = True
     for piece in pieces:
         if first and piece:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ccstats.buckets import LocalRange
-from ccstats.catalog import Kpi
+from ccstats.field import Field
 from ccstats.pipeline.resource import USERBASED, Dimension, Resource
 from ccstats.query import StatsQuery
 
@@ -61,7 +61,7 @@ class Plan:
     """The fields kept; None when every field of the resource is (no filter needed)."""
     group: tuple[Dimension, ...]
     """The dimensions grouped by, in request order (the order of the cells)."""
-    fields: tuple[Kpi, ...]
+    fields: tuple[Field, ...]
     """The requested fields: a cell's ``position`` is its field's index here."""
 
     @property

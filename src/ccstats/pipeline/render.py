@@ -13,12 +13,20 @@ The output, for `ccstats.render.stream` to surround: for JSON each record
 preceded by `ccstats.render.JSON_SEPARATOR`, keys in the resource's order, a
 field without a count or a sum showing ``null``; for csv/tab one line per cell
 (an empty cell for ``null``).
+
+A KPI answer (`render_kpi_cells`) reads the cells of the KPIs' base fields,
+grouped into records the same way; each record holds every requested KPI, its
+numerator and denominator computed from the record's cells for all records of a
+batch at once (`ccstats.pipeline.ratios`): in JSON ``"kpis":[{"kpi", "value",
+"numerator", "denominator"}, ...]`` in request order, in csv/tab one line per
+(record, KPI), ``value`` ``null`` (an empty cell) where the denominator is 0.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ccstats import buckets
+from ccstats.kpis import KpiFormula, base_fields
+from ccstats.pipeline.ratios import Ratios, value_texts
 from ccstats.pipeline.resource import USERBASED, Dimension, Resource, Text
 from ccstats.query import OutputFormat, StatsQuery
 from ccstats.render import JSON_SEPARATOR, SEPARATORS
@@ -36,7 +46,22 @@ Positions = npt.NDArray[np.int64]
 def render_cells(query: StatsQuery, batches: Iterable[pa.RecordBatch],
                  resource: Resource = USERBASED) -> Iterator[bytes]:
     """The rendered records of `query` from its ordered cells, one chunk per batch."""
-    layout = _Layout(query, resource)
+    return _rendered(_FieldLayout(query, resource), batches)
+
+
+def render_kpi_cells(query: StatsQuery, kpis: Sequence[KpiFormula],
+                     batches: Iterable[pa.RecordBatch],
+                     resource: Resource = USERBASED) -> Iterator[bytes]:
+    """The rendered KPI records of `kpis` (request order) from the ordered cells of their
+    base fields, one chunk per batch.
+
+    `query.fields` must be ``ccstats.kpis.base_fields(kpis)`` (a cell's ``position``
+    indexes it); every record holds every KPI of `kpis`, computed from its cells.
+    """
+    return _rendered(_KpiLayout(query, kpis, resource), batches)
+
+
+def _rendered(layout: _Layout, batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
     carried: pa.RecordBatch | None = None
     for batch in batches:
         cells = batch if carried is None else pa.concat_batches([carried, batch])
@@ -57,15 +82,18 @@ def warm_up() -> None:
     pc.binary_join_element_wise(pa.array([0]).cast(pa.string()), "", "")
 
 
-class _Layout:
-    """The text of one query's records."""
+#: A record's body as pieces of `pc.binary_join_element_wise`: texts and arrays of
+#: one string per record (JSON) or per line (csv/tab).
+Pieces = list[pa.Array | str]
+
+
+class _Layout(ABC):
+    """The text of one query's records: their keys and level around what they hold."""
 
     def __init__(self, query: StatsQuery, resource: Resource) -> None:
         self.query = query
         self.grouped = [resource.dimension(name) for name in query.dimensions]
         self.keyed = resource.ordered(query.dimensions)
-        self.has_count = pa.array([kpi.has_count for kpi in query.fields])
-        self.has_sum = pa.array([kpi.has_sum for kpi in query.fields])
 
     def record_starts(self, cells: pa.RecordBatch) -> Positions:
         """The rows of `cells` where a record begins: where any dimension's value changes."""
@@ -77,47 +105,36 @@ class _Layout:
         return np.flatnonzero(begins)
 
     def records(self, cells: pa.RecordBatch, starts: Positions) -> pa.Array:
-        """One string per record (JSON) or per cell (csv/tab) of the records in `cells`."""
+        """One string per record (JSON) or per line (csv/tab) of the records in `cells`."""
         if self.query.output is OutputFormat.JSON:
             return self._json_records(cells, starts)
         return self._delimited_lines(cells, starts)
 
-    def _measures(self, cells: pa.RecordBatch, absent: str) -> tuple[pa.Array, pa.Array]:
-        """The count and sum texts of each cell, `absent` for a field that shows none."""
-        position = cells.column("position")
-        return (_numbers(cells.column("cnt"), pc.take(self.has_count, position), absent),
-                _numbers(cells.column("secs"), pc.take(self.has_sum, position), absent))
+    @abstractmethod
+    def json_body(self, cells: pa.RecordBatch, starts: Positions) -> Pieces:
+        """What a JSON record holds between its keys and its level, one per record."""
+
+    @abstractmethod
+    def line_tails(self, cells: pa.RecordBatch, starts: Positions, separator: str,
+                   newline: str) -> tuple[Positions, Pieces]:
+        """The record of each csv/tab line, and each line after the dimension columns."""
 
     def _json_records(self, cells: pa.RecordBatch, starts: Positions) -> pa.Array:
-        query = self.query
-        openings = pa.array([f'{{"field":"{kpi.name}","count":' for kpi in query.fields])
-        count, total = self._measures(cells, "null")
-        entries = pc.binary_join_element_wise(
-            pc.take(openings, cells.column("position")), count, ',"sum":', total, "}", "")
-        offsets = pa.array(np.append(starts, cells.num_rows).astype(np.int32))
-        data = pc.binary_join(pa.ListArray.from_arrays(offsets, entries), ",")
-        pieces: list[pa.Array | str] = [JSON_SEPARATOR.decode() + "{"]
+        pieces: Pieces = [JSON_SEPARATOR.decode() + "{"]
         for dimension, text in self._key_texts(cells, starts):
             quote = '"' if dimension.text is Text.DATE else ""
             pieces += [f'"{dimension.key}":{quote}', text, f"{quote},"]
-        pieces += ['"data":[', data, f'],"level":{query.level}}}']
+        pieces += [*self.json_body(cells, starts), f',"level":{self.query.level}}}']
         return pc.binary_join_element_wise(*pieces, "")
 
     def _delimited_lines(self, cells: pa.RecordBatch, starts: Positions) -> pa.Array:
-        query = self.query
-        separator, newline = SEPARATORS[query.output]
+        separator, newline = SEPARATORS[self.query.output]
         keys = [piece for _, text in self._key_texts(cells, starts)
                 for piece in (text, separator)]
         record_keys = pc.binary_join_element_wise(*keys, "")  # (every query has a dimension)
-        record_of_cell = np.repeat(np.arange(len(starts)),
-                                   np.diff(np.append(starts, cells.num_rows)))
-        names = pa.array([f"{query.level}{separator}{kpi.name}{separator}"
-                          for kpi in query.fields])
-        count, total = self._measures(cells, "")
-        return pc.binary_join_element_wise(
-            pc.take(record_keys, pa.array(record_of_cell)),
-            pc.take(names, cells.column("position")),
-            count, separator, total, newline, "")
+        record_of_line, tails = self.line_tails(cells, starts, separator, newline)
+        return pc.binary_join_element_wise(pc.take(record_keys, pa.array(record_of_line)),
+                                           *tails, "")
 
     def _key_texts(self, cells: pa.RecordBatch, starts: Positions
                    ) -> list[tuple[Dimension, pa.Array]]:
@@ -126,6 +143,81 @@ class _Layout:
         return [(dimension, _TEXTS[dimension.text](pc.take(cells.column(dimension.column),
                                                            at_starts)))
                 for dimension in self.keyed]
+
+
+class _FieldLayout(_Layout):
+    """Records holding their fields' counts and sums: one entry (line) per cell."""
+
+    def __init__(self, query: StatsQuery, resource: Resource) -> None:
+        super().__init__(query, resource)
+        self.has_count = pa.array([kpi.has_count for kpi in query.fields])
+        self.has_sum = pa.array([kpi.has_sum for kpi in query.fields])
+
+    def _measures(self, cells: pa.RecordBatch, absent: str) -> tuple[pa.Array, pa.Array]:
+        """The count and sum texts of each cell, `absent` for a field that shows none."""
+        position = cells.column("position")
+        return (_numbers(cells.column("cnt"), pc.take(self.has_count, position), absent),
+                _numbers(cells.column("secs"), pc.take(self.has_sum, position), absent))
+
+    def json_body(self, cells: pa.RecordBatch, starts: Positions) -> Pieces:
+        openings = pa.array([f'{{"field":"{kpi.name}","count":' for kpi in self.query.fields])
+        count, total = self._measures(cells, "null")
+        entries = pc.binary_join_element_wise(
+            pc.take(openings, cells.column("position")), count, ',"sum":', total, "}", "")
+        offsets = pa.array(np.append(starts, cells.num_rows).astype(np.int32))
+        data = pc.binary_join(pa.ListArray.from_arrays(offsets, entries), ",")
+        return ['"data":[', data, "]"]
+
+    def line_tails(self, cells: pa.RecordBatch, starts: Positions, separator: str,
+                   newline: str) -> tuple[Positions, Pieces]:
+        record_of_cell = np.repeat(np.arange(len(starts)),
+                                   np.diff(np.append(starts, cells.num_rows)))
+        names = pa.array([f"{self.query.level}{separator}{kpi.name}{separator}"
+                          for kpi in self.query.fields])
+        count, total = self._measures(cells, "")
+        return record_of_cell, [pc.take(names, cells.column("position")),
+                                count, separator, total, newline]
+
+
+class _KpiLayout(_Layout):
+    """Records holding every requested KPI, computed from their base fields' cells."""
+
+    def __init__(self, query: StatsQuery, kpis: Sequence[KpiFormula],
+                 resource: Resource) -> None:
+        super().__init__(query, resource)
+        if [f.name for f in query.fields] != [f.name for f in base_fields(kpis)]:
+            raise ValueError("the query's fields must be the KPIs' base fields")
+        self.kpis = kpis
+        self.ratios = Ratios(kpis, query.fields)
+
+    def _entries(self, cells: pa.RecordBatch, starts: Positions, absent: str
+                 ) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+        """Per (record, KPI), record-major: the KPI's index, value, numerator, denominator."""
+        record_of_cell = np.repeat(np.arange(len(starts)),
+                                   np.diff(np.append(starts, cells.num_rows)))
+        numerators, denominators = self.ratios.of(record_of_cell, cells, len(starts))
+        numerators, denominators = numerators.reshape(-1), denominators.reshape(-1)
+        return (pa.array(np.tile(np.arange(len(self.kpis)), len(starts))),
+                value_texts(numerators, denominators, absent),
+                pa.array(numerators).cast(pa.string()), pa.array(denominators).cast(pa.string()))
+
+    def json_body(self, cells: pa.RecordBatch, starts: Positions) -> Pieces:
+        openings = pa.array([f'{{"kpi":"{kpi.name}","value":' for kpi in self.kpis])
+        kpi, value, numerator, denominator = self._entries(cells, starts, "null")
+        entries = pc.binary_join_element_wise(
+            pc.take(openings, kpi), value, ',"numerator":', numerator, ',"denominator":',
+            denominator, "}", "")
+        offsets = pa.array(np.arange(0, len(entries) + 1, len(self.kpis), dtype=np.int32))
+        return ['"kpis":[', pc.binary_join(pa.ListArray.from_arrays(offsets, entries), ","), "]"]
+
+    def line_tails(self, cells: pa.RecordBatch, starts: Positions, separator: str,
+                   newline: str) -> tuple[Positions, Pieces]:
+        names = pa.array([f"{self.query.level}{separator}{kpi.name}{separator}"
+                          for kpi in self.kpis])
+        kpi, value, numerator, denominator = self._entries(cells, starts, "")
+        return (np.repeat(np.arange(len(starts)), len(self.kpis)),
+                [pc.take(names, kpi), value, separator, numerator, separator, denominator,
+                 newline])
 
 
 def _dates(days: pa.Array) -> pa.Array:

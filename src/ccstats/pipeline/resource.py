@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ccstats.catalog import CATALOG, Kpi
+from ccstats.catalog import CATALOG
+from ccstats.field import Field
+from ccstats.inbound import INBOUND_FIELDS
 
 
 class Text(StrEnum):
@@ -46,7 +48,7 @@ class Resource:
     name: str
     dimensions: tuple[Dimension, ...]
     """In the fixed order of keys and columns in the answer."""
-    fields: tuple[Kpi, ...]
+    fields: tuple[Field, ...]
     id_columns: tuple[tuple[str, str], ...]
     """(query member, column) of the id filters: ``projects`` keeps ``project_id`` in it."""
 
@@ -58,14 +60,23 @@ class Resource:
         return [d for d in self.dimensions if d.name in names]
 
 
+#: The dimensions every resource has, first in its key order.
+_DATE_TIME_PROJECT = (
+    Dimension("date", "date", "day", Text.DATE),
+    Dimension("time", "time", "minute", Text.TIME),
+    Dimension("project", "projectId", "project_id", Text.NUMBER),
+)
+
 USERBASED = Resource(
     name="userbased",
-    dimensions=(
-        Dimension("date", "date", "day", Text.DATE),
-        Dimension("time", "time", "minute", Text.TIME),
-        Dimension("project", "projectId", "project_id", Text.NUMBER),
-        Dimension("user", "userId", "user_id", Text.NUMBER),
-    ),
+    dimensions=(*_DATE_TIME_PROJECT, Dimension("user", "userId", "user_id", Text.NUMBER)),
     fields=CATALOG,
     id_columns=(("projects", "project_id"), ("users", "user_id")),
+)
+
+INBOUND = Resource(
+    name="inbound",
+    dimensions=(*_DATE_TIME_PROJECT, Dimension("queue", "queueId", "queue_id", Text.NUMBER)),
+    fields=INBOUND_FIELDS,
+    id_columns=(("projects", "project_id"), ("queues", "queue_id")),
 )

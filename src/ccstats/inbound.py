@@ -1,0 +1,75 @@
+"""The inbound statistics' fields (queues-and-kpis.md §2) as data.
+
+A closed queue call counts whole in the bucket of its ``start``, never split. Its
+*wait* runs from ``start`` to ``answer`` for an answered call and from ``start``
+to ``end`` for one that was not answered; its *talk* from ``answer`` to ``end``.
+The SLA fields compare the wait with the request's ``manual_sla``: they have a
+count and no sum.
+
+Their ids continue after the userbased catalog's range, so that a field id never
+names two fields, whichever table a store keeps them in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class InboundField:
+    """One field of the inbound answer (satisfies `ccstats.field.Field`)."""
+
+    field_id: int
+    name: str
+    description: str
+    count_meaning: str | None
+    sum_meaning: str | None
+    unit: str | None
+
+    @property
+    def has_count(self) -> bool:
+        return self.count_meaning is not None
+
+    @property
+    def has_sum(self) -> bool:
+        return self.sum_meaning is not None
+
+    def public(self) -> dict[str, str | None]:
+        """The object published by `GET /v2/statistics/inbound/fields`."""
+        return {
+            "field": self.name,
+            "description": self.description,
+            "count": self.count_meaning,
+            "sum": self.sum_meaning,
+            "unit": self.unit,
+        }
+
+
+INBOUND_FIELDS: tuple[InboundField, ...] = (
+    InboundField(101, "offered", "Closed queue calls, and their time from entering the "
+                 "queue to the end.", "closed queue calls", "seconds from start to end",
+                 "seconds"),
+    InboundField(102, "answered", "Queue calls answered by an agent, and their talk time.",
+                 "answered calls", "talk seconds from answer to end", "seconds"),
+    InboundField(103, "abandoned", "Queue calls that ended without an answer, and how long "
+                 "the callers waited.", "calls not answered", "wait seconds from start to end",
+                 "seconds"),
+    InboundField(104, "answeredWithinSla", "Queue calls answered at most manual_sla seconds "
+                 "after entering the queue.", "answered calls that waited at most manual_sla "
+                 "seconds", None, None),
+    InboundField(105, "abandonedWithinSla", "Queue calls that ended without an answer at most "
+                 "manual_sla seconds after entering the queue.", "calls not answered that "
+                 "waited at most manual_sla seconds", None, None),
+    InboundField(106, "answerWait", "Answered queue calls, and how long the callers waited "
+                 "for the answer.", "answered calls", "wait seconds from start to answer",
+                 "seconds"),
+)
+"""In the field order used when a request names no fields."""
+
+BY_NAME: dict[str, InboundField] = {found.name: found for found in INBOUND_FIELDS}
+BY_ID: dict[int, InboundField] = {found.field_id: found for found in INBOUND_FIELDS}
+
+
+def lookup(name: str) -> InboundField | None:
+    """The inbound field called `name` (case-sensitive, as in the API), or None."""
+    return BY_NAME.get(name)

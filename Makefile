@@ -14,7 +14,7 @@ STORE_TESTS := tests/test_oracle.py tests/test_ingest.py tests/test_query_option
 CLICKHOUSE_SERVER := clickhouse://127.0.0.1:19000/
 CLICKHOUSE_CLUSTER := clickhouse://127.0.0.1:19101/?cluster=ccstats
 
-.PHONY: install browser test test-clickhouse mutants check run bench screenshots clean
+.PHONY: install browser test test-clickhouse test-clickhouse-server test-clickhouse-cluster mutants check run bench screenshots clean
 
 install: $(STAMP)
 
@@ -34,9 +34,16 @@ test: install browser
 	$(BIN)/python scripts/mutants.py
 	deploy/clickhouse/servers.sh $(MAKE) --no-print-directory test-clickhouse
 
-# Needs the servers of deploy/clickhouse/servers.sh.
+# Needs the servers of deploy/clickhouse/servers.sh. The server's and the cluster's runs wait
+# on the servers most of the time, so they run side by side; each prints its output when done.
 test-clickhouse: install
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-clickhouse-server \
+		test-clickhouse-cluster
+
+test-clickhouse-server:
 	CCSTATS_TEST_DB='$(CLICKHOUSE_SERVER)' $(BIN)/python -m pytest $(STORE_TESTS)
+
+test-clickhouse-cluster:
 	CCSTATS_TEST_DB='$(CLICKHOUSE_CLUSTER)' $(BIN)/python -m pytest $(STORE_TESTS)
 
 # Plants each fault of scripts/mutants.py in a copy of the tree: the fast correctness

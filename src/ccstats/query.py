@@ -193,6 +193,66 @@ def _parse_preset(text: str | None, presets: list[Preset], errors: list[ApiError
     return tuple(catalog.BY_NAME[name] for name in found.fields if name in catalog.BY_NAME)
 
 
+def _parse_range(params: Mapping[str, str], max_days: int,
+                 errors: list[ApiError]) -> tuple[date | None, date | None]:
+    """``from`` and ``to``, in order and at most `max_days` days apart."""
+    first = _parse_date("from", _option(params, "from"), errors)
+    last = _parse_date("to", _option(params, "to"), errors)
+    if first and last:
+        if first > last:
+            errors.append(bad_arguments("to", "to must not be before from"))
+        elif (last - first).days + 1 > max_days:
+            errors.append(bad_arguments("to", f"the range from..to spans "
+                                              f"{(last - first).days + 1} days; at most "
+                                              f"{max_days} days may be requested at once"))
+    return first, last
+
+
+def _parse_output(text: str | None, errors: list[ApiError]) -> OutputFormat | None:
+    output_text = text or "json"
+    output = _FORMATS.get(output_text.lower())
+    if output is None:
+        errors.append(bad_arguments("of", f"unknown output format {output_text[:40]!r}; "
+                                          "use json, csv or tab"))
+    return output
+
+
+def _parse_boolean(name: str, text: str | None, errors: list[ApiError]) -> bool:
+    """A flag option (false when absent)."""
+    if text is None:
+        return False
+    if text.lower() not in _BOOLEANS:
+        errors.append(bad_arguments(name, f"{name} must be true or false (or 1 or 0)"))
+        return False
+    return _BOOLEANS[text.lower()]
+
+
+def _parse_zone(text: str | None, customer: Customer, errors: list[ApiError]) -> str:
+    zone_name = text or customer.timezone
+    if not buckets.is_known_zone(zone_name):
+        errors.append(bad_arguments("timezone", f"unknown time zone {zone_name[:60]!r}; use an "
+                                                "IANA name such as Europe/Budapest"))
+    return zone_name
+
+
+def _parse_interval(text: str | None, errors: list[ApiError]) -> int | None:
+    interval = parse_digits(text or "60")
+    if interval not in INTERVALS:
+        errors.append(bad_arguments("interval", "interval must be 60, 30 or 15 (minutes)"))
+        return None
+    return interval
+
+
+def _chosen_users(user_ids: list[int] | None, users: list[User],
+                  hide_system: bool) -> list[int] | None:
+    """The users asked for (None: every user), without system users if `hide_system`."""
+    if not hide_system:
+        return user_ids
+    system = {u.user_id for u in users if u.kind is UserKind.SYSTEM}
+    pool = user_ids if user_ids is not None else [u.user_id for u in users]
+    return [u for u in pool if u not in system]
+
+
 def parse_query(
     params: Mapping[str, str],
     customer: Customer,
@@ -203,69 +263,33 @@ def parse_query(
 ) -> StatsQuery:
     """Validate the options of a statistics request; raises InvalidRequest with every problem."""
     errors: list[ApiError] = []
-    first = _parse_date("from", _option(params, "from"), errors)
-    last = _parse_date("to", _option(params, "to"), errors)
-    if first and last:
-        if first > last:
-            errors.append(bad_arguments("to", "to must not be before from"))
-        elif (last - first).days + 1 > max_days:
-            errors.append(bad_arguments("to", f"the range from..to spans "
-                                              f"{(last - first).days + 1} days; at most "
-                                              f"{max_days} days may be requested at once"))
+    first, last = _parse_range(params, max_days, errors)
     dimensions = _parse_dimensions(_option(params, "dimensions"), errors)
-
-    output_text = _option(params, "of") or "json"
-    output = _FORMATS.get(output_text.lower())
-    if output is None:
-        errors.append(bad_arguments("of", f"unknown output format {output_text[:40]!r}; "
-                                          "use json, csv or tab"))
-
+    output = _parse_output(_option(params, "of"), errors)
     project_ids = _parse_ids("projects", _option(params, "projects"),
                              {p.project_id for p in projects}, errors, "project")
     user_ids = _parse_ids("users", _option(params, "users"),
                           {u.user_id for u in users}, errors, "user")
-
-    hide_text = _option(params, "hide_system_users")
-    hide_system = False
-    if hide_text is not None:
-        if hide_text.lower() not in _BOOLEANS:
-            errors.append(bad_arguments("hide_system_users", "hide_system_users must be true or "
-                                                             "false (or 1 or 0)"))
-        else:
-            hide_system = _BOOLEANS[hide_text.lower()]
-
+    hide_system = _parse_boolean("hide_system_users", _option(params, "hide_system_users"),
+                                 errors)
     fields = _parse_fields(_option(params, "fields"), errors)
     preset_fields = _parse_preset(_option(params, "preset"), presets, errors)
-
-    zone_name = _option(params, "timezone") or customer.timezone
-    if not buckets.is_known_zone(zone_name):
-        errors.append(bad_arguments("timezone", f"unknown time zone {zone_name[:60]!r}; use an "
-                                                "IANA name such as Europe/Budapest"))
-
-    interval_text = _option(params, "interval") or "60"
-    interval = parse_digits(interval_text)
-    if interval not in INTERVALS:
-        errors.append(bad_arguments("interval", "interval must be 60, 30 or 15 (minutes)"))
-
+    zone_name = _parse_zone(_option(params, "timezone"), customer, errors)
+    interval = _parse_interval(_option(params, "interval"), errors)
     if errors:
         raise InvalidRequest(errors)
     assert first and last and output and interval
 
     if project_ids is None:
         project_ids = [p.project_id for p in projects if p.status is Status.ACTIVE]
-    if hide_system:
-        system = {u.user_id for u in users if u.kind is UserKind.SYSTEM}
-        pool = user_ids if user_ids is not None else [u.user_id for u in users]
-        user_ids = [u for u in pool if u not in system]
-
-    chosen_fields = fields or preset_fields or catalog.CATALOG
+    user_ids = _chosen_users(user_ids, users, hide_system)
     return StatsQuery(
         customer_id=customer.customer_id,
         customer_timezone=customer.timezone,
         local=buckets.local_range(zone_name, first, last),
         interval=interval,
         dimensions=dimensions,
-        fields=tuple(chosen_fields),
+        fields=tuple(fields or preset_fields or catalog.CATALOG),
         projects=tuple(sorted(project_ids)),
         users=None if user_ids is None else tuple(sorted(user_ids)),
         output=output,

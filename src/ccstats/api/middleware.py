@@ -81,29 +81,38 @@ class RequestIdAndFaults:
             log.error("request %s %s %s failed", request_id, scope.get("method"),
                       scope.get("path"), exc_info=error)
             if not started:
-                body = render.error_body([{
-                    "code": "error.internal",
-                    "message": f"internal error; quote request id {request_id}",
-                    "param": None,
-                }])
-                status, sent = 500, len(body)
-                await send({"type": "http.response.start", "status": 500, "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (REQUEST_ID_HEADER, request_id.encode()),
-                ]})
-                await send({"type": "http.response.body", "body": body})
+                status, sent = 500, await _internal_error(send, request_id)
         finally:
             seconds = time.perf_counter() - began
             route = getattr(inner.get("route"), "path", None) or "unmatched"
             self.metrics.request(scope.get("method", ""), route, status, seconds)
-            access_log.info(orjson.dumps({
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "request_id": request_id,
-                "method": scope.get("method"),
-                "path": scope.get("path"),
-                "customer": state.get("customer"),
-                "status": status,
-                "bytes": sent,
-                "ms": round(seconds * 1000, 1),
-            }).decode())
+            _log_access(scope, request_id, status, sent, seconds)
+
+
+async def _internal_error(send: Send, request_id: str) -> int:
+    """Answer 500 naming the request id (nothing was sent yet); the body's length."""
+    body = render.error_body([{
+        "code": "error.internal",
+        "message": f"internal error; quote request id {request_id}",
+        "param": None,
+    }])
+    await send({"type": "http.response.start", "status": 500, "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (REQUEST_ID_HEADER, request_id.encode()),
+    ]})
+    await send({"type": "http.response.body", "body": body})
+    return len(body)
+
+
+def _log_access(scope: Scope, request_id: str, status: int, sent: int, seconds: float) -> None:
+    access_log.info(orjson.dumps({
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "request_id": request_id,
+        "method": scope.get("method"),
+        "path": scope.get("path"),
+        "customer": scope.get("state", {}).get("customer"),
+        "status": status,
+        "bytes": sent,
+        "ms": round(seconds * 1000, 1),
+    }).decode())

@@ -102,9 +102,9 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "planner-position",
-        "src/ccstats/pipeline/sql.py",
-        'f"WHEN field_id = {field_id} THEN {index}"',
-        'f"WHEN field_id = {field_id} THEN {index // 2 * 2}"',
+        "src/ccstats/pipeline/dialect.py",
+        '"list_position([{values}], {x}) - 1"',
+        '"(list_position([{values}], {x}) - 1) // 2 * 2"',
         "fields at odd positions of the request are taken for the field before them",
     ),
     Mutant(

@@ -2,7 +2,8 @@
 
 Everything else the pipeline writes is SQL that both engines (and ClickHouse
 18.16) run alike: nested subqueries rather than ``WITH``, ``CASE WHEN`` rather
-than engine functions, and no empty ``IN ()`` list.
+than engine functions (but for a field's position in the request), and no empty
+``IN ()`` list.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Dialect:
-    """How one engine writes integer division and a cast to a 64-bit integer."""
+    """How one engine writes integer division, a cast to a 64-bit integer and the
+    position of a value in a list."""
 
     name: str
     int_div_template: str
     int64_template: str
+    index_template: str
 
     def int_div(self, dividend: str, divisor: str | int) -> str:
         """Integer division rounding down (both operands are non-negative where used)."""
@@ -26,6 +29,17 @@ class Dialect:
         """`expression` as a signed 64-bit integer (sums of DuckDB are 128-bit)."""
         return self.int64_template.format(x=expression)
 
+    def index_in(self, values: list[int], expression: str) -> str:
+        """The 0-based index of `expression` in `values` (which hold it).
 
-DUCKDB = Dialect("duckdb", "({a}) // ({b})", "({x})::BIGINT")
-CLICKHOUSE = Dialect("clickhouse", "intDiv({a}, {b})", "toInt64({x})")
+        An engine's list function parses and binds faster than a ``CASE`` of
+        one branch per value, which a small answer would notice.
+        """
+        listed = ", ".join(str(int(v)) for v in values)
+        return self.index_template.format(values=listed, x=expression)
+
+
+DUCKDB = Dialect("duckdb", "({a}) // ({b})", "({x})::BIGINT",
+                 "list_position([{values}], {x}) - 1")
+CLICKHOUSE = Dialect("clickhouse", "intDiv({a}, {b})", "toInt64({x})",
+                     "toInt64(indexOf([{values}], {x})) - 1")

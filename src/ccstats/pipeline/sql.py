@@ -26,10 +26,22 @@ CELL_MEASURES = ("position", "cnt", "secs")
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """SQL text and the names of the columns it yields."""
+    """SQL text, the names of the columns it yields and the columns its rows are
+    ordered by.
 
-    text: str
+    `unordered` leaves the order to the caller, who sorts the rows by `order`
+    (ascending, first column first): a small answer sorts faster in memory than
+    through the engine's sort.
+    """
+
+    unordered: str
     columns: tuple[str, ...]
+    order: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The statement with its rows in order."""
+        return f"{self.unordered}\n    ORDER BY {', '.join(self.order)}"
 
 
 def in_list(found: IdFilter) -> str:
@@ -83,14 +95,10 @@ def _rows_sql(plan: Plan, dialect: Dialect, visible: str | None) -> str:
         WHERE {local_day} {days}"""
 
 
-def _position_sql(plan: Plan) -> str:
+def _position_sql(plan: Plan, dialect: Dialect) -> str:
     """A field's index in the request, from its ``field_id``."""
     ids = [kpi.field_id for kpi in plan.fields]
-    if len(ids) == 1:
-        return "0"
-    cases = " ".join(f"WHEN field_id = {field_id} THEN {index}"
-                     for index, field_id in enumerate(ids[:-1]))
-    return f"CASE {cases} ELSE {len(ids) - 1} END"
+    return "0" if len(ids) == 1 else dialect.index_in(ids, "field_id")
 
 
 def cells_sql(plan: Plan, dialect: Dialect, visible: str | None = None) -> Statement:
@@ -101,16 +109,17 @@ def cells_sql(plan: Plan, dialect: Dialect, visible: str | None = None) -> State
     group = ", ".join(d.column for d in plan.group)
     first_minute, last_minute = plan.minutes
     text = f"""
-    SELECT {group}, {_position_sql(plan)} AS position, total_cnt AS cnt, total_secs AS secs
+    SELECT {group}, {_position_sql(plan, dialect)} AS position,
+           total_cnt AS cnt, total_secs AS secs
     FROM (
         SELECT {group}, field_id, {dialect.int64('sum(cnt)')} AS total_cnt,
                {dialect.int64('sum(secs)')} AS total_secs
         FROM ({_rows_sql(plan, dialect, visible)})
         WHERE minute BETWEEN {first_minute} AND {last_minute}
         GROUP BY {group}, field_id
-        HAVING sum(hits) > 0)
-    ORDER BY {group}, position"""
-    return Statement(text, (*(d.column for d in plan.group), *CELL_MEASURES))
+        HAVING sum(hits) > 0)"""
+    group_columns = tuple(d.column for d in plan.group)
+    return Statement(text, (*group_columns, *CELL_MEASURES), (*group_columns, "position"))
 
 
 def record_estimate_sql(plan: Plan, visible: str | None = None) -> str:

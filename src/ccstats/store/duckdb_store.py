@@ -813,6 +813,8 @@ class DuckDBStore:
     def cells(self, statement: Statement, rows_bound: int) -> Iterator[pa.RecordBatch]:
         with self._db.cursor() as cursor:
             if rows_bound <= SMALL_ANSWER_CELLS:
-                yield pa.record_batch(cursor.execute(statement.text).fetchnumpy())
+                columns = cursor.execute(statement.unordered).fetchnumpy()
+                order = np.lexsort([columns[c] for c in reversed(statement.order)])
+                yield pa.record_batch({c: columns[c][order] for c in statement.columns})
                 return
             yield from cursor.sql(statement.text).to_arrow_reader(batch_size=CELLS_PER_BATCH)

@@ -96,9 +96,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "planner-field-order",
         "src/ccstats/pipeline/sql.py",
-        "ORDER BY {group}, position",
-        "ORDER BY {group}, field_id",
-        "a record's fields are listed in catalog order, not the request's",
+        '(*group_columns, "position"))',
+        "group_columns)",
+        "a record's fields are listed in the engine's order, not the request's",
     ),
     Mutant(
         "planner-position",

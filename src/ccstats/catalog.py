@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ccstats.field import Described
+
 
 class Span(StrEnum):
     """Which part of an event a KPI measures."""
@@ -32,7 +34,7 @@ class Span(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Kpi:
+class Kpi(Described):
     """One field of the statistics answer."""
 
     field_id: int
@@ -45,24 +47,6 @@ class Kpi:
     count_meaning: str | None
     sum_meaning: str | None
     unit: str | None
-
-    @property
-    def has_count(self) -> bool:
-        return self.count_meaning is not None
-
-    @property
-    def has_sum(self) -> bool:
-        return self.sum_meaning is not None
-
-    def public(self) -> dict[str, str | None]:
-        """The object published by `GET /v2/statistics/fields`."""
-        return {
-            "field": self.name,
-            "description": self.description,
-            "count": self.count_meaning,
-            "sum": self.sum_meaning,
-            "unit": self.unit,
-        }
 
 
 def _userstate(field_id: int, name: str, state: str, what: str, counted: bool = True) -> Kpi:

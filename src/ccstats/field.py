@@ -35,3 +35,36 @@ class Field(Protocol):
     def public(self) -> dict[str, str | None]:
         """The object published by the resource's ``fields`` listing."""
         ...
+
+
+class Described:
+    """What a field shows, from its meanings: mixed into the field dataclasses.
+
+    A subclass has ``name``, ``description``, ``count_meaning``, ``sum_meaning``
+    (None where the count or sum is always null) and ``unit``.
+    """
+
+    __slots__ = ()
+    name: str
+    description: str
+    count_meaning: str | None
+    sum_meaning: str | None
+    unit: str | None
+
+    @property
+    def has_count(self) -> bool:
+        return self.count_meaning is not None
+
+    @property
+    def has_sum(self) -> bool:
+        return self.sum_meaning is not None
+
+    def public(self) -> dict[str, str | None]:
+        """The object published by the resource's ``fields`` listing."""
+        return {
+            "field": self.name,
+            "description": self.description,
+            "count": self.count_meaning,
+            "sum": self.sum_meaning,
+            "unit": self.unit,
+        }

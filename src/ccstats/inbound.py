@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ccstats.field import Described
+
 
 @dataclass(frozen=True, slots=True)
-class InboundField:
+class InboundField(Described):
     """One field of the inbound answer (satisfies `ccstats.field.Field`)."""
 
     field_id: int
@@ -25,24 +27,6 @@ class InboundField:
     count_meaning: str | None
     sum_meaning: str | None
     unit: str | None
-
-    @property
-    def has_count(self) -> bool:
-        return self.count_meaning is not None
-
-    @property
-    def has_sum(self) -> bool:
-        return self.sum_meaning is not None
-
-    def public(self) -> dict[str, str | None]:
-        """The object published by `GET /v2/statistics/inbound/fields`."""
-        return {
-            "field": self.name,
-            "description": self.description,
-            "count": self.count_meaning,
-            "sum": self.sum_meaning,
-            "unit": self.unit,
-        }
 
 
 INBOUND_FIELDS: tuple[InboundField, ...] = (

@@ -17,8 +17,10 @@ from typing import Any
 import orjson
 import pytest
 from hypothesis import Phase, settings
+from hypothesis import strategies as st
 
 from backends import ON_CLICKHOUSE, drop_database, new_database
+from ccstats.query import StatsQuery
 from ccstats.service import Service
 
 # Examples of the property tests that do not set their own count: fewer on a server,
@@ -107,3 +109,13 @@ def seed_dir() -> Path:
     if not SEED_DIR.is_dir():
         pytest.fail(f"seed fixture not found at {SEED_DIR}; clone the repository next to shared/")
     return SEED_DIR
+
+
+def dimension_values(query: StatsQuery, dimension: str) -> st.SearchStrategy[int]:
+    """Values of `dimension` in the cells of `query`: its dates, its slots' minutes,
+    projects 1 to 3, other ids up to 10**12."""
+    if dimension == "date":
+        return st.integers(query.local.first_day, query.local.last_day)
+    if dimension == "time":
+        return st.integers(0, 24 * 60 // query.interval - 1).map(lambda s: s * query.interval)
+    return st.integers(1, 3) if dimension == "project" else st.integers(1, 10**12)

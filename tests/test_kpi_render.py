@@ -25,6 +25,7 @@ from ccstats.pipeline.render import render_kpi_cells
 from ccstats.pipeline.resource import INBOUND, USERBASED, Resource
 from ccstats.query import OutputFormat, StatsQuery
 from ccstats.render import KPI_COLUMNS, stream
+from conftest import dimension_values
 from test_kpi_definitions import SPEC_KPIS, expanded
 
 #: (coefficient, field, "count" | "sum") terms of a formula.
@@ -87,14 +88,6 @@ def _query(source: str, dimensions: tuple[str, ...], fields: tuple[Field, ...],
         users=None, output=output, minutes=(0, 24 * 60 - interval))
 
 
-def _values(query: StatsQuery, dimension: str) -> st.SearchStrategy[int]:
-    if dimension == "date":
-        return st.integers(query.local.first_day, query.local.last_day)
-    if dimension == "time":
-        return st.integers(0, 24 * 60 // query.interval - 1).map(lambda s: s * query.interval)
-    return st.integers(1, 3) if dimension == "project" else st.integers(1, 10**12)
-
-
 _AMOUNTS = st.one_of(st.integers(0, 30), st.integers(0, 10**6), st.integers(0, 10**16))
 
 
@@ -123,7 +116,7 @@ def _cases(draw: st.DrawFn) -> Case:
         lambda order: st.integers(1, 4).map(lambda n: tuple(order[:n]))))
     query = _query(source, dimensions, base, draw(st.sampled_from(list(OutputFormat))),
                    draw(st.sampled_from((15, 30, 60))))
-    keys = draw(st.lists(st.tuples(*(_values(query, d) for d in dimensions)),
+    keys = draw(st.lists(st.tuples(*(dimension_values(query, d) for d in dimensions)),
                          max_size=10, unique=True))
     records: list[Record] = []
     for key in sorted(keys):

@@ -15,6 +15,7 @@ from ccstats.pipeline.render import render_cells
 from ccstats.pipeline.resource import USERBASED
 from ccstats.query import OutputFormat, StatsQuery
 from ccstats.render import stream
+from conftest import dimension_values
 
 #: A grouped row: the dimensions' values (request order), then field id, count and sum.
 Row = tuple[int, ...]
@@ -46,18 +47,10 @@ def _queries(draw: st.DrawFn) -> StatsQuery:
     )
 
 
-def _values(query: StatsQuery, dimension: str) -> st.SearchStrategy[int]:
-    if dimension == "date":
-        return st.integers(query.local.first_day, query.local.last_day)
-    if dimension == "time":
-        return st.integers(0, 24 * 60 // query.interval - 1).map(lambda s: s * query.interval)
-    return st.integers(1, 3) if dimension == "project" else st.integers(1, 10**12)
-
-
 @st.composite
 def _cases(draw: st.DrawFn) -> tuple[StatsQuery, list[Row], list[int]]:
     query = draw(_queries())
-    keys = draw(st.lists(st.tuples(*(_values(query, d) for d in query.dimensions)),
+    keys = draw(st.lists(st.tuples(*(dimension_values(query, d) for d in query.dimensions)),
                          max_size=12, unique=True))
     rows: list[Row] = []
     for key in keys:

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ccstats import buckets
+from ccstats.field import Field
 from ccstats.kpis import KpiFormula, base_fields
 from ccstats.pipeline.ratios import Ratios, value_texts
 from ccstats.pipeline.resource import USERBASED, Dimension, Resource, Text
@@ -136,6 +137,11 @@ class _Layout(ABC):
         return pc.binary_join_element_wise(pc.take(record_keys, pa.array(record_of_line)),
                                            *tails, "")
 
+    def _line_names(self, named: Sequence[Field | KpiFormula], separator: str) -> pa.Array:
+        """``level,name,`` of each of `named` (fields or KPIs), to follow a line's keys."""
+        return pa.array([f"{self.query.level}{separator}{item.name}{separator}"
+                         for item in named])
+
     def _key_texts(self, cells: pa.RecordBatch, starts: Positions
                    ) -> list[tuple[Dimension, pa.Array]]:
         """Each dimension's value as text, one per record, in key/column order."""
@@ -170,10 +176,8 @@ class _FieldLayout(_Layout):
 
     def line_tails(self, cells: pa.RecordBatch, starts: Positions, separator: str,
                    newline: str) -> tuple[Positions, Pieces]:
-        record_of_cell = np.repeat(np.arange(len(starts)),
-                                   np.diff(np.append(starts, cells.num_rows)))
-        names = pa.array([f"{self.query.level}{separator}{kpi.name}{separator}"
-                          for kpi in self.query.fields])
+        record_of_cell = _record_of_cell(cells, starts)
+        names = self._line_names(self.query.fields, separator)
         count, total = self._measures(cells, "")
         return record_of_cell, [pc.take(names, cells.column("position")),
                                 count, separator, total, newline]
@@ -193,8 +197,7 @@ class _KpiLayout(_Layout):
     def _entries(self, cells: pa.RecordBatch, starts: Positions, absent: str
                  ) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
         """Per (record, KPI), record-major: the KPI's index, value, numerator, denominator."""
-        record_of_cell = np.repeat(np.arange(len(starts)),
-                                   np.diff(np.append(starts, cells.num_rows)))
+        record_of_cell = _record_of_cell(cells, starts)
         numerators, denominators = self.ratios.of(record_of_cell, cells, len(starts))
         numerators, denominators = numerators.reshape(-1), denominators.reshape(-1)
         return (pa.array(np.tile(np.arange(len(self.kpis)), len(starts))),
@@ -212,12 +215,16 @@ class _KpiLayout(_Layout):
 
     def line_tails(self, cells: pa.RecordBatch, starts: Positions, separator: str,
                    newline: str) -> tuple[Positions, Pieces]:
-        names = pa.array([f"{self.query.level}{separator}{kpi.name}{separator}"
-                          for kpi in self.kpis])
+        names = self._line_names(self.kpis, separator)
         kpi, value, numerator, denominator = self._entries(cells, starts, "")
         return (np.repeat(np.arange(len(starts)), len(self.kpis)),
                 [pc.take(names, kpi), value, separator, numerator, separator, denominator,
                  newline])
+
+
+def _record_of_cell(cells: pa.RecordBatch, starts: Positions) -> Positions:
+    """The record (0, 1, ...) of each cell, from where the records start."""
+    return np.repeat(np.arange(len(starts)), np.diff(np.append(starts, cells.num_rows)))
 
 
 def _dates(days: pa.Array) -> pa.Array:

@@ -96,9 +96,23 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "planner-field-order",
         "src/ccstats/pipeline/sql.py",
-        '(*group_columns, "position"))',
-        "group_columns)",
-        "a record's fields are listed in the engine's order, not the request's",
+        'keys = [self.fields.positions(columns["field_id"]),',
+        "keys = [",
+        "a small answer's fields are listed in the engine's order, not the request's",
+    ),
+    Mutant(
+        "planner-engine-field-order",
+        "src/ccstats/pipeline/sql.py",
+        '(dialect.index_in(ids, "field_id"),)',
+        "()",
+        "a large answer's fields are listed in the engine's order, not the request's",
+    ),
+    Mutant(
+        "renderer-position",
+        "src/ccstats/pipeline/plan.py",
+        "lookup[list(self.field_ids)] = np.arange(len(self.field_ids))",
+        "lookup[list(self.field_ids)] = np.arange(len(self.field_ids)) // 2 * 2",
+        "fields at odd positions of the request are rendered as the field before them",
     ),
     Mutant(
         "planner-position",

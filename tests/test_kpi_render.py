@@ -136,10 +136,11 @@ def _batches(case: Case) -> list[pa.RecordBatch]:
     """The records' cells as `cells_sql` yields them, cut at `case.cuts`."""
     resource = _resource(case.source)
     position = {found.name: index for index, found in enumerate(case.query.fields)}
-    rows = [(*key, position[name], cnt, secs) for key, values in case.records
+    field_id = {found.name: found.field_id for found in case.query.fields}
+    rows = [(*key, field_id[name], cnt, secs) for key, values in case.records
             for name, (cnt, secs) in sorted(values.items(), key=lambda i: position[i[0]])]
     names = [*(resource.dimension(d).column for d in case.query.dimensions),
-             "position", "cnt", "secs"]
+             "field_id", "cnt", "secs"]
     table = pa.table({name: pa.array([row[i] for row in rows], pa.int64())
                       for i, name in enumerate(names)})
     return [table.slice(start, end - start).to_batches()[0] if end > start

@@ -7,8 +7,13 @@ answers it exactly), which rows of it count, and what the rows are grouped by;
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
 
 from ccstats.buckets import LocalRange
 from ccstats.field import Field
@@ -34,6 +39,32 @@ def grain_of(query: StatsQuery) -> Grain:
     if "time" not in query.dimensions:
         return Grain.LOCAL_DAY
     return Grain.LOCAL_HOUR if query.interval == 60 else Grain.QUARTER_HOUR
+
+
+Positions = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class FieldOrder:
+    """The ids of a request's fields in request order.
+
+    A cell's *position* is the index of its field here: the cells of a record
+    are ordered by it, and the renderer finds the field's name and what it shows
+    through it. The statement yields the field's id, and the position is looked
+    up in memory, which costs less than computing it in the statement.
+    """
+
+    field_ids: tuple[int, ...]
+
+    @functools.cached_property
+    def _lookup(self) -> Positions:
+        lookup = np.full(max(self.field_ids) + 1, -1, dtype=np.int64)
+        lookup[list(self.field_ids)] = np.arange(len(self.field_ids))
+        return lookup
+
+    def positions(self, field_ids: Sequence[int] | npt.NDArray[np.integer]) -> Positions:
+        """The position of each of `field_ids` (each one of the request's fields)."""
+        return self._lookup[np.asarray(field_ids, dtype=np.int64)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +93,12 @@ class Plan:
     group: tuple[Dimension, ...]
     """The dimensions grouped by, in request order (the order of the cells)."""
     fields: tuple[Field, ...]
-    """The requested fields: a cell's ``position`` is its field's index here."""
+    """The requested fields, in request order."""
+
+    @property
+    def field_order(self) -> FieldOrder:
+        """The requested fields' ids in request order (see `FieldOrder`)."""
+        return FieldOrder(tuple(f.field_id for f in self.fields))
 
     @property
     def selects_nothing(self) -> bool:

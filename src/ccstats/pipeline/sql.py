@@ -5,43 +5,58 @@ slot (a UTC quarter-hour through the zone's offsets, see `ccstats.buckets`; a
 local hour or day row as it is), keeps the requested dates and slots, groups by
 the requested dimensions and the field, drops fields without hits, and yields
 the *cells*: one row per (record, field) with the dimensions' values (request
-order), the field's ``position`` in the request and its ``cnt`` and ``secs``,
-ordered by the dimensions and then the position, as `ccstats.pipeline.render`
-expects them.
+order), the ``field_id`` and its ``cnt`` and ``secs``, ordered by the dimensions
+and then the field's position in the request (`ccstats.pipeline.plan.FieldOrder`),
+as `ccstats.pipeline.render` expects them.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from ccstats.buckets import DAY, MARGIN_DAYS, QUARTER, LocalRange
 from ccstats.pipeline.dialect import Dialect
-from ccstats.pipeline.plan import Grain, IdFilter, Plan
+from ccstats.pipeline.plan import FieldOrder, Grain, IdFilter, Plan
 
 #: The measures of every sums table, and the cells' columns after the dimensions.
 SUMS_COLUMNS = "project_id, user_id, field_id, cnt, secs, hits"
-CELL_MEASURES = ("position", "cnt", "secs")
+CELL_MEASURES = ("field_id", "cnt", "secs")
 
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """SQL text, the names of the columns it yields and the columns its rows are
-    ordered by.
+    """SQL text, the names of the columns it yields, and how its rows are ordered.
 
-    `unordered` leaves the order to the caller, who sorts the rows by `order`
-    (ascending, first column first): a small answer sorts faster in memory than
-    through the engine's sort.
+    `unordered` leaves the order to the caller, who may sort the fetched rows
+    with `sort_order`: a small answer sorts faster in memory than through the
+    engine's sort. `text` has the engine sort them.
     """
 
     unordered: str
     columns: tuple[str, ...]
-    order: tuple[str, ...]
+    group: tuple[str, ...]
+    """The grouped columns, which order the rows first (first column first)."""
+    fields: FieldOrder
+    """Orders the rows of one group by their field's position."""
+    order_sql: tuple[str, ...]
+    """The engine's sort keys: the grouped columns, then the field's position."""
 
     @property
     def text(self) -> str:
         """The statement with its rows in order."""
-        return f"{self.unordered}\n    ORDER BY {', '.join(self.order)}"
+        return f"{self.unordered}\n    ORDER BY {', '.join(self.order_sql)}"
+
+    def sort_order(self, columns: Mapping[str, npt.NDArray[Any]]) -> npt.NDArray[np.intp]:
+        """The permutation that puts the fetched `columns` (by name) in the statement's order."""
+        keys = [self.fields.positions(columns["field_id"]),
+                *(columns[name] for name in reversed(self.group))]
+        return np.lexsort(keys)
 
 
 def in_list(found: IdFilter) -> str:
@@ -95,10 +110,12 @@ def _rows_sql(plan: Plan, dialect: Dialect, visible: str | None) -> str:
         WHERE {local_day} {days}"""
 
 
-def _position_sql(plan: Plan, dialect: Dialect) -> str:
-    """A field's index in the request, from its ``field_id``."""
+def _order_sql(plan: Plan, dialect: Dialect) -> tuple[str, ...]:
+    """The sort keys of the cells: the grouped columns, then the field's index in the
+    request (which one field does not need)."""
     ids = [kpi.field_id for kpi in plan.fields]
-    return "0" if len(ids) == 1 else dialect.index_in(ids, "field_id")
+    position = () if len(ids) == 1 else (dialect.index_in(ids, "field_id"),)
+    return (*(d.column for d in plan.group), *position)
 
 
 def cells_sql(plan: Plan, dialect: Dialect, visible: str | None = None) -> Statement:
@@ -109,8 +126,7 @@ def cells_sql(plan: Plan, dialect: Dialect, visible: str | None = None) -> State
     group = ", ".join(d.column for d in plan.group)
     first_minute, last_minute = plan.minutes
     text = f"""
-    SELECT {group}, {_position_sql(plan, dialect)} AS position,
-           total_cnt AS cnt, total_secs AS secs
+    SELECT {group}, field_id, total_cnt AS cnt, total_secs AS secs
     FROM (
         SELECT {group}, field_id, {dialect.int64('sum(cnt)')} AS total_cnt,
                {dialect.int64('sum(secs)')} AS total_secs
@@ -119,7 +135,8 @@ def cells_sql(plan: Plan, dialect: Dialect, visible: str | None = None) -> State
         GROUP BY {group}, field_id
         HAVING sum(hits) > 0)"""
     group_columns = tuple(d.column for d in plan.group)
-    return Statement(text, (*group_columns, *CELL_MEASURES), (*group_columns, "position"))
+    return Statement(text, (*group_columns, *CELL_MEASURES), group_columns,
+                     plan.field_order, _order_sql(plan, dialect))
 
 
 def record_estimate_sql(plan: Plan, visible: str | None = None) -> str:

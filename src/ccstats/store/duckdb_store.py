@@ -814,7 +814,7 @@ class DuckDBStore:
         with self._db.cursor() as cursor:
             if rows_bound <= SMALL_ANSWER_CELLS:
                 columns = cursor.execute(statement.unordered).fetchnumpy()
-                order = np.lexsort([columns[c] for c in reversed(statement.order)])
+                order = statement.sort_order(columns)
                 yield pa.record_batch({c: columns[c][order] for c in statement.columns})
                 return
             yield from cursor.sql(statement.text).to_arrow_reader(batch_size=CELLS_PER_BATCH)

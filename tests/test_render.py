@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccstats import buckets, catalog
+from ccstats.options import OutputFormat
 from ccstats.pipeline.render import render_cells
 from ccstats.pipeline.resource import USERBASED
-from ccstats.query import OutputFormat, StatsQuery
+from ccstats.query import StatsQuery
 from ccstats.render import stream
 from conftest import dimension_values
 

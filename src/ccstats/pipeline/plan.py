@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from ccstats.buckets import LocalRange
 from ccstats.field import Field
+from ccstats.kpis import Source
 from ccstats.pipeline.resource import USERBASED, Dimension, Resource
 from ccstats.query import StatsQuery
 
@@ -30,10 +31,14 @@ class Grain(StrEnum):
     """Local date and hour in the customer's zone."""
     LOCAL_DAY = "sums_day"
     """Local date in the customer's zone."""
+    QUEUE_CALLS = "queue_calls"
+    """The queue calls' counts by the UTC quarter-hour of their start (inbound)."""
 
 
 def grain_of(query: StatsQuery) -> Grain:
     """The coarsest grain that answers `query` exactly."""
+    if query.source is Source.INBOUND:
+        return Grain.QUEUE_CALLS
     if query.local.zone != query.customer_timezone:
         return Grain.QUARTER_HOUR
     if "time" not in query.dimensions:
@@ -94,6 +99,8 @@ class Plan:
     """The dimensions grouped by, in request order (the order of the cells)."""
     fields: tuple[Field, ...]
     """The requested fields, in request order."""
+    manual_sla: int
+    """The service level's threshold in seconds (inbound)."""
 
     @property
     def field_order(self) -> FieldOrder:
@@ -121,4 +128,5 @@ def plan_of(query: StatsQuery, resource: Resource = USERBASED) -> Plan:
         field_ids=None if every_field else tuple(k.field_id for k in query.fields),
         group=tuple(resource.dimension(name) for name in query.dimensions),
         fields=query.fields,
+        manual_sla=query.manual_sla,
     )

@@ -15,7 +15,7 @@ preceded by `ccstats.render.JSON_SEPARATOR`, keys in the resource's order, a
 field without a count or a sum showing ``null``; for csv/tab one line per cell
 (an empty cell for ``null``).
 
-A KPI answer (`render_kpi_cells`) reads the cells of the KPIs' base fields,
+A KPI answer reads the cells of the KPIs' base fields,
 grouped into records the same way; each record holds every requested KPI, its
 numerator and denominator computed from the record's cells for all records of a
 batch at once (`ccstats.pipeline.ratios`): in JSON ``"kpis":[{"kpi", "value",
@@ -37,31 +37,27 @@ import pyarrow.compute as pc
 from ccstats import buckets
 from ccstats.field import Field
 from ccstats.kpis import KpiFormula, base_fields
+from ccstats.options import OutputFormat
 from ccstats.pipeline.plan import FieldOrder
 from ccstats.pipeline.ratios import Ratios, value_texts
-from ccstats.pipeline.resource import USERBASED, Dimension, Resource, Text
-from ccstats.query import OutputFormat, StatsQuery
+from ccstats.pipeline.resource import RESOURCES, Dimension, Resource, Text
+from ccstats.query import StatsQuery
 from ccstats.render import JSON_SEPARATOR, SEPARATORS
 
 Positions = npt.NDArray[np.int64]
 
 
-def render_cells(query: StatsQuery, batches: Iterable[pa.RecordBatch],
-                 resource: Resource = USERBASED) -> Iterator[bytes]:
-    """The rendered records of `query` from its ordered cells, one chunk per batch."""
-    return _rendered(_FieldLayout(query, resource), batches)
+def render_cells(query: StatsQuery, batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
+    """The rendered records of `query` from its ordered cells, one chunk per batch.
 
-
-def render_kpi_cells(query: StatsQuery, kpis: Sequence[KpiFormula],
-                     batches: Iterable[pa.RecordBatch],
-                     resource: Resource = USERBASED) -> Iterator[bytes]:
-    """The rendered KPI records of `kpis` (request order) from the ordered cells of their
-    base fields, one chunk per batch.
-
-    `query.fields` must be ``ccstats.kpis.base_fields(kpis)`` (a cell's position
-    indexes it); every record holds every KPI of `kpis`, computed from its cells.
+    For a KPI query (`query.kpis`), `query.fields` are the KPIs' base fields
+    (``ccstats.kpis.base_fields``) and every record holds every KPI, computed from
+    its cells.
     """
-    return _rendered(_KpiLayout(query, kpis, resource), batches)
+    resource = RESOURCES[query.source]
+    layout = _KpiLayout(query, query.kpis, resource) if query.kpis \
+        else _FieldLayout(query, resource)
+    return _rendered(layout, batches)
 
 
 def _rendered(layout: _Layout, batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:

@@ -51,6 +51,7 @@ from ccstats.model import (
     NameMapping,
     Preset,
     Project,
+    Queue,
     Scope,
     Status,
     User,
@@ -106,6 +107,13 @@ CREATE TABLE IF NOT EXISTS projects (
     name VARCHAR NOT NULL,
     status VARCHAR NOT NULL,
     PRIMARY KEY (customer_id, project_id)
+);
+CREATE TABLE IF NOT EXISTS queues (
+    customer_id INTEGER NOT NULL,
+    queue_id BIGINT NOT NULL,
+    name VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    PRIMARY KEY (customer_id, queue_id)
 );
 CREATE TABLE IF NOT EXISTS users (
     customer_id INTEGER NOT NULL,
@@ -510,35 +518,60 @@ class DuckDBStore:
                        [customer_id, key_id])
         return Revocation.REVOKED
 
-    # projects and users -------------------------------------------------------------
+    # projects, queues and users ------------------------------------------------------
     def projects(self, customer_id: int) -> list[Project]:
         return list(self._cache.get(("projects", customer_id),
-                                    lambda: self._load_projects(customer_id)))
+                                    lambda: [Project(*row) for row in
+                                             self._named("projects", customer_id)]))
 
-    def _load_projects(self, customer_id: int) -> list[Project]:
-        rows = self._read(
-            "SELECT project_id, name, status FROM projects WHERE customer_id = ? "
-            "ORDER BY project_id",
-            [customer_id],
-        )
-        return [Project(int(r[0]), r[1], Status(r[2])) for r in rows]
+    def queues(self, customer_id: int) -> list[Queue]:
+        return list(self._cache.get(("queues", customer_id),
+                                    lambda: [Queue(*row) for row in
+                                             self._named("queues", customer_id)]))
 
-    def create_project(self, customer_id: int, project: Project) -> bool:
+    def _named(self, table: str, customer_id: int) -> list[tuple[int, str, Status]]:
+        """(id, name, status) of the customer's projects or queues, by id."""
+        rows = self._read(f"SELECT * EXCLUDE (customer_id) FROM {table} "
+                          "WHERE customer_id = ? ORDER BY 1", [customer_id])
+        return [(int(r[0]), r[1], Status(r[2])) for r in rows]
+
+    def _create_named(self, table: str, customer_id: int, ident: int, name: str,
+                      status: Status) -> bool:
         with self._writing():
             return bool(self._db.execute(
-                "INSERT INTO projects VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
-                [customer_id, project.project_id, project.name, str(project.status)],
+                f"INSERT INTO {table} VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+                [customer_id, ident, name, str(status)],
             ).fetchall())
+
+    def _update_named(self, table: str, column: str, customer_id: int, ident: int,
+                      name: str | None, status: Status | None
+                      ) -> tuple[int, str, Status] | None:
+        with self._writing():
+            rows = self._db.execute(
+                f"UPDATE {table} SET name = coalesce(?, name), status = coalesce(?, status) "
+                f"WHERE customer_id = ? AND {column} = ? RETURNING {column}, name, status",
+                [name, None if status is None else str(status), customer_id, ident],
+            ).fetchall()
+        return (int(rows[0][0]), rows[0][1], Status(rows[0][2])) if rows else None
+
+    def create_project(self, customer_id: int, project: Project) -> bool:
+        return self._create_named("projects", customer_id, project.project_id, project.name,
+                                  project.status)
 
     def update_project(self, customer_id: int, project_id: int, name: str | None,
                        status: Status | None) -> Project | None:
-        with self._writing():
-            rows = self._db.execute(
-                "UPDATE projects SET name = coalesce(?, name), status = coalesce(?, status) "
-                "WHERE customer_id = ? AND project_id = ? RETURNING project_id, name, status",
-                [name, None if status is None else str(status), customer_id, project_id],
-            ).fetchall()
-        return Project(int(rows[0][0]), rows[0][1], Status(rows[0][2])) if rows else None
+        row = self._update_named("projects", "project_id", customer_id, project_id, name,
+                                 status)
+        return Project(*row) if row else None
+
+    def create_queue(self, customer_id: int, queue: Queue) -> bool:
+        return self._create_named("queues", customer_id, queue.queue_id, queue.name,
+                                  queue.status)
+
+    def update_queue(self, customer_id: int, queue_id: int, name: str | None,
+                     status: Status | None) -> Queue | None:
+        row = self._update_named("queues", "queue_id", customer_id, queue_id, name, status)
+        return Queue(*row) if row else None
 
     def save_project(self, customer_id: int, project: Project) -> None:
         with self._writing():

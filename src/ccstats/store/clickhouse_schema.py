@@ -34,7 +34,11 @@ Tables
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from clickhouse_driver import Client
 
 from ccstats.store.clickhouse_target import Target, cluster_hosts
 
@@ -93,6 +97,14 @@ TABLES = (
 )
 
 SUMS_TABLES = ("sums", "sums_hour", "sums_day")
+
+
+def insert_columns(client: Client, table: str, columns: Sequence[str],
+                   values: Sequence[list[Any]]) -> None:
+    """Insert rows given as one list of values per column (nothing when there are none)."""
+    if values and values[0]:
+        client.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", list(values),
+                       columnar=True)
 
 
 def local_name(table: str, target: Target) -> str:

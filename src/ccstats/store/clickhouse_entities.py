@@ -1,4 +1,5 @@
-"""Projects, users and name mappings on ClickHouse: their rows, and how batches register them.
+"""Projects, queues, users and name mappings on ClickHouse: their rows, and how batches
+register them.
 
 ``projects``, ``users`` and ``name_mappings`` are ReplacingMergeTree tables of rows
 with a ``version``: the latest version of an id says what it is. A change made on
@@ -28,15 +29,35 @@ from ccstats.store.clickhouse_schema import insert_columns
 REGISTERED_VERSION = 0
 
 
+#: The id column of each table of named rows (id, name, status): projects and queues.
+NAMED_COLUMNS = {"projects": "project_id", "queues": "queue_id"}
+
+
+def named(client: Client, table: str, customer_id: int, ident: int | None = None
+          ) -> list[tuple[int, str, Status]]:
+    """(id, name, status) of the customer's projects or queues (only `ident`, if given),
+    by id."""
+    column = NAMED_COLUMNS[table]
+    only = "" if ident is None else f" AND {column} = {int(ident)}"
+    rows = client.execute(
+        f"SELECT {column}, argMax(name, version), argMax(status, version) FROM {table} "
+        f"WHERE customer_id = %(c)s{only} GROUP BY {column} ORDER BY {column}",
+        {"c": customer_id})
+    return [(int(r[0]), r[1], Status(r[2])) for r in rows]
+
+
+def insert_named(client: Client, table: str, customer_id: int, ident: int, name: str,
+                 status: Status) -> None:
+    """Write the latest version of a project or queue."""
+    client.execute(
+        f"INSERT INTO {table} (customer_id, {NAMED_COLUMNS[table]}, name, status, version) "
+        "VALUES", [(customer_id, ident, name, str(status), tick())])
+
+
 def projects(client: Client, customer_id: int, project_id: int | None = None
              ) -> list[Project]:
     """The customer's projects (only `project_id`, if given), by id."""
-    only = "" if project_id is None else f" AND project_id = {int(project_id)}"
-    rows = client.execute(
-        "SELECT project_id, argMax(name, version), argMax(status, version) FROM projects "
-        f"WHERE customer_id = %(c)s{only} GROUP BY project_id ORDER BY project_id",
-        {"c": customer_id})
-    return [Project(int(r[0]), r[1], Status(r[2])) for r in rows]
+    return [Project(*row) for row in named(client, "projects", customer_id, project_id)]
 
 
 def users(client: Client, customer_id: int, user_id: int | None = None) -> list[User]:
@@ -50,9 +71,8 @@ def users(client: Client, customer_id: int, user_id: int | None = None) -> list[
 
 
 def insert_project(client: Client, customer_id: int, project: Project) -> None:
-    client.execute(
-        "INSERT INTO projects (customer_id, project_id, name, status, version) VALUES",
-        [(customer_id, project.project_id, project.name, str(project.status), tick())])
+    insert_named(client, "projects", customer_id, project.project_id, project.name,
+                 project.status)
 
 
 def insert_user(client: Client, customer_id: int, user: User) -> None:

@@ -61,6 +61,7 @@ from ccstats.model import (
     NameMapping,
     Preset,
     Project,
+    Queue,
     Status,
     User,
     UserKind,
@@ -220,7 +221,7 @@ class ClickHouseStore:
         with self._metadata_lock, self._connection() as client:
             return clickhouse_keys.revoke(client, customer_id, key_id)
 
-    # projects and users -------------------------------------------------------------
+    # projects, queues and users -----------------------------------------------------
     def projects(self, customer_id: int) -> list[Project]:
         with self._connection() as client:
             return clickhouse_entities.projects(client, customer_id)
@@ -246,6 +247,32 @@ class ClickHouseStore:
     def save_project(self, customer_id: int, project: Project) -> None:
         with self._connection() as client:
             clickhouse_entities.insert_project(client, customer_id, project)
+
+    def queues(self, customer_id: int) -> list[Queue]:
+        with self._connection() as client:
+            return [Queue(*row) for row in clickhouse_entities.named(client, "queues",
+                                                                     customer_id)]
+
+    def create_queue(self, customer_id: int, queue: Queue) -> bool:
+        with self._metadata_lock, self._connection() as client:
+            if clickhouse_entities.named(client, "queues", customer_id, queue.queue_id):
+                return False
+            clickhouse_entities.insert_named(client, "queues", customer_id, queue.queue_id,
+                                             queue.name, queue.status)
+        return True
+
+    def update_queue(self, customer_id: int, queue_id: int, name: str | None,
+                     status: Status | None) -> Queue | None:
+        with self._metadata_lock, self._connection() as client:
+            found = clickhouse_entities.named(client, "queues", customer_id, queue_id)
+            if not found:
+                return None
+            _, old_name, old_status = found[0]
+            updated = Queue(queue_id, old_name if name is None else name,
+                            old_status if status is None else status)
+            clickhouse_entities.insert_named(client, "queues", customer_id, queue_id,
+                                             updated.name, updated.status)
+        return updated
 
     def users(self, customer_id: int) -> list[User]:
         with self._connection() as client:

@@ -177,6 +177,16 @@ CREATE TABLE IF NOT EXISTS sums_hour (
     secs BIGINT NOT NULL,
     hits BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS queue_calls (
+    customer_id INTEGER NOT NULL,
+    project_id BIGINT NOT NULL,
+    queue_id BIGINT NOT NULL,
+    qh INTEGER NOT NULL,
+    answered TINYINT NOT NULL,
+    wait INTEGER NOT NULL,
+    cnt BIGINT NOT NULL,
+    talk BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sums_day (
     customer_id INTEGER NOT NULL,
     project_id BIGINT NOT NULL,

@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 
 from ccstats import buckets, catalog, inbound, kpis
 from ccstats.field import Field
-from ccstats.pipeline.render import render_kpi_cells
+from ccstats.options import OutputFormat
+from ccstats.pipeline.render import render_cells
 from ccstats.pipeline.resource import INBOUND, USERBASED, Resource
-from ccstats.query import OutputFormat, StatsQuery
-from ccstats.render import KPI_COLUMNS, stream
+from ccstats.query import StatsQuery
+from ccstats.render import stream
 from conftest import dimension_values
 from test_kpi_definitions import SPEC_KPIS, expanded
 
@@ -78,14 +79,16 @@ def _resource(source: str) -> Resource:
     return USERBASED if source == "userbased" else INBOUND
 
 
-def _query(source: str, dimensions: tuple[str, ...], fields: tuple[Field, ...],
+def _query(source: str, dimensions: tuple[str, ...], names: list[str],
            output: OutputFormat, interval: int = 60) -> StatsQuery:
+    chosen = tuple(kpis.BY_NAME[name] for name in names)
     return StatsQuery(
         customer_id=1, customer_timezone="Europe/Budapest",
         local=buckets.local_range("Europe/Budapest", _FIRST_DAY,
                                   _FIRST_DAY + dt.timedelta(days=2)),
-        interval=interval, dimensions=dimensions, fields=fields, projects=(1, 2),
-        users=None, output=output, minutes=(0, 24 * 60 - interval))
+        interval=interval, dimensions=dimensions, fields=kpis.base_fields(chosen),
+        projects=(1, 2), users=None, output=output, minutes=(0, 24 * 60 - interval),
+        source=kpis.Source(source), kpis=chosen)
 
 
 _AMOUNTS = st.one_of(st.integers(0, 30), st.integers(0, 10**6), st.integers(0, 10**16))
@@ -114,7 +117,7 @@ def _cases(draw: st.DrawFn) -> Case:
     own = "user" if source == "userbased" else "queue"
     dimensions = draw(st.permutations(("date", "time", "project", own)).flatmap(
         lambda order: st.integers(1, 4).map(lambda n: tuple(order[:n]))))
-    query = _query(source, dimensions, base, draw(st.sampled_from(list(OutputFormat))),
+    query = _query(source, dimensions, names, draw(st.sampled_from(list(OutputFormat))),
                    draw(st.sampled_from((15, 30, 60))))
     keys = draw(st.lists(st.tuples(*(dimension_values(query, d) for d in dimensions)),
                          max_size=10, unique=True))
@@ -136,10 +139,11 @@ def _batches(case: Case) -> list[pa.RecordBatch]:
     """The records' cells as `cells_sql` yields them, cut at `case.cuts`."""
     resource = _resource(case.source)
     position = {found.name: index for index, found in enumerate(case.query.fields)}
-    rows = [(*key, position[name], cnt, secs) for key, values in case.records
+    field_id = {found.name: found.field_id for found in case.query.fields}
+    rows = [(*key, field_id[name], cnt, secs) for key, values in case.records
             for name, (cnt, secs) in sorted(values.items(), key=lambda i: position[i[0]])]
     names = [*(resource.dimension(d).column for d in case.query.dimensions),
-             "position", "cnt", "secs"]
+             "field_id", "cnt", "secs"]
     table = pa.table({name: pa.array([row[i] for row in rows], pa.int64())
                       for i, name in enumerate(names)})
     return [table.slice(start, end - start).to_batches()[0] if end > start
@@ -183,9 +187,7 @@ def _expected(case: Case) -> bytes:
 
 
 def _rendered(case: Case) -> bytes:
-    resource = _resource(case.source)
-    return b"".join(stream(case.query, render_kpi_cells(case.query, case.kpis, _batches(case),
-                                                        resource), resource, KPI_COLUMNS))
+    return b"".join(stream(case.query, render_cells(case.query, _batches(case))))
 
 
 @settings(max_examples=300, deadline=None)
@@ -197,8 +199,7 @@ def test_kpi_cells_cut_into_batches_anywhere_render_the_answer(case: Case) -> No
 
 def _asa(numerator: int, denominator: int, output: OutputFormat = OutputFormat.CSV) -> Case:
     """One inbound record whose ``asa`` is numerator / denominator."""
-    base = (inbound.BY_NAME["answerWait"],)
-    return Case("inbound", ["asa"], _query("inbound", ("queue",), base, output),
+    return Case("inbound", ["asa"], _query("inbound", ("queue",), ["asa"], output),
                 [((7,), {"answerWait": (denominator, numerator)})], [])
 
 
@@ -244,10 +245,9 @@ def test_exact_four_place_values_of_every_magnitude_render_as_json_floats(
 def test_sums_beyond_int64_safety_or_inconsistent_fields_are_refused() -> None:
     with pytest.raises(ValueError, match="outside"):
         _rendered(_asa(2**62, 1))
-    base = tuple(inbound.BY_NAME[n] for n in ("offered", "answeredWithinSla",
-                                              "abandonedWithinSla"))
     case = Case("inbound", ["serviceLevelExShortAbandons"],
-                _query("inbound", ("queue",), base, OutputFormat.JSON),
+                _query("inbound", ("queue",), ["serviceLevelExShortAbandons"],
+                       OutputFormat.JSON),
                 [((7,), {"offered": (2, 9), "abandonedWithinSla": (3, 0)})], [])
     with pytest.raises(ValueError, match="negative"):
         _rendered(case)
@@ -257,4 +257,4 @@ def test_the_query_must_ask_for_the_kpis_base_fields() -> None:
     case = _asa(1, 2)
     wrong = dataclasses.replace(case.query, fields=(inbound.BY_NAME["offered"],))
     with pytest.raises(ValueError, match="base fields"):
-        b"".join(render_kpi_cells(wrong, case.kpis, _batches(case), INBOUND))
+        b"".join(render_cells(wrong, _batches(case)))

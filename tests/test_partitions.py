@@ -52,7 +52,7 @@ def test_parts_concatenate_to_the_whole(service: Service, monkeypatch: pytest.Mo
     estimate = math.prod(parts.cardinality(plan, d, 8) for d in plan.dimensions)
     monkeypatch.setattr(parts, "RECORDS_PER_PART", max(estimate // 6, 1))
     monkeypatch.setattr(parts, "FIRST_PART_RECORDS", max(estimate // 30, 1))
-    assert len(parts.split(plan, lambda: list(range(1, 9)))) > 1
+    assert len(parts.split(plan, lambda dimension: list(range(1, 9)))) > 1
     assert service.query(CUSTOMER, params) == whole
 
 

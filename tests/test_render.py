@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccstats import buckets, catalog
+from ccstats.options import OutputFormat
 from ccstats.pipeline.render import render_cells
 from ccstats.pipeline.resource import USERBASED
-from ccstats.query import OutputFormat, StatsQuery
+from ccstats.query import StatsQuery
 from ccstats.render import stream
 from conftest import dimension_values
 
@@ -71,13 +72,12 @@ def _ordered(query: StatsQuery, rows: list[Row]) -> list[Row]:
 def _cells(query: StatsQuery, rows: list[Row]) -> pa.Table:
     """`rows` as `cells_sql` yields them: ordered by the dimensions and the position."""
     count = len(query.dimensions)
-    position = {kpi.field_id: index for index, kpi in enumerate(query.fields)}
     ordered = _ordered(query, rows)
     columns: dict[str, list[int]] = {
         USERBASED.dimension(d).column: [row[i] for row in ordered]
         for i, d in enumerate(query.dimensions)
     }
-    columns["position"] = [position[row[count]] for row in ordered]
+    columns["field_id"] = [row[count] for row in ordered]
     columns["cnt"] = [row[count + 1] for row in ordered]
     columns["secs"] = [row[count + 2] for row in ordered]
     return pa.table({name: pa.array(values, pa.int64()) for name, values in columns.items()})

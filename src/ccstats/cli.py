@@ -35,7 +35,8 @@ from ccstats.api.settings import (
 from ccstats.digits import parse_digits
 from ccstats.errors import InvalidRequest, NotFound, StoreUnavailable
 from ccstats.model import Status, UserKind
-from ccstats.query import DEFAULT_MAX_DAYS
+from ccstats.options import DEFAULT_MAX_DAYS
+from ccstats.query import Endpoint
 from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged
 from ccstats.store import redacted_url
 
@@ -316,32 +317,37 @@ def _print_report(report: ImportReport, skip_invalid: bool, rejects: Path | None
 
 @main.command()
 @customer_option
+@click.option("--resource", type=click.Choice([e.value for e in Endpoint]),
+              default=Endpoint.USERBASED.value, show_default=True,
+              help="Which statistics: /v2/statistics/<resource>.")
 @click.option("--from", "date_from", required=True, metavar="YYYYMMDD")
 @click.option("--to", "date_to", required=True, metavar="YYYYMMDD")
 @click.option("--dimensions", required=True, help="e.g. project,user,date,time")
 @click.option("--projects", default=None, help="Comma-separated project ids.")
-@click.option("--users", default=None, help="Comma-separated user ids.")
+@click.option("--users", default=None, help="Comma-separated user ids (userbased).")
 @click.option("--hide-system-users", is_flag=True)
-@click.option("--fields", default=None, help="Comma-separated KPI names.")
-@click.option("--preset", default=None, help="Column preset id.")
+@click.option("--queues", default=None, help="Comma-separated queue ids (inbound).")
+@click.option("--manual-sla", default=None, help="Service level threshold in seconds "
+                                                 "(inbound; default 30).")
+@click.option("--fields", default=None, help="Comma-separated field names.")
+@click.option("--kpis", default=None, help="Comma-separated KPI names (kpis).")
+@click.option("--preset", default=None, help="Column preset id (userbased).")
 @click.option("--of", "output", default="json", show_default=True, help="json, csv or tab.")
 @click.option("--timezone", default=None, help="IANA zone (default: the customer's).")
 @click.option("--interval", default=None, help="Slot length for time: 60, 30 or 15.")
 @db_option
-def query(customer: str, date_from: str, date_to: str, dimensions: str, projects: str | None,
-          users: str | None, hide_system_users: bool, fields: str | None, preset: str | None,
-          output: str, timezone: str | None, interval: str | None, db: str) -> None:
-    """Print exactly the bytes `GET /v2/statistics/userbased` answers for these options."""
+def query(customer: str, resource: str, date_from: str, date_to: str, dimensions: str,
+          hide_system_users: bool, output: str, db: str, **lists: str | None) -> None:
+    """Print exactly the bytes `GET /v2/statistics/<resource>` answers for these options."""
     params = {
-        "from": date_from, "to": date_to, "dimensions": dimensions, "projects": projects,
-        "users": users, "hide_system_users": "true" if hide_system_users else None,
-        "fields": fields, "preset": preset, "of": output, "timezone": timezone,
-        "interval": interval,
+        "from": date_from, "to": date_to, "dimensions": dimensions, "of": output,
+        "hide_system_users": "true" if hide_system_users else None,
+        **{name: value for name, value in lists.items()},
     }
     given = {name: value for name, value in params.items() if value is not None}
     with _service(db) as service:
         try:
-            plan = service.plan(customer, given)
+            plan = service.plan(customer, given, Endpoint(resource))
         except InvalidRequest as error:
             sys.stderr.buffer.write(render.error_body(e.as_dict() for e in error.errors))
             sys.stderr.buffer.write(b"\n")
@@ -421,6 +427,33 @@ def project_list(customer: str, db: str) -> None:
     with _service(db) as service:
         for found in service.projects(customer):
             click.echo(f"{found.project_id}\t{found.status}\t{found.name}")
+
+
+@main.group()
+def queue() -> None:
+    """Change queues."""
+
+
+@queue.command("set-status")
+@click.argument("queue_id", type=int)
+@click.argument("status", type=click.Choice([s.value for s in Status]))
+@customer_option
+@db_option
+def queue_set_status(queue_id: int, status: str, customer: str, db: str) -> None:
+    """Make queue QUEUE_ID active or inactive."""
+    with _service(db) as service:
+        updated = service.update_queue(customer, queue_id, status=Status(status))
+        click.echo(f"queue {updated.queue_id} ({updated.name}) is now {updated.status}")
+
+
+@queue.command("list")
+@customer_option
+@db_option
+def queue_list(customer: str, db: str) -> None:
+    """List the customer's queues."""
+    with _service(db) as service:
+        for found in service.queues(customer):
+            click.echo(f"{found.queue_id}\t{found.status}\t{found.name}")
 
 
 @main.group()

@@ -13,8 +13,20 @@ names two fields, whichever table a store keeps them in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from ccstats.field import Described
+
+
+class Seconds(StrEnum):
+    """Which seconds of a queue call a field's sum adds."""
+
+    DURATION = "duration"
+    """From ``start`` to ``end``: the wait and, for an answered call, the talk."""
+    TALK = "talk"
+    """From ``answer`` to ``end``."""
+    WAIT = "wait"
+    """From ``start`` to ``answer`` (answered) or to ``end`` (not answered)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,26 +39,33 @@ class InboundField(Described):
     count_meaning: str | None
     sum_meaning: str | None
     unit: str | None
+    answered: bool | None
+    """The calls it counts: answered ones, ones not answered, or (None) both."""
+    within_sla: bool
+    """Whether it counts only calls whose wait is at most ``manual_sla`` seconds."""
+    seconds: Seconds | None
+    """What its sum adds (None: it has no sum)."""
 
 
 INBOUND_FIELDS: tuple[InboundField, ...] = (
     InboundField(101, "offered", "Closed queue calls, and their time from entering the "
                  "queue to the end.", "closed queue calls", "seconds from start to end",
-                 "seconds"),
+                 "seconds", None, False, Seconds.DURATION),
     InboundField(102, "answered", "Queue calls answered by an agent, and their talk time.",
-                 "answered calls", "talk seconds from answer to end", "seconds"),
+                 "answered calls", "talk seconds from answer to end", "seconds",
+                 True, False, Seconds.TALK),
     InboundField(103, "abandoned", "Queue calls that ended without an answer, and how long "
                  "the callers waited.", "calls not answered", "wait seconds from start to end",
-                 "seconds"),
+                 "seconds", False, False, Seconds.WAIT),
     InboundField(104, "answeredWithinSla", "Queue calls answered at most manual_sla seconds "
                  "after entering the queue.", "answered calls that waited at most manual_sla "
-                 "seconds", None, None),
+                 "seconds", None, None, True, True, None),
     InboundField(105, "abandonedWithinSla", "Queue calls that ended without an answer at most "
                  "manual_sla seconds after entering the queue.", "calls not answered that "
-                 "waited at most manual_sla seconds", None, None),
+                 "waited at most manual_sla seconds", None, None, False, True, None),
     InboundField(106, "answerWait", "Answered queue calls, and how long the callers waited "
                  "for the answer.", "answered calls", "wait seconds from start to answer",
-                 "seconds"),
+                 "seconds", True, False, Seconds.WAIT),
 )
 """In the field order used when a request names no fields."""
 

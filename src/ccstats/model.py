@@ -51,6 +51,18 @@ class Project:
 
 
 @dataclass(frozen=True, slots=True)
+class Queue:
+    """An inbound queue (queues-and-kpis.md §1): metadata like a project."""
+
+    queue_id: int
+    name: str
+    status: Status
+
+    def public(self) -> dict[str, object]:
+        return {"queueid": self.queue_id, "name": self.name, "status": str(self.status)}
+
+
+@dataclass(frozen=True, slots=True)
 class User:
     user_id: int
     name: str

@@ -1,53 +1,60 @@
-"""Options of `GET /v2/statistics/userbased` -> a validated `StatsQuery` (api.md).
+"""The options of the statistics endpoints -> a validated `StatsQuery` (api.md,
+queues-and-kpis.md).
 
-Every option is checked and all problems are reported together. Codes:
-``error.required`` (a mandatory option is missing or empty), ``error.wrong_format``
-(the text is not of the expected form, e.g. ``from=202000106``), and
-``error.bad_arguments`` (well-formed but not acceptable: an unknown id, field,
-zone or value, ``from`` after ``to``, a range over the maximum).
-
-An optional option given with an empty value (``projects=``) counts as absent.
-Options this endpoint does not know are ignored, as VCC Live does.
+`GET /v2/statistics/userbased`, `/inbound` and `/kpis` share most options
+(`ccstats.options`); each endpoint adds its own. Every option is checked and all
+problems are reported together (`InvalidRequest`). Options an endpoint does not
+know are ignored, as VCC Live does, but for those of the other source that
+would change the answer's meaning (``users`` on inbound statistics).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from ccstats import buckets, catalog
-from ccstats.catalog import Kpi
-from ccstats.digits import parse_digits
-from ccstats.errors import ApiError, InvalidRequest, bad_arguments, required, wrong_format
-from ccstats.events import MAX_EPOCH, MIN_EPOCH
+from ccstats import buckets, catalog, inbound
+from ccstats.errors import ApiError, InvalidRequest
 from ccstats.field import Field
-from ccstats.model import Customer, Preset, Project, Status, User, UserKind
+from ccstats.kpis import KpiFormula, Source, base_fields
+from ccstats.model import Customer, Preset, Project, Queue, Status, User, UserKind
+from ccstats.options import (
+    DEFAULT_MAX_DAYS,
+    DEFAULT_SLA,
+    OutputFormat,
+    option,
+    parse_boolean,
+    parse_dimensions,
+    parse_fields,
+    parse_ids,
+    parse_interval,
+    parse_kpis,
+    parse_output,
+    parse_preset,
+    parse_range,
+    parse_sla,
+    parse_zone,
+    refuse,
+)
 
-DIMENSIONS: tuple[str, ...] = ("project", "user", "date", "time")
-INTERVALS: tuple[int, ...] = (60, 30, 15)
-DEFAULT_MAX_DAYS = 366
-#: Dates a request may name: every local date on which an accepted event's moment
-#: (`ccstats.events.MIN_EPOCH` to `MAX_EPOCH`, in UTC) falls in some zone; offsets are
-#: less than a day, so the first falls on 1969-12-31 west of UTC and the last on
-#: 2100-01-01 far east of it.
-FIRST_DATE = buckets.day_of(MIN_EPOCH // buckets.DAY - 1)
-LAST_DATE = buckets.day_of((MAX_EPOCH - 1) // buckets.DAY + 1)
-
-_DATE = re.compile(r"\d{8}", re.ASCII)
-_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+__all__ = ["DEFAULT_MAX_DAYS", "Endpoint", "OutputFormat", "StatsQuery", "parse_inbound_query",
+           "parse_kpi_query", "parse_query"]
 
 
-class OutputFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"
-    TAB = "tab"
+class Endpoint(StrEnum):
+    """The statistics resources, as ``/v2/statistics/<name>`` names them."""
 
+    USERBASED = "userbased"
+    INBOUND = "inbound"
+    KPIS = "kpis"
 
-_FORMATS = {"json": OutputFormat.JSON, "csv": OutputFormat.CSV, "cvs": OutputFormat.CSV,
-            "tab": OutputFormat.TAB}
+#: The dimensions of each source's statistics, as a request names them.
+DIMENSIONS: dict[Source, tuple[str, ...]] = {
+    Source.USERBASED: ("project", "user", "date", "time"),
+    Source.INBOUND: ("project", "queue", "date", "time"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +62,8 @@ class StatsQuery:
     """A validated statistics request, ready for a store.
 
     `projects` is always explicit (the default "active projects" is resolved);
-    `users` is None for "every user".
+    `users` and `queues` are None for "every one". `kpis` is empty for a fields
+    answer; for a KPI answer it holds the KPIs and `fields` their base fields.
     """
 
     customer_id: int
@@ -69,178 +77,67 @@ class StatsQuery:
     output: OutputFormat
     minutes: tuple[int, int]
     """First and last slot start (minutes after local midnight) to include."""
+    source: Source = Source.USERBASED
+    queues: tuple[int, ...] | None = None
+    manual_sla: int = DEFAULT_SLA
+    """Seconds of wait within which a queue call counts as within the service level."""
+    kpis: tuple[KpiFormula, ...] = ()
 
     @property
     def level(self) -> int:
         return len(self.dimensions) - 1
 
 
-def _option(params: Mapping[str, str], name: str) -> str | None:
-    value = params.get(name)
-    if value is None:
+@dataclass(frozen=True, slots=True)
+class _Common:
+    """The options every statistics endpoint has, read."""
+
+    first: date
+    last: date
+    dimensions: tuple[str, ...]
+    output: OutputFormat
+    projects: tuple[int, ...]
+    zone: str
+    interval: int
+
+
+def _common(params: Mapping[str, str], customer: Customer, projects: Sequence[Project],
+            source: Source, max_days: int, errors: list[ApiError]) -> _Common | None:
+    """The shared options (None, with the problems in `errors`, if any is wrong)."""
+    first, last = parse_range(params, max_days, errors)
+    dimensions = parse_dimensions(option(params, "dimensions"), DIMENSIONS[source], errors)
+    output = parse_output(option(params, "of"), errors)
+    project_ids = parse_ids("projects", option(params, "projects"),
+                            {p.project_id for p in projects}, errors, "project")
+    zone = parse_zone(option(params, "timezone"), customer, errors)
+    interval = parse_interval(option(params, "interval"), errors)
+    if errors or not (first and last and output and interval):
         return None
-    value = value.strip()
-    return value or None
+    if project_ids is None:
+        project_ids = [p.project_id for p in projects if p.status is Status.ACTIVE]
+    return _Common(first, last, dimensions, output, tuple(sorted(project_ids)), zone, interval)
 
 
-def _parse_date(name: str, text: str | None, errors: list[ApiError]) -> date | None:
-    form = "write yyyymmdd, e.g. 20200601"
-    if text is None:
-        errors.append(required(name, f"{name} is required; {form}"))
-        return None
-    if not _DATE.fullmatch(text):
-        errors.append(wrong_format(name, f"{name} must be a date as yyyymmdd, e.g. 20200601; "
-                                         f"got {text[:40]!r}"))
-        return None
-    try:
-        day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        errors.append(wrong_format(name, f"{name} is not a real calendar date; {form}"))
-        return None
-    if not FIRST_DATE <= day <= LAST_DATE:
-        errors.append(bad_arguments(name, f"{name} must lie between "
-                                          f"{FIRST_DATE:%Y%m%d} and {LAST_DATE:%Y%m%d}"))
-        return None
-    return day
-
-
-def _parse_list(name: str, text: str, form: str, errors: list[ApiError]) -> list[str] | None:
-    """The comma-separated items of option `name`, spaces around them ignored.
-
-    An empty item (a comma at either end, or two in a row) is ``wrong_format``, the
-    same in every list; `form` says what the items are, with an example.
-    """
-    items = [item.strip() for item in text.split(",")]
-    if "" in items:
-        errors.append(wrong_format(name, f"{name} has an empty item; write {form}, with no "
-                                         "comma at either end or two in a row"))
-        return None
-    return items
-
-
-def _parse_ids(name: str, text: str | None, known: set[int], errors: list[ApiError],
-               what: str) -> list[int] | None:
-    if text is None:
-        return None
-    items = _parse_list(name, text, f"comma-separated {what} ids, e.g. 53,64", errors)
-    if items is None:
-        return None
-    numbers = [parse_digits(item) for item in items]
-    malformed = [item for item, number in zip(items, numbers, strict=True) if number is None]
-    if malformed:
-        errors.append(wrong_format(name, f"{name} must be comma-separated {what} ids, "
-                                         f"e.g. 53,64; not {malformed[0][:40]!r}"))
-        return None
-    ids = list(dict.fromkeys(n for n in numbers if n is not None))
-    unknown = [str(i) for i in ids if i not in known]
-    if unknown:
-        errors.append(bad_arguments(name, f"unknown {what} id(s) in {name}: "
-                                          f"{', '.join(unknown[:20])}"))
-        return None
-    return ids
-
-
-def _parse_dimensions(text: str | None, errors: list[ApiError]) -> tuple[str, ...]:
-    allowed = ", ".join(DIMENSIONS)
-    if text is None:
-        errors.append(required("dimensions", f"dimensions is required; write a comma-separated "
-                                             f"list of {allowed}, e.g. project,user"))
-        return ()
-    items = _parse_list("dimensions", text, f"a comma-separated list of {allowed}, e.g. "
-                                            "project,user", errors)
-    if items is None:
-        return ()
-    unknown = [item for item in items if item not in DIMENSIONS]
-    repeated = sorted({item for item in items if items.count(item) > 1})
-    if unknown:
-        errors.append(bad_arguments("dimensions", f"unknown dimension {unknown[0][:40]!r}; "
-                                                  f"each must be one of {allowed}"))
-    if repeated:
-        errors.append(bad_arguments("dimensions", f"dimension {repeated[0]!r} is repeated; "
-                                                  "name each dimension at most once"))
-    return tuple(items) if not unknown and not repeated else ()
-
-
-def _parse_fields(text: str | None, errors: list[ApiError]) -> tuple[Kpi, ...] | None:
-    if text is None:
-        return None
-    names = _parse_list("fields", text, "comma-separated KPI names, e.g. "
-                                        "callInAnswered,callOutReached", errors)
-    if names is None:
-        return None
-    unknown = [name for name in names if catalog.lookup(name) is None]
-    if unknown:
-        errors.append(bad_arguments("fields", f"unknown field(s) {', '.join(unknown[:10])}; "
-                                              "GET /v2/statistics/fields lists the KPI names"))
-        return None
-    return tuple(catalog.BY_NAME[name] for name in dict.fromkeys(names))
-
-
-def _parse_preset(text: str | None, presets: list[Preset], errors: list[ApiError]
-                  ) -> tuple[Kpi, ...] | None:
-    if text is None:
-        return None
-    preset_id = parse_digits(text)
-    if preset_id is None:
-        errors.append(wrong_format("preset", f"preset must be an integer preset id; "
-                                             f"not {text[:40]!r}"))
-        return None
-    found = next((p for p in presets if p.preset_id == preset_id), None)
-    if found is None:
-        errors.append(bad_arguments("preset", f"unknown preset id {text}; "
-                                              "GET /v2/statistics/presets lists them"))
-        return None
-    return tuple(catalog.BY_NAME[name] for name in found.fields if name in catalog.BY_NAME)
-
-
-def _parse_range(params: Mapping[str, str], max_days: int,
-                 errors: list[ApiError]) -> tuple[date | None, date | None]:
-    """``from`` and ``to``, in order and at most `max_days` days apart."""
-    first = _parse_date("from", _option(params, "from"), errors)
-    last = _parse_date("to", _option(params, "to"), errors)
-    if first and last:
-        if first > last:
-            errors.append(bad_arguments("to", "to must not be before from"))
-        elif (last - first).days + 1 > max_days:
-            errors.append(bad_arguments("to", f"the range from..to spans "
-                                              f"{(last - first).days + 1} days; at most "
-                                              f"{max_days} days may be requested at once"))
-    return first, last
-
-
-def _parse_output(text: str | None, errors: list[ApiError]) -> OutputFormat | None:
-    output_text = text or "json"
-    output = _FORMATS.get(output_text.lower())
-    if output is None:
-        errors.append(bad_arguments("of", f"unknown output format {output_text[:40]!r}; "
-                                          "use json, csv or tab"))
-    return output
-
-
-def _parse_boolean(name: str, text: str | None, errors: list[ApiError]) -> bool:
-    """A flag option (false when absent)."""
-    if text is None:
-        return False
-    if text.lower() not in _BOOLEANS:
-        errors.append(bad_arguments(name, f"{name} must be true or false (or 1 or 0)"))
-        return False
-    return _BOOLEANS[text.lower()]
-
-
-def _parse_zone(text: str | None, customer: Customer, errors: list[ApiError]) -> str:
-    zone_name = text or customer.timezone
-    if not buckets.is_known_zone(zone_name):
-        errors.append(bad_arguments("timezone", f"unknown time zone {zone_name[:60]!r}; use an "
-                                                "IANA name such as Europe/Budapest"))
-    return zone_name
-
-
-def _parse_interval(text: str | None, errors: list[ApiError]) -> int | None:
-    interval = parse_digits(text or "60")
-    if interval not in INTERVALS:
-        errors.append(bad_arguments("interval", "interval must be 60, 30 or 15 (minutes)"))
-        return None
-    return interval
+def _query(common: _Common, customer: Customer, fields: tuple[Field, ...], *,
+           source: Source = Source.USERBASED, users: Sequence[int] | None = None,
+           queues: Sequence[int] | None = None, manual_sla: int = DEFAULT_SLA,
+           kpis: tuple[KpiFormula, ...] = ()) -> StatsQuery:
+    return StatsQuery(
+        customer_id=customer.customer_id,
+        customer_timezone=customer.timezone,
+        local=buckets.local_range(common.zone, common.first, common.last),
+        interval=common.interval,
+        dimensions=common.dimensions,
+        fields=fields,
+        projects=common.projects,
+        users=None if users is None else tuple(sorted(users)),
+        output=common.output,
+        minutes=(0, 24 * 60 - common.interval),
+        source=source,
+        queues=None if queues is None else tuple(sorted(queues)),
+        manual_sla=manual_sla,
+        kpis=kpis,
+    )
 
 
 def _chosen_users(user_ids: list[int] | None, users: list[User],
@@ -253,6 +150,25 @@ def _chosen_users(user_ids: list[int] | None, users: list[User],
     return [u for u in pool if u not in system]
 
 
+def _userbased(params: Mapping[str, str], users: Sequence[User], errors: list[ApiError]
+               ) -> list[int] | None:
+    """The users asked for by ``users`` and ``hide_system_users`` (None: every user)."""
+    user_ids = parse_ids("users", option(params, "users"), {u.user_id for u in users},
+                         errors, "user")
+    hide_system = parse_boolean("hide_system_users", option(params, "hide_system_users"),
+                                errors)
+    return _chosen_users(user_ids, list(users), hide_system)
+
+
+def _inbound(params: Mapping[str, str], queues: Sequence[Queue], errors: list[ApiError]
+             ) -> tuple[list[int] | None, int]:
+    """The queues asked for (None: every queue) and ``manual_sla``."""
+    refuse(params, "users", Source.INBOUND, errors)
+    queue_ids = parse_ids("queues", option(params, "queues"), {q.queue_id for q in queues},
+                          errors, "queue")
+    return queue_ids, parse_sla(option(params, "manual_sla"), errors)
+
+
 def parse_query(
     params: Mapping[str, str],
     customer: Customer,
@@ -261,37 +177,58 @@ def parse_query(
     presets: list[Preset],
     max_days: int = DEFAULT_MAX_DAYS,
 ) -> StatsQuery:
-    """Validate the options of a statistics request; raises InvalidRequest with every problem."""
+    """`GET /v2/statistics/userbased`'s options; raises InvalidRequest with every problem."""
     errors: list[ApiError] = []
-    first, last = _parse_range(params, max_days, errors)
-    dimensions = _parse_dimensions(_option(params, "dimensions"), errors)
-    output = _parse_output(_option(params, "of"), errors)
-    project_ids = _parse_ids("projects", _option(params, "projects"),
-                             {p.project_id for p in projects}, errors, "project")
-    user_ids = _parse_ids("users", _option(params, "users"),
-                          {u.user_id for u in users}, errors, "user")
-    hide_system = _parse_boolean("hide_system_users", _option(params, "hide_system_users"),
-                                 errors)
-    fields = _parse_fields(_option(params, "fields"), errors)
-    preset_fields = _parse_preset(_option(params, "preset"), presets, errors)
-    zone_name = _parse_zone(_option(params, "timezone"), customer, errors)
-    interval = _parse_interval(_option(params, "interval"), errors)
-    if errors:
+    common = _common(params, customer, projects, Source.USERBASED, max_days, errors)
+    user_ids = _userbased(params, users, errors)
+    fields = parse_fields(option(params, "fields"), catalog.CATALOG,
+                          "/v2/statistics/fields", errors)
+    preset_fields = parse_preset(option(params, "preset"), presets, errors)
+    if errors or common is None:
         raise InvalidRequest(errors)
-    assert first and last and output and interval
+    return _query(common, customer, fields or preset_fields or catalog.CATALOG, users=user_ids)
 
-    if project_ids is None:
-        project_ids = [p.project_id for p in projects if p.status is Status.ACTIVE]
-    user_ids = _chosen_users(user_ids, users, hide_system)
-    return StatsQuery(
-        customer_id=customer.customer_id,
-        customer_timezone=customer.timezone,
-        local=buckets.local_range(zone_name, first, last),
-        interval=interval,
-        dimensions=dimensions,
-        fields=tuple(fields or preset_fields or catalog.CATALOG),
-        projects=tuple(sorted(project_ids)),
-        users=None if user_ids is None else tuple(sorted(user_ids)),
-        output=output,
-        minutes=(0, 24 * 60 - interval),
-    )
+
+def parse_inbound_query(
+    params: Mapping[str, str],
+    customer: Customer,
+    projects: list[Project],
+    queues: list[Queue],
+    max_days: int = DEFAULT_MAX_DAYS,
+) -> StatsQuery:
+    """`GET /v2/statistics/inbound`'s options; raises InvalidRequest with every problem."""
+    errors: list[ApiError] = []
+    common = _common(params, customer, projects, Source.INBOUND, max_days, errors)
+    queue_ids, sla = _inbound(params, queues, errors)
+    fields = parse_fields(option(params, "fields"), inbound.INBOUND_FIELDS,
+                          "/v2/statistics/inbound/fields", errors)
+    if errors or common is None:
+        raise InvalidRequest(errors)
+    return _query(common, customer, fields or inbound.INBOUND_FIELDS, source=Source.INBOUND,
+                  queues=queue_ids, manual_sla=sla)
+
+
+def parse_kpi_query(
+    params: Mapping[str, str],
+    customer: Customer,
+    projects: list[Project],
+    users: list[User],
+    queues: list[Queue],
+    max_days: int = DEFAULT_MAX_DAYS,
+) -> StatsQuery:
+    """`GET /v2/statistics/kpis`'s options: ``kpis`` and the options of the KPIs' source
+    (userbased when ``kpis`` cannot be read); raises InvalidRequest with every problem."""
+    errors: list[ApiError] = []
+    chosen = parse_kpis(option(params, "kpis"), errors)
+    source = chosen[0].source if chosen else Source.USERBASED
+    common = _common(params, customer, projects, source, max_days, errors)
+    if source is Source.INBOUND:
+        queue_ids, sla = _inbound(params, queues, errors)
+        if errors or common is None:
+            raise InvalidRequest(errors)
+        return _query(common, customer, base_fields(chosen), source=source, queues=queue_ids,
+                      manual_sla=sla, kpis=chosen)
+    user_ids = _userbased(params, users, errors)
+    if errors or common is None:
+        raise InvalidRequest(errors)
+    return _query(common, customer, base_fields(chosen), users=user_ids, kpis=chosen)

@@ -20,8 +20,9 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
-from ccstats.pipeline.resource import USERBASED, Resource
-from ccstats.query import OutputFormat, StatsQuery
+from ccstats.options import OutputFormat
+from ccstats.pipeline.resource import RESOURCES
+from ccstats.query import StatsQuery
 
 MEDIA_TYPES: dict[OutputFormat, str] = {
     OutputFormat.JSON: "application/json",
@@ -40,11 +41,12 @@ FIELD_COLUMNS = ("level", "field", "count", "sum")
 KPI_COLUMNS = ("level", "kpi", "value", "numerator", "denominator")
 
 
-def header(query: StatsQuery, resource: Resource = USERBASED,
-           columns: tuple[str, ...] = FIELD_COLUMNS) -> str:
-    """The csv/tab header line: the requested dimensions' columns, then `columns`."""
+def header(query: StatsQuery) -> str:
+    """The csv/tab header line: the requested dimensions' columns, then `FIELD_COLUMNS`
+    (`KPI_COLUMNS` for a KPI answer)."""
     separator, newline = SEPARATORS[query.output]
-    keys = [d.key for d in resource.ordered(query.dimensions)]
+    keys = [d.key for d in RESOURCES[query.source].ordered(query.dimensions)]
+    columns = KPI_COLUMNS if query.kpis else FIELD_COLUMNS
     return separator.join([*keys, *columns]) + newline
 
 
@@ -52,18 +54,16 @@ def header(query: StatsQuery, resource: Resource = USERBASED,
 JSON_SEPARATOR = b","
 
 
-def stream(query: StatsQuery, pieces: Iterable[bytes], resource: Resource = USERBASED,
-           columns: tuple[str, ...] = FIELD_COLUMNS) -> Iterator[bytes]:
+def stream(query: StatsQuery, pieces: Iterable[bytes]) -> Iterator[bytes]:
     """The whole answer body, in chunks, from the rendered records of a store.
 
     `pieces` concatenate to the records in order, each JSON record preceded by
     `JSON_SEPARATOR` (csv/tab records need none); pieces are passed on as they come.
-    `resource` and `columns` make the csv/tab header (see `header`).
     """
     if query.output is OutputFormat.JSON:
         opening, closing = b'{"response":[', b'],"errors":[]}'
     else:
-        opening, closing = header(query, resource, columns).encode("utf-8"), b""
+        opening, closing = header(query).encode("utf-8"), b""
     first = True
     for piece in pieces:
         if first and piece:

@@ -45,13 +45,21 @@ from ccstats.model import (
     NameMapping,
     Preset,
     Project,
+    Queue,
     Scope,
     Status,
     User,
     UserKind,
 )
 from ccstats.pipeline.records import records
-from ccstats.query import DEFAULT_MAX_DAYS, StatsQuery, parse_query
+from ccstats.query import (
+    DEFAULT_MAX_DAYS,
+    Endpoint,
+    StatsQuery,
+    parse_inbound_query,
+    parse_kpi_query,
+    parse_query,
+)
 from ccstats.store import open_store
 from ccstats.store.base import NameMapper, Revocation, Store
 
@@ -271,6 +279,25 @@ class Service:
             raise NotFound(f"unknown project {project_id}", "project_id")
         return updated
 
+    def queues(self, customer_name: str) -> list[Queue]:
+        return self._store.queues(self.customer(customer_name).customer_id)
+
+    def create_queue(self, customer_name: str, queue: Queue) -> Queue:
+        """Add a queue; refuses an id that already exists."""
+        if not self._store.create_queue(self.customer(customer_name).customer_id, queue):
+            raise InvalidRequest([bad_arguments("queueid", f"queue {queue.queue_id} already "
+                                                           "exists; change it with PUT")])
+        return queue
+
+    def update_queue(self, customer_name: str, queue_id: int, name: str | None = None,
+                     status: Status | None = None) -> Queue:
+        """Change what is given of a queue (NotFound for an unknown id)."""
+        updated = self._store.update_queue(self.customer(customer_name).customer_id,
+                                           queue_id, name, status)
+        if updated is None:
+            raise NotFound(f"unknown queue {queue_id}", "queue_id")
+        return updated
+
     def create_user(self, customer_name: str, user: User) -> User:
         """Add a user; refuses an id that already exists."""
         if not self._store.create_user(self.customer(customer_name).customer_id, user):
@@ -450,20 +477,29 @@ class Service:
         return self._store.rebuild(customer_id)
 
     # statistics ---------------------------------------------------------------------
-    def plan(self, customer_name: str, params: Mapping[str, str]) -> StatsQuery:
-        """Validate statistics options (raises InvalidRequest with every problem)."""
+    def plan(self, customer_name: str, params: Mapping[str, str],
+             endpoint: Endpoint = Endpoint.USERBASED) -> StatsQuery:
+        """Validate the options of a statistics `endpoint` (raises InvalidRequest with
+        every problem)."""
         customer = self.customer(customer_name)
-        c = customer.customer_id
-        return parse_query(params, customer, self._store.projects(c), self._store.users(c),
-                           self._store.presets(c), self.max_days)
+        c, store = customer.customer_id, self._store
+        if endpoint is Endpoint.INBOUND:
+            return parse_inbound_query(params, customer, store.projects(c), store.queues(c),
+                                       self.max_days)
+        if endpoint is Endpoint.KPIS:
+            return parse_kpi_query(params, customer, store.projects(c), store.users(c),
+                                   store.queues(c), self.max_days)
+        return parse_query(params, customer, store.projects(c), store.users(c),
+                           store.presets(c), self.max_days)
 
     def stream(self, query: StatsQuery) -> Iterator[bytes]:
         """The answer body of a validated query, in chunks."""
         return render.stream(query, records(query, self._store))
 
-    def query(self, customer_name: str, params: Mapping[str, str]) -> bytes:
+    def query(self, customer_name: str, params: Mapping[str, str],
+              endpoint: Endpoint = Endpoint.USERBASED) -> bytes:
         """The whole answer body of a statistics request."""
-        return b"".join(self.stream(self.plan(customer_name, params)))
+        return b"".join(self.stream(self.plan(customer_name, params, endpoint)))
 
 
 def _event_count(blocks: list[ValidatedBlock]) -> int:

@@ -73,16 +73,26 @@ HOSTILE: list[Any] = [
 ]
 
 STATS = "GET /v2/statistics/userbased"
+INBOUND = "GET /v2/statistics/inbound"
+KPIS = "GET /v2/statistics/kpis"
 EVENTS = "POST /v2/events"
 ACCESS = "PUT /v2/access"
 #: Allowed networks that keep the fuzzing client (127.0.0.1) in.
 NETWORKS: list[Any] = [[], ["127.0.0.0/8"], ["127.0.0.1", "2001:db8::/32"]]
 DIMENSIONS = ["project", "user", "date", "time"]
+QUEUE_DIMENSIONS = ["project", "queue", "date", "time"]
 JUNE_2020 = 1_590_969_600
 #: Values of the statistics options that name what exists.
 KNOWN = {"projects": ["2"], "users": ["17", "17,4242"],
          "fields": ["userstateAvailable,callOut", "dispositionStatusRecall", "chatHandled"],
          "timezone": ["UTC", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe"]}
+#: Values of the inbound options that name what exists (the queues option is left out:
+#: no queue is registered before the fuzzing creates some).
+KNOWN_INBOUND = {"fields": ["offered,answered", "answeredWithinSla,answerWait"],
+                 "manual_sla": ["1", "30", "3600"]}
+#: KPI lists of one source, with the dimensions of that source.
+KPI_LISTS = [("aht,occupancy", DIMENSIONS), ("callOutReachRate", DIMENSIONS),
+             ("serviceLevel,asa", QUEUE_DIMENSIONS), ("abandonmentRate", QUEUE_DIMENSIONS)]
 #: Date ranges with records (the seed events) or around them.
 RANGES = [("20200601", "20200630"), ("20200615", "20200615"), ("20200101", "20201231"),
           ("20200614", "20200616")]
@@ -257,16 +267,8 @@ def answerable(case: Case[Any], data: st.DataObject, links: Links, always: bool)
     links.supply(case, data)
     if case.operation.label == ACCESS and isinstance(case.body, dict):
         case.body["networks"] = data.draw(st.sampled_from(NETWORKS), label="networks")
-    if case.operation.label == STATS:
-        if case.query is None:
-            case.query = {}
-        case.query["from"], case.query["to"] = data.draw(st.sampled_from(RANGES))
-        dimensions = data.draw(st.permutations(DIMENSIONS), label="dimensions")
-        case.query["dimensions"] = ",".join(dimensions[:data.draw(st.integers(1, 4))])
-        case.query.pop("preset", None)
-        for option, values in KNOWN.items():
-            if option in case.query:
-                case.query[option] = data.draw(st.sampled_from(values), label=option)
+    if case.operation.label in (STATS, INBOUND, KPIS):
+        answerable_query(case, data)
     elif case.operation.label == EVENTS and isinstance(case.body, list):
         for event in case.body:
             assert isinstance(event, dict)
@@ -278,6 +280,30 @@ def answerable(case: Case[Any], data: st.DataObject, links: Links, always: bool)
             for member in ("projectId", "userId"):
                 # (JSON Schema counts 3.0 as an integer; the API wants it written 3)
                 event[member] = data.draw(st.integers(1, 50), label=member)
+
+
+def answerable_query(case: Case[Any], data: st.DataObject) -> None:
+    """A statistics query of the seed's dates whose options name what exists."""
+    query = case.query = dict(case.query or {})
+    query["from"], query["to"] = data.draw(st.sampled_from(RANGES))
+    query.pop("preset", None)
+    known, dimensions = KNOWN, DIMENSIONS
+    if case.operation.label == KPIS:
+        query["kpis"], dimensions = data.draw(st.sampled_from(KPI_LISTS), label="kpis")
+        query.pop("fields", None)
+    if case.operation.label == INBOUND or dimensions is QUEUE_DIMENSIONS:
+        known = KNOWN_INBOUND
+        query.pop("queues", None)
+    drawn = data.draw(st.permutations(dimensions), label="dimensions")
+    query["dimensions"] = ",".join(drawn[:data.draw(st.integers(1, 4))])
+    for option, values in known.items():
+        if option in query:
+            query[option] = data.draw(st.sampled_from(values), label=option)
+    if dimensions is QUEUE_DIMENSIONS:
+        query.pop("users", None)
+    else:
+        query.pop("manual_sla", None)
+        query.pop("queues", None)
 
 
 def operation_test(operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode,

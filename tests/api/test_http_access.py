@@ -378,6 +378,10 @@ def test_a_disk_that_refuses_writes_gives_503_changes_nothing_and_recovers(
 SCOPE_OF = {
     ("GET", "/v2/statistics/userbased"): "read",
     ("GET", "/v2/statistics/fields"): "read",
+    ("GET", "/v2/statistics/inbound"): "read",
+    ("GET", "/v2/statistics/inbound/fields"): "read",
+    ("GET", "/v2/statistics/kpis"): "read",
+    ("GET", "/v2/statistics/kpis/definitions"): "read",
     ("GET", "/v2/statistics/presets"): "read",
     ("POST", "/v2/statistics/presets"): "admin",
     ("DELETE", "/v2/statistics/presets/{preset_id}"): "admin",
@@ -387,6 +391,9 @@ SCOPE_OF = {
     ("GET", "/v2/users"): "read",
     ("POST", "/v2/users"): "admin",
     ("PUT", "/v2/users/{user_id}"): "admin",
+    ("GET", "/v2/queues"): "read",
+    ("POST", "/v2/queues"): "admin",
+    ("PUT", "/v2/queues/{queue_id}"): "admin",
     ("POST", "/v2/events"): "write",
     ("DELETE", "/v2/events/{event_id}"): "write",
     ("GET", "/v2/keys"): "admin",
@@ -416,7 +423,7 @@ def test_every_operation_needs_exactly_its_scope(server: str) -> None:
             for (method, template), needed in sorted(SCOPE_OF.items()):
                 path = (template.replace("{preset_id}", "999").replace("{event_id}", "nope")
                         .replace("{key_id}", "nope").replace("{project_id}", "999")
-                        .replace("{user_id}", "999"))
+                        .replace("{user_id}", "999").replace("{queue_id}", "999"))
                 params = DAY if path == STATS else None
                 for scope, key in secrets.items():
                     response = httpx.request(method, f"{server}{path}", params=params,

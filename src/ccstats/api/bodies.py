@@ -68,6 +68,8 @@ def _choice(body: dict[str, object], member: str, kind: type[_E], default: _E | 
 
 @dataclass(frozen=True, slots=True)
 class ProjectBody:
+    """A project's or a queue's members (`project_id` is the queue's id for a queue)."""
+
     project_id: int
     name: str | None
     status: Status | None
@@ -81,12 +83,14 @@ class UserBody:
     status: Status | None
 
 
-def project_body(body: bytes, project_id: int | None = None) -> ProjectBody:
-    """A POST body (`project_id` None: ``projectid`` and ``name`` required) or a PUT body."""
+def project_body(body: bytes, project_id: int | None = None,
+                 id_member: str = "projectid") -> ProjectBody:
+    """A POST body (`project_id` None: `id_member` and ``name`` required) or a PUT body,
+    of a project or (``id_member="queueid"``) of a queue."""
     data = json_object(body)
     errors: list[ApiError] = []
     creating = project_id is None
-    ident = _entity_id(data, "projectid", errors) if creating else project_id
+    ident = _entity_id(data, id_member, errors) if creating else project_id
     name = _name(data, creating, errors)
     status = _choice(data, "status", Status, Status.ACTIVE if creating else None, errors)
     if errors:

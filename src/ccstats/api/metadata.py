@@ -1,4 +1,4 @@
-"""`/v2/projects` and `/v2/users`."""
+"""`/v2/projects`, `/v2/queues` and `/v2/users`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ccstats.api.schemas import (
     BODY_FAILURES,
     EntityIdPath,
     NewProject,
+    NewQueue,
     NewUser,
     ProjectChange,
     UserChange,
@@ -20,11 +21,12 @@ from ccstats.api.schemas import (
     responses,
 )
 from ccstats.api.schemas import Project as ProjectOut
+from ccstats.api.schemas import Queue as QueueOut
 from ccstats.api.schemas import User as UserOut
 from ccstats.digits import parse_digits
-from ccstats.model import Project, Status, User, UserKind
+from ccstats.model import Project, Queue, Status, User, UserKind
 
-router = APIRouter(prefix="/v2", tags=["projects and users"])
+router = APIRouter(prefix="/v2", tags=["projects, queues and users"])
 
 
 def _id(text: str, what: str) -> int:
@@ -60,6 +62,35 @@ def update_project(project_id: EntityIdPath, tenant: Admin, body: Body,
     ident = _id(project_id, "project")
     given = project_body(body, ident)
     updated = service.update_project(tenant.customer.name, ident, given.name, given.status)
+    return ok(updated.public())
+
+
+@router.get("/queues", summary="Queues", responses=responses(list[QueueOut]))
+def queues(tenant: Reader, service: ServiceDep) -> Response:
+    return ok([q.public() for q in service.queues(tenant.customer.name)])
+
+
+@router.post("/queues", summary="Create a queue",
+             responses=responses(QueueOut, *BODY_FAILURES),
+             openapi_extra=request_body(json_schema(NewQueue), "The new queue."))
+def create_queue(tenant: Admin, body: Body, service: ServiceDep) -> Response:
+    given = project_body(body, id_member="queueid")
+    assert given.name is not None
+    created = service.create_queue(
+        tenant.customer.name,
+        Queue(given.project_id, given.name, given.status or Status.ACTIVE),
+    )
+    return ok(created.public())
+
+
+@router.put("/queues/{queue_id}", summary="Change a queue's name or status",
+            responses=responses(QueueOut, 404, *BODY_FAILURES),
+            openapi_extra=request_body(json_schema(ProjectChange), "The members to change."))
+def update_queue(queue_id: EntityIdPath, tenant: Admin, body: Body,
+                 service: ServiceDep) -> Response:
+    ident = _id(queue_id, "queue")
+    given = project_body(body, ident)
+    updated = service.update_queue(tenant.customer.name, ident, given.name, given.status)
     return ok(updated.public())
 
 

@@ -20,6 +20,8 @@ from typing_extensions import TypedDict
 from ccstats.api.bodies import MAX_NAME_LENGTH
 from ccstats.catalog import CATALOG
 from ccstats.events import ID_PATTERN, MAX_ENTITY_ID, MAX_EPOCH, MIN_EPOCH, SUBTYPES
+from ccstats.inbound import INBOUND_FIELDS
+from ccstats.kpis import FORMULAS, Source, Unit
 from ccstats.model import Scope, Status, UserKind
 
 T = TypeVar("T")
@@ -27,6 +29,10 @@ T = TypeVar("T")
 EntityId = Annotated[int, Field(ge=1, le=MAX_ENTITY_ID)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH, pattern=r"\S")]
 KpiName = Annotated[str, Field(json_schema_extra={"enum": [kpi.name for kpi in CATALOG]})]
+InboundFieldName = Annotated[str, Field(json_schema_extra={
+    "enum": [found.name for found in INBOUND_FIELDS]})]
+KpiFormulaName = Annotated[str, Field(json_schema_extra={
+    "enum": [formula.name for formula in FORMULAS]})]
 
 
 class ErrorItem(BaseModel):
@@ -81,6 +87,63 @@ class Kpi(BaseModel):
     unit: str | None
 
 
+class InboundFieldValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: InboundFieldName
+    count: Annotated[int, Field(ge=0)] | None
+    sum: Annotated[int, Field(ge=0)] | None
+
+
+class InboundRecord(TypedDict):
+    """One record of the inbound answer: only the requested dimensions are present."""
+
+    date: NotRequired[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]]
+    time: NotRequired[Annotated[int, Field(ge=0, le=2345)]]
+    projectId: NotRequired[EntityId]
+    queueId: NotRequired[EntityId]
+    data: list[InboundFieldValue]
+    level: Annotated[int, Field(ge=0, le=3)]
+
+
+class InboundField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: InboundFieldName
+    description: str
+    count: str | None
+    sum: str | None
+    unit: str | None
+
+
+class KpiValue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kpi: KpiFormulaName
+    value: Annotated[float, Field(ge=0)] | None
+    numerator: Annotated[int, Field(ge=0)]
+    denominator: Annotated[int, Field(ge=0)]
+
+
+class KpiRecord(TypedDict):
+    """One record of the KPI answer: only the requested dimensions are present."""
+
+    date: NotRequired[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]]
+    time: NotRequired[Annotated[int, Field(ge=0, le=2345)]]
+    projectId: NotRequired[EntityId]
+    userId: NotRequired[EntityId]
+    queueId: NotRequired[EntityId]
+    kpis: list[KpiValue]
+    level: Annotated[int, Field(ge=0, le=3)]
+
+
+class KpiDefinition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kpi: KpiFormulaName
+    description: str
+    source: Source
+    numerator: str
+    denominator: str
+    unit: Unit
+
+
 class Preset(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: int
@@ -91,6 +154,13 @@ class Preset(BaseModel):
 class Project(BaseModel):
     model_config = ConfigDict(extra="forbid")
     projectid: EntityId
+    name: str
+    status: Status
+
+
+class Queue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    queueid: EntityId
     name: str
     status: Status
 
@@ -140,7 +210,7 @@ def path_id(description: str, pattern: str) -> object:
 
 
 EventIdPath = Annotated[str, path_id("an event id", ID_PATTERN)]
-EntityIdPath = Annotated[str, path_id("a project or user id", r"^\d{1,16}$")]
+EntityIdPath = Annotated[str, path_id("a project, queue or user id", r"^\d{1,16}$")]
 PresetIdPath = Annotated[str, path_id("a preset id", r"^\d{1,18}$")]
 KeyIdPath = Annotated[str, path_id("a key id", r"^[0-9a-f]{8}$")]
 
@@ -156,6 +226,12 @@ class NewProject(BaseModel):
 class ProjectChange(BaseModel):
     name: Name | None = None
     status: Status | None = None
+
+
+class NewQueue(BaseModel):
+    queueid: EntityId
+    name: Name
+    status: Status = Status.ACTIVE
 
 
 class NewUser(BaseModel):

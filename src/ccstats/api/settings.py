@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccstats.query import DEFAULT_MAX_DAYS
+from ccstats.options import DEFAULT_MAX_DAYS
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 DEFAULT_RATE_LIMIT = 100

@@ -1,4 +1,5 @@
-"""`/v2/statistics/*`: the userbased statistics, the KPI catalog and column presets."""
+"""`/v2/statistics/*`: the userbased and inbound statistics, the KPIs, their catalogs and
+column presets."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ from fastapi.responses import Response, StreamingResponse
 from fastapi.routing import APIRoute
 
 from ccstats import render
+from ccstats.api.auth import Tenant
 from ccstats.api.bodies import preset_body
 from ccstats.api.dependencies import Admin, Body, Reader, ServiceDep
 from ccstats.api.envelope import not_found, ok
 from ccstats.api.schemas import (
     BODY_FAILURES,
+    InboundField,
+    InboundRecord,
     Kpi,
+    KpiDefinition,
+    KpiRecord,
     NewPreset,
     Preset,
     PresetIdPath,
@@ -29,6 +35,10 @@ from ccstats.api.schemas import (
 from ccstats.catalog import CATALOG
 from ccstats.digits import parse_digits
 from ccstats.errors import ApiError, InvalidRequest, bad_arguments
+from ccstats.inbound import INBOUND_FIELDS
+from ccstats.kpis import definitions
+from ccstats.query import Endpoint
+from ccstats.service import Service
 
 router = APIRouter(prefix="/v2/statistics", tags=["statistics"])
 
@@ -38,34 +48,44 @@ def option(description: str, **form: object) -> object:
     return Query(description=description, json_schema_extra=form or None)
 
 
-_DIMENSION = "(project|user|date|time)"
 _DATE = option("yyyymmdd", pattern=r"^\d{8}$")
 _IDS = option("comma-separated ids", pattern=r"^\d{1,16}(,\d{1,16})*$")
 
 
+_STATISTICS_TEXT = ("text/csv", "text/tab-separated-values")
+_OF = option("json, csv (or cvs), tab", enum=["json", "csv", "cvs", "tab"])
+_TIMEZONE = option("extension: IANA zone")
+_INTERVAL = option("extension: slot minutes", enum=["60", "30", "15"])
+_HIDE_SYSTEM = option("drop users of kind system", enum=["true", "false", "1", "0"])
+_SLA = option("service level threshold in seconds, 1-3600 (default 30)",
+              pattern=r"^\d{1,4}$")
+_NAMES = option("comma-separated names", pattern=r"^[A-Za-z]+(,[A-Za-z]+)*$")
+_USER_DIMENSION = "(project|user|date|time)"
+_QUEUE_DIMENSION = "(project|queue|date|time)"
+_ANY_DIMENSION = "(project|user|queue|date|time)"
+
+
+def _dimensions(one: str) -> object:
+    return option("comma-separated dimensions", pattern=rf"^{one}(,{one}){{0,3}}$")
+
+
 @router.get("/userbased", summary="User-based statistics (VCC Live compatible)",
-            responses=responses(list[Record], 417,
-                                text=("text/csv", "text/tab-separated-values")))
+            responses=responses(list[Record], 417, text=_STATISTICS_TEXT))
 def userbased(
     request: Request,
     tenant: Reader,
     service: ServiceDep,
     date_from: Annotated[str | None, _DATE, Query(alias="from")] = None,
     to: Annotated[str | None, _DATE] = None,
-    dimensions: Annotated[str | None, option(
-        "project,user,date,time", pattern=rf"^{_DIMENSION}(,{_DIMENSION}){{0,3}}$")] = None,
-    of: Annotated[str | None, option("json, csv (or cvs), tab",
-                                     enum=["json", "csv", "cvs", "tab"])] = None,
+    dimensions: Annotated[str | None, _dimensions(_USER_DIMENSION)] = None,
+    of: Annotated[str | None, _OF] = None,
     projects: Annotated[str | None, _IDS] = None,
     users: Annotated[str | None, _IDS] = None,
-    hide_system_users: Annotated[str | None, option(
-        "drop users of kind system", enum=["true", "false", "1", "0"])] = None,
-    fields: Annotated[str | None, option("comma-separated KPI names",
-                                         pattern=r"^[A-Za-z]+(,[A-Za-z]+)*$")] = None,
+    hide_system_users: Annotated[str | None, _HIDE_SYSTEM] = None,
+    fields: Annotated[str | None, _NAMES] = None,
     preset: Annotated[str | None, option("a preset id", pattern=r"^\d{1,18}$")] = None,
-    timezone: Annotated[str | None, option("extension: IANA zone")] = None,
-    interval: Annotated[str | None, option("extension: slot minutes",
-                                           enum=["60", "30", "15"])] = None,
+    timezone: Annotated[str | None, _TIMEZONE] = None,
+    interval: Annotated[str | None, _INTERVAL] = None,
 ) -> Response:
     """Statistics per project, user, date and time slot; every option as api.md says.
 
@@ -73,9 +93,59 @@ def userbased(
     from the query string so that every problem is reported together, a declared
     option given more than once among them.
     """
+    return _statistics(request, tenant, service, Endpoint.USERBASED)
+
+
+@router.get("/inbound", summary="Inbound queue statistics",
+            responses=responses(list[InboundRecord], 417, text=_STATISTICS_TEXT))
+def inbound_statistics(
+    request: Request,
+    tenant: Reader,
+    service: ServiceDep,
+    date_from: Annotated[str | None, _DATE, Query(alias="from")] = None,
+    to: Annotated[str | None, _DATE] = None,
+    dimensions: Annotated[str | None, _dimensions(_QUEUE_DIMENSION)] = None,
+    of: Annotated[str | None, _OF] = None,
+    projects: Annotated[str | None, _IDS] = None,
+    queues: Annotated[str | None, _IDS] = None,
+    manual_sla: Annotated[str | None, _SLA] = None,
+    fields: Annotated[str | None, _NAMES] = None,
+    timezone: Annotated[str | None, _TIMEZONE] = None,
+    interval: Annotated[str | None, _INTERVAL] = None,
+) -> Response:
+    """Queue calls per project, queue, date and time slot (queues-and-kpis.md §2)."""
+    return _statistics(request, tenant, service, Endpoint.INBOUND)
+
+
+@router.get("/kpis", summary="Contact-centre KPIs: ratios with numerator and denominator",
+            responses=responses(list[KpiRecord], 417, text=_STATISTICS_TEXT))
+def kpi_statistics(
+    request: Request,
+    tenant: Reader,
+    service: ServiceDep,
+    kpis: Annotated[str | None, _NAMES] = None,
+    date_from: Annotated[str | None, _DATE, Query(alias="from")] = None,
+    to: Annotated[str | None, _DATE] = None,
+    dimensions: Annotated[str | None, _dimensions(_ANY_DIMENSION)] = None,
+    of: Annotated[str | None, _OF] = None,
+    projects: Annotated[str | None, _IDS] = None,
+    users: Annotated[str | None, _IDS] = None,
+    hide_system_users: Annotated[str | None, _HIDE_SYSTEM] = None,
+    queues: Annotated[str | None, _IDS] = None,
+    manual_sla: Annotated[str | None, _SLA] = None,
+    timezone: Annotated[str | None, _TIMEZONE] = None,
+    interval: Annotated[str | None, _INTERVAL] = None,
+) -> Response:
+    """The requested KPIs (all of one source) per group of that source's dimensions,
+    computed from its fields (queues-and-kpis.md §3)."""
+    return _statistics(request, tenant, service, Endpoint.KPIS)
+
+
+def _statistics(request: Request, tenant: Tenant, service: Service,
+                endpoint: Endpoint) -> Response:
     repeated = repeated_options(request)
     try:
-        plan = service.plan(tenant.customer.name, dict(request.query_params))
+        plan = service.plan(tenant.customer.name, dict(request.query_params), endpoint)
     except InvalidRequest as rejected:
         named = {error.param for error in repeated}
         raise InvalidRequest([*repeated, *(error for error in rejected.errors
@@ -122,6 +192,18 @@ def _answer(pieces: Iterator[bytes], media_type: str) -> Response:
 @router.get("/fields", summary="The KPI catalog", responses=responses(list[Kpi]))
 def fields(tenant: Reader) -> Response:
     return ok([kpi.public() for kpi in CATALOG])
+
+
+@router.get("/inbound/fields", summary="The inbound statistics' fields",
+            responses=responses(list[InboundField]))
+def inbound_fields(tenant: Reader) -> Response:
+    return ok([found.public() for found in INBOUND_FIELDS])
+
+
+@router.get("/kpis/definitions", summary="The KPIs' formulas",
+            responses=responses(list[KpiDefinition]))
+def kpi_definitions(tenant: Reader) -> Response:
+    return ok(definitions())
 
 
 @router.get("/presets", summary="Column presets", responses=responses(list[Preset]))

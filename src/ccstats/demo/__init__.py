@@ -14,6 +14,10 @@ breaks between them, a few e-mails, tickets and chats (`extras`); *system users*
 clock (`system_users`). `render` writes the events as lines with unique,
 deterministic ids, and `output` assembles the days.
 
+On request, each day also has its *queue calls* (`queue_calls`, written by
+`queue_render`): one for each answered inbound leg, and abandoned ones, in a few
+`queues` per project, with waits that grow with the queues' `load`.
+
 The output is identical for the same arguments and ``seed``; each day depends only
 on ``(seed, date)`` and the agents' profiles, so a longer range extends a shorter
 one. Everything is vectorised with numpy and the JSON text is assembled with pyarrow

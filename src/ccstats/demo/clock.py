@@ -29,6 +29,11 @@ class Clock:
         index: I64 = t // QUARTER - self.first_qh
         return index
 
+    def seconds_of_day(self, t: I64) -> I64:
+        """The local wall time of the UTC epoch seconds ``t``, in seconds after midnight."""
+        local: I64 = (t + self.offsets[self.quarter(t)]) % DAY
+        return local
+
     def local_to_utc(self, date: dt.date, seconds_of_day: I64) -> I64:
         """UTC epoch seconds of local wall times on ``date`` (the earlier one if repeated)."""
         wall = day_number(date) * DAY + seconds_of_day

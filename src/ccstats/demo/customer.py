@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccstats.demo.output import write_file
+from ccstats.demo.queues import queue_ids
 from ccstats.model import Project, Status, UserKind
 from ccstats.service import Service
 
@@ -50,6 +51,14 @@ def demo_range(today: dt.date) -> DemoData:
     this_monday = today - dt.timedelta(days=today.weekday())
     first = this_monday - dt.timedelta(weeks=WEEKS)
     return DemoData(first, this_monday - dt.timedelta(days=1))
+
+
+def queue_names() -> list[tuple[int, str]]:
+    """``(queueId, name)`` of the queues of the demo's queue calls, in id order: each
+    named after its project and its part of the project's calls."""
+    return [(queue_id, f"{PROJECT_NAMES[project - 1]}: {label}")
+            for project in range(1, PROJECTS + 1)
+            for queue_id, label in queue_ids(project, PROJECTS)]
 
 
 def other_customers(service: Service) -> list[str]:

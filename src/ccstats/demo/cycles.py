@@ -52,6 +52,15 @@ class Cycles:
         call_state: Mask = (self.kind == OUT_CYCLE) | ((self.kind == IN_CYCLE) & self.answered)
         return call_state
 
+    @property
+    def phases(self) -> tuple[I64, I64, I64, I64]:
+        """UTC starts of each cycle's prework or ringing, of its call state (an inbound
+        call's answer), of its after-call work and of the next cycle (breaks aside)."""
+        t_pre = self.start + self.wait
+        t_call = t_pre + self.pre
+        t_after = t_call + self.in_call
+        return t_pre, t_call, t_after, t_after + self.after
+
 
 def draw_cycles(rng: np.random.Generator, shift: Shift, projects: int) -> Cycles:
     """Draw `MAX_CYCLES` cycles per agent-day and mark those that fit the shift."""

@@ -41,10 +41,7 @@ def add_cycles(rows: RowBuilder, rng: np.random.Generator, shift: Shift, cycles:
     """The user states, calls and dispositions of the kept cycles; returns each shift's end."""
     c = cycles
     user = np.broadcast_to(shift.user[:, None], c.kind.shape)
-    t_pre = c.start + c.wait
-    t_call = t_pre + c.pre
-    t_after = t_call + c.in_call
-    t_next = t_after + c.after
+    t_pre, t_call, t_after, t_next = c.phases
     _add_waits(rows, rng, c, user, t_pre)
     _add_calls(rows, c, user, (t_pre, t_call, t_after))
     m = c.keep & c.has_call_state

@@ -2,7 +2,8 @@
 
 Everything else the pipeline writes is SQL that both engines (and ClickHouse
 18.16) run alike: nested subqueries rather than ``WITH``, ``CASE WHEN`` rather
-than engine functions (but for a field's position in the request), and no empty
+than engine functions (but for a field's position in the request and for a row
+per value of a list), and no empty
 ``IN ()`` list.
 """
 
@@ -13,13 +14,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Dialect:
-    """How one engine writes integer division, a cast to a 64-bit integer and the
-    position of a value in a list."""
+    """How one engine writes integer division, a cast to a 64-bit integer, the
+    position of a value in a list and a row per value of a list."""
 
     name: str
     int_div_template: str
     int64_template: str
     index_template: str
+    each_template: str
 
     def int_div(self, dividend: str, divisor: str | int) -> str:
         """Integer division rounding down (both operands are non-negative where used)."""
@@ -38,8 +40,13 @@ class Dialect:
         listed = ", ".join(str(int(v)) for v in values)
         return self.index_template.format(values=listed, x=expression)
 
+    def each_of(self, values: list[int]) -> str:
+        """A select item that makes one row of each of `values` from every row it is on."""
+        listed = ", ".join(str(int(v)) for v in values)
+        return self.each_template.format(values=listed)
+
 
 DUCKDB = Dialect("duckdb", "({a}) // ({b})", "({x})::BIGINT",
-                 "list_position([{values}], {x}) - 1")
+                 "list_position([{values}], {x}) - 1", "unnest([{values}])")
 CLICKHOUSE = Dialect("clickhouse", "intDiv({a}, {b})", "toInt64({x})",
-                     "toInt64(indexOf([{values}], {x})) - 1")
+                     "toInt64(indexOf([{values}], {x})) - 1", "arrayJoin([{values}])")

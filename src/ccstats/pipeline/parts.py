@@ -4,7 +4,7 @@ A database sorts a query's whole result before the first row comes out, so a
 year of hourly records would sit in memory at once. Instead, a query whose
 answer may be large is split on its *first* dimension (the leading sort key)
 into consecutive ranges: days for ``date``, slot ranges for ``time``, groups of
-ids for ``project`` and ``user``; when the leading dimension has too few values,
+ids for ``project``, ``user`` and ``queue``; when the leading dimension has too few values,
 each of its values is cut further on the next dimension. The parts are disjoint
 and in order, so their answers concatenated are exactly the answer of the whole
 query, while the database holds one part at a time.
@@ -26,85 +26,98 @@ FIRST_PART_RECORDS = 40_000
 MINUTES_PER_DAY = 1440
 
 
-def cardinality(query: StatsQuery, dimension: str, user_count: int) -> int:
-    """How many values `dimension` may take in `query`'s answer (at most)."""
+#: The query member filtering each id dimension (None there: every id of the customer).
+ID_MEMBERS = {"project": "projects", "user": "users", "queue": "queues"}
+
+#: The customer's ids of an id dimension (``user`` or ``queue``).
+AllIds = Callable[[str], Sequence[int]]
+
+
+def cardinality(query: StatsQuery, dimension: str, id_count: int) -> int:
+    """How many values `dimension` may take in `query`'s answer (at most); `id_count` is
+    the number of ids of an id dimension that `query` does not filter."""
     if dimension == "date":
         return query.local.last_day - query.local.first_day + 1
     if dimension == "time":
         first, last = query.minutes
         return (last - first) // query.interval + 1
-    if dimension == "project":
-        return max(len(query.projects), 1)
-    return max(len(query.users) if query.users is not None else user_count, 1)
+    chosen = getattr(query, ID_MEMBERS[dimension])
+    return max(len(chosen) if chosen is not None else id_count, 1)
 
 
-def records_bound(query: StatsQuery, user_ids: Callable[[], Sequence[int]]) -> int:
+def records_bound(query: StatsQuery, all_ids: AllIds) -> int:
     """The most records `query` can have: the product of its dimensions' cardinalities.
 
-    `user_ids` lists the customer's users; it is asked only when the query has the
-    ``user`` dimension and no user filter.
+    `all_ids` lists the customer's ids of a dimension; it is asked only for an id
+    dimension of the query that the query does not filter.
     """
-    return _bound(query, _users(query, user_ids))
+    return _bound(query, _ids(query, all_ids))
 
 
-def _users(query: StatsQuery, user_ids: Callable[[], Sequence[int]]) -> Sequence[int] | None:
-    """The users `query` answers for, when it names them or has the ``user`` dimension."""
-    if query.users is None and "user" in query.dimensions:
-        return user_ids()
-    return query.users
+Ids = dict[str, Sequence[int]]
 
 
-def _bound(query: StatsQuery, users: Sequence[int] | None) -> int:
-    user_count = len(users) if users is not None else 1
-    return math.prod(cardinality(query, d, user_count) for d in query.dimensions)
+def _ids(query: StatsQuery, all_ids: AllIds) -> Ids:
+    """The ids each id dimension of `query` answers for."""
+    found: Ids = {}
+    for dimension in query.dimensions:
+        member = ID_MEMBERS.get(dimension)
+        if member is not None:
+            chosen = getattr(query, member)
+            found[dimension] = chosen if chosen is not None else all_ids(dimension)
+    return found
 
 
-def split(query: StatsQuery, user_ids: Callable[[], Sequence[int]],
+def _bound(query: StatsQuery, ids: Ids) -> int:
+    return math.prod(cardinality(query, d, len(ids.get(d, ()))) for d in query.dimensions)
+
+
+def split(query: StatsQuery, all_ids: AllIds,
           estimate: Callable[[StatsQuery], int] | None = None,
           records_per_part: int | None = None) -> list[StatsQuery]:
     """`query` as consecutive parts whose answers, concatenated, are its answer.
 
-    `user_ids` lists the customer's users (asked only when needed); parts aim at
-    `records_per_part` records (default `RECORDS_PER_PART`). The number of records
-    is taken as the product of the dimensions' cardinalities, which is far too
-    high when agents work on few of the projects; when that product calls for
-    parts, `estimate` (if given) is asked for a figure from the stored data.
+    `all_ids` lists the customer's ids of a dimension (asked only when needed);
+    parts aim at `records_per_part` records (default `RECORDS_PER_PART`). The
+    number of records is taken as the product of the dimensions' cardinalities,
+    which is far too high when agents work on few of the projects; when that
+    product calls for parts, `estimate` (if given) is asked for a figure from the
+    stored data.
     """
     records_per_part = records_per_part or RECORDS_PER_PART
-    users = _users(query, user_ids)
-    records = _bound(query, users)
+    ids = _ids(query, all_ids)
+    records = _bound(query, ids)
     if records > min(records_per_part, FIRST_PART_RECORDS) and estimate is not None:
         records = min(records, estimate(query))
     count = math.ceil(records / records_per_part)
-    parts = _split(query, query.dimensions, count, users)
+    parts = _split(query, query.dimensions, count, ids)
     first_records = records / len(parts)
     if first_records > FIRST_PART_RECORDS:
         first = _split(parts[0], query.dimensions,
-                       math.ceil(first_records / FIRST_PART_RECORDS), users)
+                       math.ceil(first_records / FIRST_PART_RECORDS), ids)
         parts = first + parts[1:]
     return parts
 
 
 def _split(query: StatsQuery, dimensions: Sequence[str], parts: int,
-           users: Sequence[int] | None) -> list[StatsQuery]:
+           ids: Ids) -> list[StatsQuery]:
     """Cut on the leading dimension; when it has fewer values than `parts`, take one
     value per part and cut each further on the next dimension (which keeps order)."""
     if parts <= 1 or not dimensions:
         return [query]
     leading = dimensions[0]
-    span = cardinality(query, leading, len(users) if users is not None else 1)
+    span = cardinality(query, leading, len(ids.get(leading, ())))
     if parts <= span:
-        return _groups(query, leading, math.ceil(span / parts), users)
+        return _groups(query, leading, math.ceil(span / parts), ids)
     deeper = math.ceil(parts / span)
     return [
         part
-        for single in _groups(query, leading, 1, users)
-        for part in _split(single, dimensions[1:], deeper, users)
+        for single in _groups(query, leading, 1, ids)
+        for part in _split(single, dimensions[1:], deeper, ids)
     ]
 
 
-def _groups(query: StatsQuery, dimension: str, size: int,
-            users: Sequence[int] | None) -> list[StatsQuery]:
+def _groups(query: StatsQuery, dimension: str, size: int, ids: Ids) -> list[StatsQuery]:
     """`query` narrowed to consecutive groups of `size` values of `dimension`."""
     if dimension == "date":
         local = query.local
@@ -121,10 +134,16 @@ def _groups(query: StatsQuery, dimension: str, size: int,
             dataclasses.replace(query, minutes=(start, min(start + step - query.interval, high)))
             for start in range(low, high + 1, step)
         ]
+    narrowed = getattr(query, ID_MEMBERS[dimension])  # a part of a part is narrowed already
+    chosen = sorted(narrowed if narrowed is not None else ids[dimension])
+    return [_narrowed(query, dimension, tuple(chosen[i:i + size]))
+            for i in range(0, len(chosen), size)]
+
+
+def _narrowed(query: StatsQuery, dimension: str, ids: tuple[int, ...]) -> StatsQuery:
+    """`query` keeping only `ids` of the id dimension `dimension`."""
     if dimension == "project":
-        ids = sorted(query.projects)
-        return [dataclasses.replace(query, projects=tuple(ids[i:i + size]))
-                for i in range(0, len(ids), size)]
-    ids = sorted(query.users if query.users is not None else (users or ()))
-    return [dataclasses.replace(query, users=tuple(ids[i:i + size]))
-            for i in range(0, len(ids), size)]
+        return dataclasses.replace(query, projects=ids)
+    if dimension == "user":
+        return dataclasses.replace(query, users=ids)
+    return dataclasses.replace(query, queues=ids)

@@ -7,11 +7,17 @@ answers it exactly), which rows of it count, and what the rows are grouped by;
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
+
 from ccstats.buckets import LocalRange
 from ccstats.field import Field
+from ccstats.kpis import Source
 from ccstats.pipeline.resource import USERBASED, Dimension, Resource
 from ccstats.query import StatsQuery
 
@@ -25,15 +31,45 @@ class Grain(StrEnum):
     """Local date and hour in the customer's zone."""
     LOCAL_DAY = "sums_day"
     """Local date in the customer's zone."""
+    QUEUE_CALLS = "queue_calls"
+    """The queue calls' counts by the UTC quarter-hour of their start (inbound)."""
 
 
 def grain_of(query: StatsQuery) -> Grain:
     """The coarsest grain that answers `query` exactly."""
+    if query.source is Source.INBOUND:
+        return Grain.QUEUE_CALLS
     if query.local.zone != query.customer_timezone:
         return Grain.QUARTER_HOUR
     if "time" not in query.dimensions:
         return Grain.LOCAL_DAY
     return Grain.LOCAL_HOUR if query.interval == 60 else Grain.QUARTER_HOUR
+
+
+Positions = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class FieldOrder:
+    """The ids of a request's fields in request order.
+
+    A cell's *position* is the index of its field here: the cells of a record
+    are ordered by it, and the renderer finds the field's name and what it shows
+    through it. The statement yields the field's id, and the position is looked
+    up in memory, which costs less than computing it in the statement.
+    """
+
+    field_ids: tuple[int, ...]
+
+    @functools.cached_property
+    def _lookup(self) -> Positions:
+        lookup = np.full(max(self.field_ids) + 1, -1, dtype=np.int64)
+        lookup[list(self.field_ids)] = np.arange(len(self.field_ids))
+        return lookup
+
+    def positions(self, field_ids: Sequence[int] | npt.NDArray[np.integer]) -> Positions:
+        """The position of each of `field_ids` (each one of the request's fields)."""
+        return self._lookup[np.asarray(field_ids, dtype=np.int64)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +98,14 @@ class Plan:
     group: tuple[Dimension, ...]
     """The dimensions grouped by, in request order (the order of the cells)."""
     fields: tuple[Field, ...]
-    """The requested fields: a cell's ``position`` is its field's index here."""
+    """The requested fields, in request order."""
+    manual_sla: int
+    """The service level's threshold in seconds (inbound)."""
+
+    @property
+    def field_order(self) -> FieldOrder:
+        """The requested fields' ids in request order (see `FieldOrder`)."""
+        return FieldOrder(tuple(f.field_id for f in self.fields))
 
     @property
     def selects_nothing(self) -> bool:
@@ -85,4 +128,5 @@ def plan_of(query: StatsQuery, resource: Resource = USERBASED) -> Plan:
         field_ids=None if every_field else tuple(k.field_id for k in query.fields),
         group=tuple(resource.dimension(name) for name in query.dimensions),
         fields=query.fields,
+        manual_sla=query.manual_sla,
     )

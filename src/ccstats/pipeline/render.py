@@ -2,9 +2,10 @@
 
 The cells of a query (`ccstats.pipeline.sql.cells_sql`) arrive as Arrow batches:
 one row per (record, field) with the record's dimension values (request order;
-a date as a day number, a time as minutes after midnight), the field's
-``position`` in the request and its ``cnt`` and ``secs``, ordered by the
-dimensions and then the position. Each step here is one Arrow kernel over a
+a date as a day number, a time as minutes after midnight), the ``field_id`` and
+its ``cnt`` and ``secs``, ordered by the dimensions and then the field's
+position in the request, which the renderer looks up from the id
+(`ccstats.pipeline.plan.FieldOrder`). Each step here is one Arrow kernel over a
 whole batch (integers to text, texts joined element-wise, a record's field texts
 joined through list offsets), so no Python object is made per row or record. A
 record whose cells straddle two batches is carried over to the next one.
@@ -14,7 +15,7 @@ preceded by `ccstats.render.JSON_SEPARATOR`, keys in the resource's order, a
 field without a count or a sum showing ``null``; for csv/tab one line per cell
 (an empty cell for ``null``).
 
-A KPI answer (`render_kpi_cells`) reads the cells of the KPIs' base fields,
+A KPI answer reads the cells of the KPIs' base fields,
 grouped into records the same way; each record holds every requested KPI, its
 numerator and denominator computed from the record's cells for all records of a
 batch at once (`ccstats.pipeline.ratios`): in JSON ``"kpis":[{"kpi", "value",
@@ -36,36 +37,34 @@ import pyarrow.compute as pc
 from ccstats import buckets
 from ccstats.field import Field
 from ccstats.kpis import KpiFormula, base_fields
+from ccstats.options import OutputFormat
+from ccstats.pipeline.plan import FieldOrder
 from ccstats.pipeline.ratios import Ratios, value_texts
-from ccstats.pipeline.resource import USERBASED, Dimension, Resource, Text
-from ccstats.query import OutputFormat, StatsQuery
+from ccstats.pipeline.resource import RESOURCES, Dimension, Resource, Text
+from ccstats.query import StatsQuery
 from ccstats.render import JSON_SEPARATOR, SEPARATORS
 
 Positions = npt.NDArray[np.int64]
 
 
-def render_cells(query: StatsQuery, batches: Iterable[pa.RecordBatch],
-                 resource: Resource = USERBASED) -> Iterator[bytes]:
-    """The rendered records of `query` from its ordered cells, one chunk per batch."""
-    return _rendered(_FieldLayout(query, resource), batches)
+def render_cells(query: StatsQuery, batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
+    """The rendered records of `query` from its ordered cells, one chunk per batch.
 
-
-def render_kpi_cells(query: StatsQuery, kpis: Sequence[KpiFormula],
-                     batches: Iterable[pa.RecordBatch],
-                     resource: Resource = USERBASED) -> Iterator[bytes]:
-    """The rendered KPI records of `kpis` (request order) from the ordered cells of their
-    base fields, one chunk per batch.
-
-    `query.fields` must be ``ccstats.kpis.base_fields(kpis)`` (a cell's ``position``
-    indexes it); every record holds every KPI of `kpis`, computed from its cells.
+    For a KPI query (`query.kpis`), `query.fields` are the KPIs' base fields
+    (``ccstats.kpis.base_fields``) and every record holds every KPI, computed from
+    its cells.
     """
-    return _rendered(_KpiLayout(query, kpis, resource), batches)
+    resource = RESOURCES[query.source]
+    layout = _KpiLayout(query, query.kpis, resource) if query.kpis \
+        else _FieldLayout(query, resource)
+    return _rendered(layout, batches)
 
 
 def _rendered(layout: _Layout, batches: Iterable[pa.RecordBatch]) -> Iterator[bytes]:
     carried: pa.RecordBatch | None = None
     for batch in batches:
-        cells = batch if carried is None else pa.concat_batches([carried, batch])
+        positioned = layout.positioned(batch)
+        cells = positioned if carried is None else pa.concat_batches([carried, positioned])
         starts = layout.record_starts(cells)
         if len(starts) == 0:
             continue
@@ -95,6 +94,12 @@ class _Layout(ABC):
         self.query = query
         self.grouped = [resource.dimension(name) for name in query.dimensions]
         self.keyed = resource.ordered(query.dimensions)
+        self.field_order = FieldOrder(tuple(f.field_id for f in query.fields))
+
+    def positioned(self, cells: pa.RecordBatch) -> pa.RecordBatch:
+        """`cells` with a ``position`` column: the index of each cell's field in the request."""
+        positions = self.field_order.positions(cells.column("field_id").to_numpy())
+        return cells.append_column("position", pa.array(positions))
 
     def record_starts(self, cells: pa.RecordBatch) -> Positions:
         """The rows of `cells` where a record begins: where any dimension's value changes."""

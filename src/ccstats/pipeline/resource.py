@@ -15,6 +15,7 @@ from enum import StrEnum
 from ccstats.catalog import CATALOG
 from ccstats.field import Field
 from ccstats.inbound import INBOUND_FIELDS
+from ccstats.kpis import Source
 
 
 class Text(StrEnum):
@@ -80,3 +81,6 @@ INBOUND = Resource(
     fields=INBOUND_FIELDS,
     id_columns=(("projects", "project_id"), ("queues", "queue_id")),
 )
+
+#: The resource answering each source's statistics (and its KPIs).
+RESOURCES: dict[Source, Resource] = {Source.USERBASED: USERBASED, Source.INBOUND: INBOUND}

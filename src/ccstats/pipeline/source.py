@@ -11,7 +11,7 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from ccstats.model import User
+from ccstats.model import Queue, User
 from ccstats.pipeline.dialect import Dialect
 from ccstats.pipeline.sql import Statement
 
@@ -40,4 +40,8 @@ class CellSource(Protocol):
 
     def users(self, customer_id: int) -> list[User]:
         """The customer's users (the ``user`` dimension's values when no filter names them)."""
+        ...
+
+    def queues(self, customer_id: int) -> list[Queue]:
+        """The customer's queues (the ``queue`` dimension's values when no filter names them)."""
         ...

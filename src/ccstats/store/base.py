@@ -48,6 +48,7 @@ from ccstats.model import (
     NameMapping,
     Preset,
     Project,
+    Queue,
     Scope,
     Status,
     User,
@@ -176,6 +177,16 @@ class Store(CellSource, Protocol):
 
     def save_project(self, customer_id: int, project: Project) -> None:
         """Insert or replace `project` (every member)."""
+        ...
+
+    # queues (`CellSource.queues` lists them)
+    def create_queue(self, customer_id: int, queue: Queue) -> bool:
+        """Add `queue`; False (and nothing changed) if its id exists."""
+        ...
+
+    def update_queue(self, customer_id: int, queue_id: int, name: str | None,
+                     status: Status | None) -> Queue | None:
+        """Change the given members of a queue; the result, or None for an unknown id."""
         ...
 
     def users(self, customer_id: int) -> list[User]: ...

@@ -19,7 +19,7 @@ Tables
 ``customer_access`` allowed client networks and rate limit; the latest version wins.
 ``api_keys``     salted key hashes; the latest version wins (it may say revoked).
 ``name_mappings`` names of outside systems → project and user ids; latest version wins.
-``projects``, ``users``, ``presets``
+``projects``, ``queues``, ``users``, ``presets``
                  ReplacingMergeTree rows with a ``version``; the latest version wins
                  (a preset's latest version may say it is deleted).
 ``batches``      batch markers: ``committed`` makes a batch's events and sums visible,
@@ -30,11 +30,18 @@ Tables
                  SummingMergeTree deltas per UTC quarter-hour, local hour and local
                  day, keyed by batch last: merges add up a batch's rows per key,
                  withdrawals are negative rows, and rows that reach zero disappear.
+``queue_calls``  SummingMergeTree deltas of the queue calls by the UTC quarter-hour of
+                 their start, project, queue, answer and wait (`ccstats.pipeline.
+                 queue_call_sql`), likewise.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from clickhouse_driver import Client
 
 from ccstats.store.clickhouse_target import Target, cluster_hosts
 
@@ -69,6 +76,9 @@ TABLES = (
     Table("projects", "customer_id UInt64, project_id Int64, name String, status String, "
                       "version UInt64",
           "ReplacingMergeTree(version) ORDER BY (customer_id, project_id)"),
+    Table("queues", "customer_id UInt64, queue_id Int64, name String, status String, "
+                    "version UInt64",
+          "ReplacingMergeTree(version) ORDER BY (customer_id, queue_id)"),
     Table("users", "customer_id UInt64, user_id Int64, name String, kind String, "
                    "status String, version UInt64",
           "ReplacingMergeTree(version) ORDER BY (customer_id, user_id)"),
@@ -90,9 +100,21 @@ TABLES = (
     Table("sums_day", f"{_KEY}, day Int32, field_id Int16, batch UInt64, {_SUMS}",
           "SummingMergeTree((cnt, secs, hits)) PARTITION BY intDiv(day, 365) "
           "ORDER BY (customer_id, day, project_id, user_id, field_id, batch)"),
+    Table("queue_calls", "customer_id UInt64, project_id Int64, queue_id Int64, qh Int32, "
+                         "answered UInt8, wait Int32, batch UInt64, cnt Int64, talk Int64",
+          "SummingMergeTree((cnt, talk)) PARTITION BY intDiv(qh, 35040) "
+          "ORDER BY (customer_id, qh, project_id, queue_id, answered, wait, batch)"),
 )
 
 SUMS_TABLES = ("sums", "sums_hour", "sums_day")
+
+
+def insert_columns(client: Client, table: str, columns: Sequence[str],
+                   values: Sequence[list[Any]]) -> None:
+    """Insert rows given as one list of values per column (nothing when there are none)."""
+    if values and values[0]:
+        client.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", list(values),
+                       columnar=True)
 
 
 def local_name(table: str, target: Target) -> str:

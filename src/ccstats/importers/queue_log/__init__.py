@@ -5,6 +5,7 @@
 - `names`: queue and member names → display names, and the stored mapping to ids.
 - `calls`: rings, answered and outbound calls paired from their lines.
 - `sessions`: login sessions, pauses and the available time between calls.
+- `queue_calls`: a caller's stay in a queue, ENTERQUEUE to its end (``queuecall``).
 - `convert`: all of it → events with ids derived from the log.
 - `tail`: the lines appended to a followed file, across rotations.
 - `importer`: one import or `--follow` through `Service.ingest`.

@@ -67,7 +67,8 @@ def is_member(agent: str) -> bool:
     return agent not in ("", NO_NAME)
 
 
-def _calltime(end: Record) -> int | None:
+def calltime(end: Record) -> int | None:
+    """The talk seconds an answered call's end line gives, if it gives them."""
     if end.event in ("COMPLETEAGENT", "COMPLETECALLER"):
         return end.number(1)
     if end.event in ("TRANSFER", "BLINDTRANSFER"):
@@ -191,15 +192,15 @@ class _Pairing:
 
 
 def _answered(end: Record, connect: Record | None, add: _Add) -> None:
-    calltime = _calltime(end)
+    talk = calltime(end)
     if connect is not None:
         answer = connect.time
         ring = connect.number(2) or 0  # CONNECT's ring time: seconds, since Asterisk 1.6
-        stop = answer + calltime if calltime is not None else max(end.time, answer)
+        stop = answer + talk if talk is not None else max(end.time, answer)
         queue = connect.queue
     else:
         stop, ring, queue = end.time, 0, end.queue
-        answer = stop - min(calltime or 0, stop)
+        answer = stop - min(talk or 0, stop)
     start = answer - min(ring, answer)
     identity = (end.callid, queue, end.agent, answer)
     add(LogEvent(event_id("in", *identity), "call", "in", queue, end.agent, start, stop,

@@ -15,7 +15,7 @@ written over:
   TIMESTAMP, NULL if that is no real date and time);
 - the member's value where it is valid, else NULL: ``event_id``, ``type``,
   ``subtype`` (the sub-type member of the line's type), ``project_id``,
-  ``user_id``, and ``v_m`` for each timestamp member m (epoch seconds, floored,
+  ``user_id``, ``queue_id``, and ``v_m`` for each timestamp member m (epoch seconds, floored,
   in the accepted range; ``e_m`` before the range is checked).
 
 A member that is missing and one that is JSON ``null`` read alike (NULL); a rule
@@ -27,18 +27,21 @@ from __future__ import annotations
 import json
 
 from ccstats.events import (
+    ANSWERED_TYPES,
     EVENT_TYPES,
     ID_PATTERN,
     MAX_ENTITY_ID,
     MAX_EPOCH,
     MIN_EPOCH,
+    NO_ID,
     POINT_TYPES,
+    QUEUE_CALL,
     SUBTYPES,
 )
 
 #: The members read from each line.
 MEMBERS = (
-    "id", "type", "userId", "projectId", "state", "direction", "status", "action",
+    "id", "type", "userId", "projectId", "queueId", "state", "direction", "status", "action",
     "start", "end", "answer", "time",
 )
 #: The members read as decoded strings (``s_m``); the others as JSON text (``j_m``).
@@ -168,7 +171,8 @@ def _values_sql() -> str:
     CASE WHEN s_type IN {literals(EVENT_TYPES)} THEN s_type END AS type,
     {subtype} AS subtype,
     {_entity("projectId")} AS project_id,
-    {_entity("userId")} AS user_id
+    {_entity("userId")} AS user_id,
+    {_entity("queueId")} AS queue_id
     """
 
 
@@ -186,10 +190,11 @@ def reading_sql(tolerant: bool) -> str:
 def normalized_sql() -> str:
     """The normalized event (`ccstats.events`) of a line of ``reading``, as columns;
     meaningful where the line is valid."""
-    points = literals(POINT_TYPES)
+    points, queue_call = literals(POINT_TYPES), literal(QUEUE_CALL)
     return f"""
-    event_id, type, subtype, project_id, user_id,
+    event_id, type, subtype, project_id, coalesce(user_id, {NO_ID}) AS user_id,
     CASE WHEN type IN {points} THEN v_time ELSE v_start END AS t_start,
-    CASE WHEN type = 'call' THEN v_answer END AS t_answer,
-    CASE WHEN type IN {points} THEN v_time ELSE v_end END AS t_end
+    CASE WHEN type IN {literals(ANSWERED_TYPES)} THEN v_answer END AS t_answer,
+    CASE WHEN type IN {points} THEN v_time ELSE v_end END AS t_end,
+    CASE WHEN type = {queue_call} THEN queue_id ELSE {NO_ID} END AS queue_id
     """

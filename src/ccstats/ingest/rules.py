@@ -27,11 +27,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ccstats.events import (
+    ANSWERED_TYPES,
     EVENT_TYPES,
     INTERVAL_TYPES,
     MAX_ENTITY_ID,
     MAX_INTERVAL_SECONDS,
     POINT_TYPES,
+    QUEUE_CALL,
     SUBTYPES,
 )
 from ccstats.ingest.reading import ISO_NAIVE, literal, quoted, text_column
@@ -116,10 +118,11 @@ def _one_of(member: str, allowed: tuple[str, ...], valid: str,
                 (_missing(member, "write " + form),), given=True)
 
 
-def _entity(member: str, valid: str) -> Rule:
-    """`member` is a projectId or userId (`valid`: its value where it is)."""
-    return Rule(member, f"{valid} IS NULL", WRONG_FORMAT, "must be " + _ENTITY_FORM,
-                reasons=(_missing(member, "write " + _ENTITY_FORM),), given=True)
+def _entity(member: str, valid: str, types: frozenset[str] | None = None) -> Rule:
+    """`member` is a projectId, userId or queueId (`valid`: its value where it is),
+    which lines of `types` must give."""
+    return Rule(member, f"{valid} IS NULL", WRONG_FORMAT, "must be " + _ENTITY_FORM, types,
+                (_missing(member, "write " + _ENTITY_FORM),), given=True)
 
 
 def _timestamp_reasons(m: str) -> tuple[Reason, ...]:
@@ -184,8 +187,8 @@ def _line_rules() -> tuple[Rule, ...]:
 
 def _member_rules() -> tuple[Rule, ...]:
     """The rules of each member on its own, in reporting order."""
-    intervals = frozenset(INTERVAL_TYPES)
-    calls = frozenset({"call"})
+    intervals, answered = frozenset(INTERVAL_TYPES), frozenset(ANSWERED_TYPES)
+    queue_calls = frozenset({QUEUE_CALL})
     subtypes = tuple(
         _one_of(sub[0], sub[1], "subtype", frozenset({event_type}))
         for event_type, sub in SUBTYPES.items() if sub is not None
@@ -194,8 +197,12 @@ def _member_rules() -> tuple[Rule, ...]:
         Rule("id", "event_id IS NULL", WRONG_FORMAT, "must be a string of " + _ID_FORM,
              reasons=(_missing("id", "write " + _ID_FORM),), given=True),
         _one_of("type", EVENT_TYPES, "type"),
-        _entity("userId", "user_id"),
+        _entity("userId", "user_id", frozenset(EVENT_TYPES) - queue_calls),
+        Rule("userId", "j_userId IS NOT NULL AND user_id IS NULL", WRONG_FORMAT,
+             f"must be {_ENTITY_FORM}, or null for a queue call that was not answered",
+             queue_calls),
         _entity("projectId", "project_id"),
+        _entity("queueId", "queue_id", queue_calls),
         *subtypes,
         _timestamp("start", intervals),
         _timestamp("end", intervals),
@@ -203,15 +210,16 @@ def _member_rules() -> tuple[Rule, ...]:
         Rule("answer", "CASE WHEN j_answer IS NULL AND is_json "
                        "THEN NOT json_exists(raw, '$.answer') END",
              REQUIRED, "missing; write null for an unanswered call, or the answer time: "
-             + _WRITE_TS.removeprefix("write "), calls, given=True),
+             + _WRITE_TS.removeprefix("write "), answered, given=True),
         Rule("answer", "j_answer IS NOT NULL AND v_answer IS NULL", WRONG_FORMAT, _OUT_OF_RANGE,
-             calls, _timestamp_reasons("answer")),
+             answered, _timestamp_reasons("answer")),
     )
 
 
 def _relation_rules() -> tuple[Rule, ...]:
     """The rules between members (looked at where each member is valid)."""
     intervals = frozenset(INTERVAL_TYPES)
+    queue_calls = frozenset({QUEUE_CALL})
     return (
         Rule("end", "v_start > v_end", BAD_ARGUMENTS,
              "is before start; end must not precede start", intervals),
@@ -220,7 +228,14 @@ def _relation_rules() -> tuple[Rule, ...]:
              "split longer periods into several events", intervals),
         Rule("answer", "v_start <= v_end AND (v_answer < v_start OR v_answer > v_end)",
              BAD_ARGUMENTS, "must lie between start and end, or be null for an unanswered call",
-             frozenset({"call"})),
+             frozenset(ANSWERED_TYPES)),
+        Rule("userId", "v_answer IS NOT NULL AND j_userId IS NULL", REQUIRED,
+             "missing; write the id of the agent who answered the queue call "
+             f"({_ENTITY_FORM})", queue_calls),
+        Rule("userId", "CASE WHEN j_answer IS NULL AND user_id IS NOT NULL "
+                       "THEN json_exists(raw, '$.answer') END", BAD_ARGUMENTS,
+             "must be null for a queue call that was not answered (answer is null)",
+             queue_calls),
     )
 
 

@@ -21,6 +21,7 @@ import ccstats
 from ccstats import demo
 from ccstats.demo import customer as demo_customer
 from ccstats.model import Status, UserKind
+from ccstats.query import Endpoint
 from ccstats.service import Service
 
 TODAY = dt.date(2026, 11, 27)
@@ -84,6 +85,17 @@ def test_prepare_fills_a_named_customer_once(tmp_path: Path) -> None:
         fields = {d["field"] for record in answer["response"] for d in record["data"]}
         assert {"callInAnswered", "callOutReached", "dispositionStatusRecall", "emailReceived",
                 "ticketClosed", "chatHandled", "userstateBreak"} <= fields
+
+        queues = service.queues(demo_customer.NAME)
+        assert [(q.queue_id, q.name) for q in queues] == demo_customer.queue_names()
+        levels = orjson.loads(service.query(demo_customer.NAME, {
+            "from": span.first.strftime("%Y%m%d"), "to": span.last.strftime("%Y%m%d"),
+            "dimensions": "queue", "kpis": "serviceLevel,abandonmentRate"}, Endpoint.KPIS))
+        values = [kpi["value"] for record in levels["response"] for kpi in record["kpis"]]
+        # (queue ids are 10 * projectId + k; the inactive project's are not asked by default)
+        active = [q for q in queues if q.queue_id // 10 != demo_customer.INACTIVE_PROJECT]
+        assert len(values) == 2 * len(active)
+        assert all(0 < value < 1 for value in values), values
 
         again_span, again = demo_customer.prepare(service, TODAY)
         assert not again and again_span == span

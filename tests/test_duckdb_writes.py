@@ -29,7 +29,8 @@ def events(*rows: tuple[str, int, int]) -> pa.Table:
     table = pa.table({"event_id": [r[0] for r in rows], "type": ["chat"] * len(rows),
                       "subtype": [None] * len(rows), "project_id": [r[1] for r in rows],
                       "user_id": [1] * len(rows), "t_start": [r[2] for r in rows],
-                      "t_answer": [r[2] for r in rows], "t_end": [r[2] + 60 for r in rows]},
+                      "t_answer": [r[2] for r in rows], "t_end": [r[2] + 60 for r in rows],
+                      "queue_id": [0] * len(rows)},
                      schema=NORMALIZED_SCHEMA)
     return table.append_column("line_no", pa.array(range(len(rows)), pa.int64()))
 

@@ -8,6 +8,7 @@ them, and every refused option or member must be a 417 naming it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,8 +20,9 @@ from conftest import queue_call
 CUSTOMER, ZONE, PASSWORD = "acme", "UTC", "acme-pass"
 
 
-#: Queue 5: answered after 10 s and 40 s, abandoned after 5 s and 50 s; queue 6:
-#: answered after 30 s. All between 09:00 and 09:15 on 2024-05-01 (UTC).
+#: The README's worked example. Queue 5: answered after 10 s, 40 s and 25 s, abandoned
+#: after 5 s and 50 s; queue 6: answered after 30 s. All between 09:00 and 09:15 on
+#: 2024-05-01 (UTC).
 CALLS = [
     queue_call("q1", 5, "2024-05-01T09:00:00Z", "2024-05-01T09:00:10Z", "2024-05-01T09:02:10Z",
                project=2, user=17),
@@ -29,6 +31,8 @@ CALLS = [
     queue_call("q3", 5, "2024-05-01T09:03:00Z", None, "2024-05-01T09:03:05Z", project=2),
     queue_call("q4", 5, "2024-05-01T09:04:00Z", None, "2024-05-01T09:04:50Z", project=2),
     queue_call("q5", 6, "2024-05-01T09:05:00Z", "2024-05-01T09:05:30Z", "2024-05-01T09:06:30Z",
+               project=2, user=18),
+    queue_call("q6", 5, "2024-05-01T09:10:00Z", "2024-05-01T09:10:25Z", "2024-05-01T09:15:25Z",
                project=2, user=18),
 ]
 
@@ -66,12 +70,12 @@ def test_inbound_per_queue_by_hand(client: httpx.Client) -> None:
     records = _get(client, "/v2/statistics/inbound", dimensions="queue", **DAY)
     assert records == [
         {"queueId": 5, "data": [
-            {"field": "offered", "count": 4, "sum": 130 + 60 + 5 + 50},
-            {"field": "answered", "count": 2, "sum": 120 + 20},
+            {"field": "offered", "count": 5, "sum": 130 + 60 + 5 + 50 + 325},
+            {"field": "answered", "count": 3, "sum": 120 + 20 + 300},
             {"field": "abandoned", "count": 2, "sum": 5 + 50},
-            {"field": "answeredWithinSla", "count": 1, "sum": None},
+            {"field": "answeredWithinSla", "count": 2, "sum": None},
             {"field": "abandonedWithinSla", "count": 1, "sum": None},
-            {"field": "answerWait", "count": 2, "sum": 10 + 40}], "level": 0},
+            {"field": "answerWait", "count": 3, "sum": 10 + 40 + 25}], "level": 0},
         {"queueId": 6, "data": [
             {"field": "offered", "count": 1, "sum": 90},
             {"field": "answered", "count": 1, "sum": 60},
@@ -84,17 +88,25 @@ def test_manual_sla_is_chosen_per_request(client: httpx.Client) -> None:
     records = _get(client, "/v2/statistics/inbound", dimensions="queue", manual_sla="40",
                    fields="answeredWithinSla,abandonedWithinSla", queues="5", **DAY)
     assert records == [{"queueId": 5, "data": [
-        {"field": "answeredWithinSla", "count": 2, "sum": None},
+        {"field": "answeredWithinSla", "count": 3, "sum": None},
         {"field": "abandonedWithinSla", "count": 1, "sum": None}], "level": 0}]
+
+
+def test_the_readmes_worked_example(client: httpx.Client) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text().splitlines()
+    shown = next(line for line in readme if line.startswith('{"response":[{"queueId":5,'))
+    answer = client.get("/v2/statistics/kpis", params={
+        "kpis": "serviceLevel,asa,abandonmentRate", "dimensions": "queue", **DAY})
+    assert answer.text == shown
 
 
 def test_kpis_of_queues(client: httpx.Client) -> None:
     records = _get(client, "/v2/statistics/kpis", kpis="serviceLevel,asa,abandonmentRate",
                    dimensions="queue", of="json", **DAY)
     assert records[0] == {"queueId": 5, "kpis": [
-        {"kpi": "serviceLevel", "value": 0.25, "numerator": 1, "denominator": 4},
-        {"kpi": "asa", "value": 25.0, "numerator": 50, "denominator": 2},
-        {"kpi": "abandonmentRate", "value": 0.5, "numerator": 2, "denominator": 4}],
+        {"kpi": "serviceLevel", "value": 0.4, "numerator": 2, "denominator": 5},
+        {"kpi": "asa", "value": 25.0, "numerator": 75, "denominator": 3},
+        {"kpi": "abandonmentRate", "value": 0.4, "numerator": 2, "denominator": 5}],
         "level": 0}
     csv = client.get("/v2/statistics/kpis", params={
         "kpis": "avgAbandonWait", "dimensions": "queue,time", "of": "csv", **DAY}).text

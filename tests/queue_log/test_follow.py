@@ -43,10 +43,11 @@ def plain(tmp_path: Path) -> Iterator[Service]:
 
 def stored(service: Service, date: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The stored events and the day's records by project, user and hour, with names
-    instead of ids (ids depend on the order in which names were first seen)."""
+    instead of ids (ids depend on the order in which names were first seen; an
+    unanswered queue call has no user)."""
     customer_id = service.customer(CUSTOMER).customer_id
     projects = {p.project_id: p.name for p in service.projects(CUSTOMER)}
-    users = {u.user_id: u.name for u in service.users(CUSTOMER)}
+    users = {0: None, **{u.user_id: u.name for u in service.users(CUSTOMER)}}
     events = sorted(
         (e["event_id"], e["type"], e["subtype"], projects[e["project_id"]],
          users[e["user_id"]], e["t_start"], e["t_answer"], e["t_end"])

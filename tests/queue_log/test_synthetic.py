@@ -83,9 +83,9 @@ def test_a_longer_log_adds_only_what_ended(service: Service, customer: str,
     import_logs(service, customer, [write(tmp_path, LINES)])
     before = service.event_count(customer)
     report = import_logs(service, customer, [write(tmp_path, [*LINES, ENDING], True)])
-    assert report.conversion.open_calls == 0
-    # the call, its ringing and its talking
-    assert service.event_count(customer) == before + 3
+    assert (report.conversion.open_calls, report.conversion.open_queue_calls) == (0, 0)
+    # the call, its ringing, its talking and the caller's queue call
+    assert service.event_count(customer) == before + 4
     assert by_user(service, customer)["1003"] == {
         "userstateCall": (None, 50), "userstateRinging": (1, 3), "callIn": (None, 53),
         "callInAnswered": (1, 50)}

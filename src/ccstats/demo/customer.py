@@ -1,6 +1,6 @@
 """The demo customer that `ccstats demo` (and `make run`) serves.
 
-Six weeks of generated events (see `ccstats.demo`) ending on the last full week
+Six weeks of generated events and queue calls (see `ccstats.demo`) ending on the last full week
 before today, for a few dozen agents on several projects, two system users and
 one inactive project, all with readable names. Preparing it is idempotent: an
 existing demo customer is left as it is. The demo keeps a database of its own
@@ -80,14 +80,17 @@ def prepare(service: Service, today: dt.date | None = None) -> tuple[DemoData, b
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo.ndjson"
         write_file(path, seed=SEED, agents=AGENTS, projects=PROJECTS,
-                   days=(span.last - span.first).days + 1, start=span.first, timezone=TIMEZONE)
+                   days=(span.last - span.first).days + 1, start=span.first, timezone=TIMEZONE,
+                   queue_calls=True)
         service.import_files(NAME, [path])
     _name(service)
     return span, True
 
 
 def _name(service: Service) -> None:
-    """Readable names for the projects and users of the imported events."""
+    """Readable names for the projects, users and queues of the imported events."""
+    for queue_id, title in queue_names():
+        service.update_queue(NAME, queue_id, title)
     registered = {found.project_id for found in service.projects(NAME)}
     for project_id, title in enumerate(PROJECT_NAMES, start=1):
         status = Status.INACTIVE if project_id == INACTIVE_PROJECT else Status.ACTIVE

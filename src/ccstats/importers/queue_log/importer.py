@@ -63,11 +63,10 @@ def _ndjson(events: Sequence[dict[str, Any]]) -> bytes:
     return b"".join(orjson.dumps(e) + b"\n" for e in events)
 
 
-def _derive(mapper: NameMapper, records: list[Record], queue_calls: bool = False
-            ) -> Conversion:
+def _derive(mapper: NameMapper, records: list[Record]) -> Conversion:
     names = NameMap(mapper)
-    names.add(*mapped_names(records, queue_calls))
-    return convert(records, names, queue_calls)
+    names.add(*mapped_names(records))
+    return convert(records, names)
 
 
 def import_logs(service: Service, customer: str, paths: Sequence[Path]) -> QueueLogReport:

@@ -108,7 +108,7 @@ def _rules() -> str:
     )
 
 
-def _window(first: dt.date, last: dt.date) -> tuple[int, int]:
+def window(first: dt.date, last: dt.date) -> tuple[int, int]:
     """Epoch seconds surely covering the local dates first..last of any zone."""
     lo = (first - dt.date(1970, 1, 1)).days * DAY - MARGIN_S
     hi = (last - dt.date(1970, 1, 1)).days * DAY + DAY + MARGIN_S
@@ -121,7 +121,7 @@ def query_sql(dims: Sequence[str], first: dt.date, last: dt.date, source: str = 
     ``source``: ``raw`` reads the read_json table ``t`` (timestamps parsed as it goes),
     ``ev`` the normalised copy.
     """
-    lo, hi = _window(first, last)
+    lo, hi = window(first, last)
     columns = ", ".join(DIMENSIONS[d][0] for d in dims)
     # MATERIALIZED: without it DuckDB 2.0.0 fails on larger inputs with "INTERNAL Error:
     # dict-surviving cache: global dictionary column 1 changed identity" (its new
@@ -228,7 +228,7 @@ def pandas_query(db: str, dims: list[str], ranges: list[tuple[dt.date, dt.date]]
     seconds, sizes = [], []
     for i, (first, last) in enumerate(ranges):
         began = time.perf_counter()
-        lo, hi = _window(first, last)
+        lo, hi = window(first, last)
         sel = ev[(ev["t_end"] >= lo) & (ev["t_start"] < hi)]
         answered = sel["t_answer"].notna()
         parts = []
@@ -313,7 +313,7 @@ def render_sql(con: duckdb.DuckDBPyConnection, customer_id: int, first: dt.date,
                      FROM sums_hour
                      WHERE customer_id = {customer_id} AND day BETWEEN {first_day} AND {last_day}"""
     else:
-        lo, hi = _window(first, last)
+        lo, hi = window(first, last)
         local = f"qh::BIGINT * 900 + {_offset_case(lo // 900, hi // 900)}"
         source = f"""SELECT project_id, user_id, field_id, cnt, secs, hits,
                             ({local}) // {DAY} AS day, ({local}) % {DAY} // {HOUR} * 100 AS hhmm

@@ -1,10 +1,11 @@
 """Generated benchmark data: NDJSON files from the demo generator, cached on disk.
 
 A file's name encodes everything it depends on (kind, agents, projects, the day
-ranges, seed, zone) and a hash of the ``ccstats.demo`` package, so a changed generator or a
-changed plan regenerates instead of reusing a stale file. A file is written under
-a temporary name and renamed when complete, with a small JSON beside it holding
-its event count; an interrupted generation leaves nothing that looks finished.
+ranges, seed, zone, whether it holds queue calls) and a hash of the ``ccstats.demo``
+package, so a changed generator or a changed plan regenerates instead of reusing a
+stale file. A file is written under a temporary name and renamed when complete, with
+a small JSON beside it holding its event count; an interrupted generation leaves
+nothing that looks finished.
 """
 
 from __future__ import annotations
@@ -68,14 +69,20 @@ def dataset(
     agents: int,
     ranges: Sequence[DayRange],
     say: Callable[[str], None],
+    queue_calls: bool = False,
 ) -> Dataset:
-    """The cached file of ``ranges`` (in this order) for ``agents`` agents, generated if missing."""
+    """The cached file of ``ranges`` (in this order) for ``agents`` agents, generated if missing.
+
+    With ``queue_calls`` each day also holds its ``queuecall`` events; the other events
+    are those of the same file without them.
+    """
     _prepare(workdir)
     spans = "_".join(f"{first:%Y%m%d}+{days}" for first, days in ranges)
     if len(spans) > 80:  # many ranges: keep the name short, still unique
         spans = f"{len(ranges)}r-" + hashlib.sha256(spans.encode()).hexdigest()[:12]
     zone = TIMEZONE.replace("/", "-")
-    name = f"{kind}-a{agents}-p{PROJECTS}-{spans}-s{SEED}-{zone}-{_version()}"
+    queues = "-q" if queue_calls else ""
+    name = f"{kind}-a{agents}-p{PROJECTS}{queues}-{spans}-s{SEED}-{zone}-{_version()}"
     path, meta = workdir / f"{name}.ndjson", workdir / f"{name}.json"
     if path.exists() and meta.exists():
         events = int(json.loads(meta.read_text())["events"])
@@ -94,6 +101,7 @@ def dataset(
                 days=count,
                 start=first,
                 timezone=TIMEZONE,
+                queue_calls=queue_calls,
             ):
                 out.write(chunk)
                 events += chunk.count(b"\n")

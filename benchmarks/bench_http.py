@@ -19,13 +19,13 @@ from bench_ranges import params
 STATS = "/v2/statistics/userbased"
 
 
-def get(client: httpx.Client, query: dict[str, str]) -> tuple[float, bytes]:
+def get(client: httpx.Client, query: dict[str, str], path: str = STATS) -> tuple[float, bytes]:
     """One statistics request: (seconds, body); raises on anything but 200."""
     began = time.perf_counter()
-    response = client.get(STATS, params=query)
+    response = client.get(path, params=query)
     seconds = time.perf_counter() - began
     if response.status_code != 200:
-        raise BenchmarkError(f"GET {STATS} {query} answered {response.status_code}: "
+        raise BenchmarkError(f"GET {path} {query} answered {response.status_code}: "
                              f"{response.text[:500]}")
     return seconds, response.content
 

@@ -29,7 +29,11 @@ METRICS: dict[str, str] = {
     "query.4f.throughput": "4f: concurrent clients, mixed month queries, requests/s",
     "query.4f.latency": "4f: their 99th percentile (median) latency",
     "query.4f.errors": "4f: failed requests",
+    "import.queues.rate": "5: `ccstats import` of S with queue calls against S without them",
+    "query.inbound.p50": "5: a month of inbound statistics by queue and date, median latency",
+    "query.kpis.p50": "5: a month of every userbased KPI by user, median latency",
     "answers.identical": "the baselines' answers byte for byte equal to ours",
+    "answers.queues.identical": "5: the queue baselines' answers byte for byte equal to ours",
     "code.unchanged": "the code under test did not change during the run",
 }
 
@@ -44,3 +48,6 @@ DAY_P50_MS = 10.0
 DOWNLOAD_MB_S, DOWNLOAD_TTFB_MS, DOWNLOAD_VS_ORJSON = 100.0, 300.0, 4.0
 YEAR_MIN_MB, YEAR_RSS_MB = 500.0, 200.0
 LOAD_RPS, LOAD_P99_MS = 60.0, 500.0
+#: The import's rate with queue calls, at least this share of its rate without them.
+IMPORT_QUEUES_VS_S = 0.85
+INBOUND_P50_MS, KPIS_P50_MS = 50.0, 50.0

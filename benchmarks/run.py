@@ -24,6 +24,11 @@ the same run, one after the other (never at the same time):
    straightforward DuckDB SQL and pandas over the raw events; for (d) the grouped
    numbers fetched into Python and serialised with orjson. Baseline answers are
    compared with ours byte for byte.
+5. S with queue calls (`bench_queues.py`): ``ccstats import`` of it against the import
+   of S without them (alternately; the rate within 15 %), then over HTTP a month of
+   inbound statistics by queue and date and a month of every userbased KPI by user,
+   against straightforward DuckDB SQL over its read_json table
+   (`bench_queue_baselines.py`), answers compared byte for byte.
 
 Prints one table (metric | ours | baseline | ratio | target | met?) and writes the
 figures by metric id (`bench_metrics`) to ``benchmarks/results.json``
@@ -59,6 +64,7 @@ from bench_plan import FULL, QUICK, Bench, Plan
 from bench_post import post_events
 from bench_proc import CCSTATS, BenchmarkError, Processes, run_json
 from bench_queries import queries
+from bench_queues import queue_calls
 from bench_ranges import day
 from bench_results import Results, Row, markdown
 from bench_stores import BASELINES
@@ -68,22 +74,25 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src" / "ccstats"
 
 
-def datasets(plan: Plan, workdir: Path) -> tuple[Dataset, Dataset, Dataset, Dataset]:
-    """S, the days right after it, those plus ~10 % of S's days again, and the year."""
+def datasets(plan: Plan, workdir: Path
+             ) -> tuple[Dataset, Dataset, Dataset, Dataset, Dataset]:
+    """S, the days right after it, those plus ~10 % of S's days again, the year, and S
+    with queue calls."""
     main = dataset(workdir, "main", plan.agents, [(START, plan.days)], say)
     after: DayRange = (day(plan.days), plan.next_days)
     new = dataset(workdir, "next", plan.agents, [after], say)
     extra = dataset(workdir, "extra", plan.agents,
                     [after, *replaced_days(plan.days, plan.replace_share)], say)
     year_data = dataset(workdir, "year", plan.year_agents, [(START, plan.year_days)], say)
-    return main, new, extra, year_data
+    queued = dataset(workdir, "main", plan.agents, [(START, plan.days)], say, queue_calls=True)
+    return main, new, extra, year_data, queued
 
 
 def run_steps(bench: Bench, workdir: Path, backend: str | None) -> Dataset:
     """Every step, in an order that reuses the stores; returns S."""
     plan = bench.plan
     with step("data (generated once, then cached)"):
-        main, new, extra, year_data = datasets(plan, workdir)
+        main, new, extra, year_data, queued = datasets(plan, workdir)
     with step(f"1: import S, {plan.import_runs} runs each (ccstats import, read_json)"):
         store, raw_db = import_s(bench, main)
     with step("baseline database: normalise the raw events (untimed)"):
@@ -97,6 +106,8 @@ def run_steps(bench: Bench, workdir: Path, backend: str | None) -> Dataset:
         post_events(bench, store, new)
     with step("4e: a year of hourly records: server memory while streaming"):
         year(bench, year_data)
+    with step(f"5: S with queue calls ({queued.events - main.events:,} more events)"):
+        queue_calls(bench, main, queued)
     if backend:
         with step(f"the same metrics on {backend}"):
             name = backend.split("://", 1)[0]

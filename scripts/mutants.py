@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: The fast correctness tests, cheapest first: the first failure ends a run.
 TESTS = ("tests/test_buckets.py", "tests/test_render.py", "tests/test_oracle.py",
-         "tests/test_seed_fixture.py")
+         "tests/test_seed_fixture.py", "tests/test_inbound_oracle.py")
 
 #: A run of the tests that takes longer than this (seconds) is stopped and counts as failed.
 TIMEOUT = 900
@@ -57,6 +57,20 @@ MUTANTS: tuple[Mutant, ...] = (
         "least(b, (q + 1) * {q}) - q * {q} AS secs",
         "least(b, (q + 1) * {q}) - q * {q} - (q % 97 = 0)::INTEGER AS secs",
         "a continuation piece whose quarter-hour is a multiple of 97 loses a second",
+    ),
+    Mutant(
+        "queue-call-sla-strict",
+        "src/ccstats/pipeline/queue_call_sql.py",
+        'conditions.append(f"wait <= {int(manual_sla)}")',
+        'conditions.append(f"wait < {int(manual_sla)}")',
+        "a queue call whose wait equals manual_sla is not within the service level",
+    ),
+    Mutant(
+        "queue-call-wait",
+        "src/ccstats/store/queue_call_rows.py",
+        "(coalesce(t_answer, t_end) - t_start)::INTEGER AS wait",
+        "(coalesce(t_end, t_answer) - t_start)::INTEGER AS wait",
+        "an answered queue call waits until its end rather than its answer",
     ),
     Mutant(
         "contributions-count-quarter",

@@ -72,6 +72,14 @@ def chat(event_id: str, start: int | str, end: int | str, project: int = 1,
             "userId": user}
 
 
+def queue_call(event_id: str, queue: int, start: int | str, answer: int | str | None,
+               end: int | str, project: int = 1, user: int | None = 1) -> Event:
+    """A queue call; its `user` (the agent who answered) is null when `answer` is."""
+    return {"id": event_id, "type": "queuecall", "queueId": queue, "start": start,
+            "answer": answer, "end": end, "projectId": project,
+            "userId": None if answer is None else user}
+
+
 def records(body: bytes) -> list[dict[str, Any]]:
     """The records of a successful JSON answer (asserting the envelope)."""
     document = orjson.loads(body)

@@ -46,6 +46,7 @@ from ccstats.events import MAX_EPOCH, MIN_EPOCH
 from ccstats.pipeline import parts
 from ccstats.pipeline.plan import plan_of
 from ccstats.pipeline.sql import record_estimate_sql
+from ccstats.query import Endpoint
 from ccstats.service import Service
 from oracle import CATALOG, Event, Op, apply_ops, expected_csv, expected_response, parse_timestamp
 
@@ -300,15 +301,24 @@ def _event_days(zone: str, stored: dict[str, Event]) -> tuple[date, date]:
     return days[0], days[-1]
 
 
+@dataclass
+class Frame:
+    """The options every statistics resource shares: zone, interval, dimensions, dates,
+    format (`params` as the service gets them, the rest the oracle's view of them)."""
+
+    params: dict[str, str]
+    zone: str
+    interval: int
+    date_from: date
+    date_to: date
+    dimensions: list[str]
+    fmt: str
+
+
 @st.composite
-def queries(
-    draw: st.DrawFn,
-    customer_zone: str,
-    anchor_zone: str,
-    stored: dict[str, Event],
-    projects_seen: set[int],
-    users_seen: set[int],
-) -> Query:
+def frames(draw: st.DrawFn, customer_zone: str, anchor_zone: str, stored: dict[str, Event],
+           dimension_names: tuple[str, ...]) -> Frame:
+    """Random shared options of a query about `stored`, of `dimension_names`."""
     params: dict[str, str] = {}
     # The events' own zone is the most interesting one to ask in.
     tz_param = draw(st.none() | st.just(anchor_zone) | st.sampled_from(OTHER_ZONES))
@@ -321,29 +331,10 @@ def queries(
     if interval_param is not None:
         params["interval"] = interval_param
 
-    order = draw(st.permutations(DIMENSIONS))
-    dimensions = list(order[: draw(st.integers(1, 4))])
+    order = draw(st.permutations(dimension_names))
+    dimensions = list(order[: draw(st.integers(1, len(order)))])
     spaced = draw(st.booleans())
     params["dimensions"] = (" , " if spaced else ",").join(dimensions)
-
-    fields: list[str] | None = draw(
-        st.one_of(
-            st.none(),
-            st.lists(st.sampled_from(CATALOG), min_size=1, max_size=8),
-            st.permutations(CATALOG).map(list),
-        )
-    )
-    if fields is not None:
-        params["fields"] = ",".join(fields)
-
-    projects: set[int] | None = None
-    if draw(st.booleans()) and projects_seen:
-        projects = set(draw(st.lists(st.sampled_from(sorted(projects_seen)), min_size=1)))
-        params["projects"] = ",".join(str(p) for p in sorted(projects))
-    users: set[int] | None = None
-    if draw(st.booleans()) and users_seen:
-        users = set(draw(st.lists(st.sampled_from(sorted(users_seen)), min_size=1)))
-        params["users"] = ",".join(str(u) for u in sorted(users))
 
     low, high = _event_days(zone, stored)
     if draw(st.integers(0, 3)) == 0:  # a range that cuts through the data
@@ -360,10 +351,48 @@ def queries(
     if fmt_param is not None:
         params["of"] = fmt_param
     fmt = {None: "json", "cvs": "csv"}.get(fmt_param, fmt_param) or "json"
+    return Frame(params, zone, interval, date_from, date_to, dimensions, fmt)
 
-    return Query(
-        params, zone, interval, date_from, date_to, dimensions, fields, projects, users, fmt
+
+def id_filter(draw: st.DrawFn, seen: set[int]) -> set[int] | None:
+    """Half of the time, some of the ids `seen` (None: no filter)."""
+    if draw(st.booleans()) and seen:
+        return set(draw(st.lists(st.sampled_from(sorted(seen)), min_size=1)))
+    return None
+
+
+def listed(ids: set[int]) -> str:
+    return ",".join(str(i) for i in sorted(ids))
+
+
+@st.composite
+def queries(
+    draw: st.DrawFn,
+    customer_zone: str,
+    anchor_zone: str,
+    stored: dict[str, Event],
+    projects_seen: set[int],
+    users_seen: set[int],
+) -> Query:
+    frame = draw(frames(customer_zone, anchor_zone, stored, DIMENSIONS))
+    params = frame.params
+    fields: list[str] | None = draw(
+        st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(CATALOG), min_size=1, max_size=8),
+            st.permutations(CATALOG).map(list),
+        )
     )
+    if fields is not None:
+        params["fields"] = ",".join(fields)
+    projects = id_filter(draw, projects_seen)
+    if projects is not None:
+        params["projects"] = listed(projects)
+    users = id_filter(draw, users_seen)
+    if users is not None:
+        params["users"] = listed(users)
+    return Query(params, frame.zone, frame.interval, frame.date_from, frame.date_to,
+                 frame.dimensions, fields, projects, users, frame.fmt)
 
 
 @dataclass
@@ -373,6 +402,7 @@ class Stored:
     events: dict[str, Event] = field(default_factory=dict)
     projects: set[int] = field(default_factory=set)
     users: set[int] = field(default_factory=set)
+    queues: set[int] = field(default_factory=set)
 
     def ingest(self, batch: list[Event]) -> None:
         ops: list[Op] = [("put", e) for e in self.events.values()]
@@ -380,7 +410,8 @@ class Stored:
         # Only the surviving occurrence of an id is surely stored (and registered).
         winners = apply_ops(("put", e) for e in batch).values()
         self.projects |= {int(e["projectId"]) for e in winners}
-        self.users |= {int(e["userId"]) for e in winners}
+        self.users |= {int(e["userId"]) for e in winners if e.get("userId") is not None}
+        self.queues |= {int(e["queueId"]) for e in winners if "queueId" in e}
 
     def delete(self, event_id: str) -> None:
         self.events.pop(event_id, None)
@@ -591,26 +622,27 @@ def _expected(query: Query, stored: dict[str, Event]) -> list[dict[str, Any]]:
     )
 
 
-def _answers(service: Service, customer: str, params: dict[str, str]) -> list[bytes]:
+def answers(service: Service, customer: str, params: dict[str, str],
+            endpoint: Endpoint = Endpoint.USERBASED) -> list[bytes]:
     """The answer in one part, and in some eight parts (every part its own statement
     and batch of cells, records rendered across them); both are checked.
 
     The parts are sized from the store's estimate of the answer's records, so that
     a query of many users and slots is not cut into thousands of statements."""
-    answers = [service.query(customer, params)]
-    plan = plan_of(service.plan(customer, params))
+    found = [service.query(customer, params, endpoint)]
+    plan = plan_of(service.plan(customer, params, endpoint))
     store = service._store
     estimate = store.scalar(record_estimate_sql(plan, store.visible_sums(plan.customer_id)))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parts, "RECORDS_PER_PART", max(estimate // 5, 1))
         patch.setattr(parts, "FIRST_PART_RECORDS", max(estimate // 20, 1))
-        answers.append(service.query(customer, params))
-    return answers
+        found.append(service.query(customer, params, endpoint))
+    return found
 
 
 def check_query(service: Service, customer: str, query: Query, stored: dict[str, Event]) -> None:
     expected = _expected(query, stored)
-    for body in _answers(service, customer, dict(query.params)):
+    for body in answers(service, customer, dict(query.params)):
         _check_answer(body, query, expected)
 
 

@@ -12,11 +12,15 @@ column         type        meaning
 ``subtype``    string      ``state`` / ``direction`` / ``status`` / ``action``;
                            null for ``chat``
 ``project_id`` int64       ``projectId``
-``user_id``    int64       ``userId``
+``user_id``    int64       ``userId``; 0 for a queue call that was not answered
 ``t_start``    int64       epoch seconds: ``start``, or ``time`` of a point event
 ``t_answer``   int64       epoch seconds of ``answer``; null if unanswered or n/a
 ``t_end``      int64       epoch seconds: ``end``, or ``time`` of a point event
+``queue_id``   int64       ``queueId`` of a queue call; 0 for every other type
 =============  ==========  =====================================================
+
+A queue call (queues-and-kpis.md §1) feeds only the inbound statistics; the
+userbased fields never select it.
 
 Timestamps are floored to whole epoch seconds on input.
 """
@@ -41,10 +45,16 @@ SUBTYPES: dict[str, tuple[str, tuple[str, ...]] | None] = {
     "email": ("direction", ("sent", "received")),
     "ticket": ("action", ("created", "closed")),
     "chat": None,
+    "queuecall": None,
 }
 
 EVENT_TYPES: tuple[str, ...] = tuple(SUBTYPES)
-INTERVAL_TYPES: frozenset[str] = frozenset({"userstate", "call", "chat"})
+INTERVAL_TYPES: frozenset[str] = frozenset({"userstate", "call", "chat", "queuecall"})
+#: The types with an ``answer`` (null: not answered).
+ANSWERED_TYPES: frozenset[str] = frozenset({"call", "queuecall"})
+QUEUE_CALL = "queuecall"
+#: A ``user_id`` or ``queue_id`` that names no user or queue.
+NO_ID = 0
 POINT_TYPES: frozenset[str] = frozenset({"disposition", "email", "ticket"})
 
 #: Longest interval accepted, in seconds.
@@ -67,6 +77,7 @@ NORMALIZED_SCHEMA = pa.schema(
         ("t_start", pa.int64()),
         ("t_answer", pa.int64()),
         ("t_end", pa.int64()),
+        ("queue_id", pa.int64()),
     ]
 )
 

@@ -36,7 +36,8 @@ from ccstats.ingest.group_commit import GroupCommit
 from ccstats.ingest.json_array import ArraySyntaxError, array_elements
 from ccstats.ingest.lines import LineBlock, block_to_table, file_blocks, skip_bom
 from ccstats.ingest.readahead import read_ahead
-from ccstats.ingest.validate import NOT_JSON, ValidatedBlock, Validator
+from ccstats.ingest.rules import NOT_JSON
+from ccstats.ingest.validate import ValidatedBlock, Validator
 from ccstats.model import (
     ALL_SCOPES,
     ApiKey,

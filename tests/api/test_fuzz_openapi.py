@@ -277,9 +277,12 @@ def answerable(case: Case[Any], data: st.DataObject, links: Links, always: bool)
             event.update({"start": start, "end": end} if "start" in event else {"time": start})
             if event.get("answer") is not None:
                 event["answer"] = data.draw(st.integers(start, end), label="answer")
-            for member in ("projectId", "userId"):
+            for member in ("projectId", "userId", "queueId"):
                 # (JSON Schema counts 3.0 as an integer; the API wants it written 3)
-                event[member] = data.draw(st.integers(1, 50), label=member)
+                if member in event:
+                    event[member] = data.draw(st.integers(1, 50), label=member)
+            if event.get("type") == "queuecall" and event.get("answer") is None:
+                event["userId"] = None
 
 
 def answerable_query(case: Case[Any], data: st.DataObject) -> None:

@@ -1,7 +1,8 @@
-"""Queues, the inbound and KPI catalogs and options over real HTTP.
+"""Queue calls, queues, `GET /v2/statistics/inbound` and `/kpis` over real HTTP.
 
-The module's server holds customer ``acme`` (UTC); every refused option must be
-a 417 naming it.
+The module's server holds customer ``acme`` (UTC). A handful of queue calls are
+posted once; the answers are checked against figures worked out by hand from
+them, and every refused option or member must be a 417 naming it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,26 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
+from conftest import queue_call
+
 CUSTOMER, ZONE, PASSWORD = "acme", "UTC", "acme-pass"
+
+
+#: Queue 5: answered after 10 s and 40 s, abandoned after 5 s and 50 s; queue 6:
+#: answered after 30 s. All between 09:00 and 09:15 on 2024-05-01 (UTC).
+CALLS = [
+    queue_call("q1", 5, "2024-05-01T09:00:00Z", "2024-05-01T09:00:10Z", "2024-05-01T09:02:10Z",
+               project=2, user=17),
+    queue_call("q2", 5, "2024-05-01T09:01:00Z", "2024-05-01T09:01:40Z", "2024-05-01T09:02:00Z",
+               project=2, user=17),
+    queue_call("q3", 5, "2024-05-01T09:03:00Z", None, "2024-05-01T09:03:05Z", project=2),
+    queue_call("q4", 5, "2024-05-01T09:04:00Z", None, "2024-05-01T09:04:50Z", project=2),
+    queue_call("q5", 6, "2024-05-01T09:05:00Z", "2024-05-01T09:05:30Z", "2024-05-01T09:06:30Z",
+               project=2, user=18),
+]
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +41,9 @@ def accounts() -> list[tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def client(server: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server, auth=(CUSTOMER, PASSWORD), timeout=30) as opened:
+        posted = opened.post("/v2/events", content=b"".join(
+            orjson.dumps(call) + b"\n" for call in CALLS))
+        assert posted.status_code == 200, posted.text
         yield opened
 
 
@@ -41,15 +62,55 @@ def _refused(client: httpx.Client, path: str, param: str, **params: str) -> None
 DAY = {"from": "20240501", "to": "20240501"}
 
 
-def test_queues_are_created_changed_and_listed(client: httpx.Client) -> None:
-    for queue_id, name in ((5, "Queue 5"), (6, "Queue 6")):
-        created = client.post("/v2/queues", json={"queueid": queue_id, "name": name})
-        assert created.status_code == 200, created.text
-    changed = client.put("/v2/queues/6", json={"name": "Billing"})
-    assert changed.json()["response"] == {"queueid": 6, "name": "Billing", "status": "active"}
+def test_inbound_per_queue_by_hand(client: httpx.Client) -> None:
+    records = _get(client, "/v2/statistics/inbound", dimensions="queue", **DAY)
+    assert records == [
+        {"queueId": 5, "data": [
+            {"field": "offered", "count": 4, "sum": 130 + 60 + 5 + 50},
+            {"field": "answered", "count": 2, "sum": 120 + 20},
+            {"field": "abandoned", "count": 2, "sum": 5 + 50},
+            {"field": "answeredWithinSla", "count": 1, "sum": None},
+            {"field": "abandonedWithinSla", "count": 1, "sum": None},
+            {"field": "answerWait", "count": 2, "sum": 10 + 40}], "level": 0},
+        {"queueId": 6, "data": [
+            {"field": "offered", "count": 1, "sum": 90},
+            {"field": "answered", "count": 1, "sum": 60},
+            {"field": "answeredWithinSla", "count": 1, "sum": None},
+            {"field": "answerWait", "count": 1, "sum": 30}], "level": 0},
+    ]
+
+
+def test_manual_sla_is_chosen_per_request(client: httpx.Client) -> None:
+    records = _get(client, "/v2/statistics/inbound", dimensions="queue", manual_sla="40",
+                   fields="answeredWithinSla,abandonedWithinSla", queues="5", **DAY)
+    assert records == [{"queueId": 5, "data": [
+        {"field": "answeredWithinSla", "count": 2, "sum": None},
+        {"field": "abandonedWithinSla", "count": 1, "sum": None}], "level": 0}]
+
+
+def test_kpis_of_queues(client: httpx.Client) -> None:
+    records = _get(client, "/v2/statistics/kpis", kpis="serviceLevel,asa,abandonmentRate",
+                   dimensions="queue", of="json", **DAY)
+    assert records[0] == {"queueId": 5, "kpis": [
+        {"kpi": "serviceLevel", "value": 0.25, "numerator": 1, "denominator": 4},
+        {"kpi": "asa", "value": 25.0, "numerator": 50, "denominator": 2},
+        {"kpi": "abandonmentRate", "value": 0.5, "numerator": 2, "denominator": 4}],
+        "level": 0}
+    csv = client.get("/v2/statistics/kpis", params={
+        "kpis": "avgAbandonWait", "dimensions": "queue,time", "of": "csv", **DAY}).text
+    assert csv == ("time,queueId,level,kpi,value,numerator,denominator\r\n"
+                   "900,5,1,avgAbandonWait,27.5,55,2\r\n")  # no abandoned call in 6
+    csv = client.get("/v2/statistics/kpis", params={
+        "kpis": "avgAbandonWait,avgTalk", "dimensions": "queue", "of": "csv", **DAY}).text
+    assert csv.endswith("6,0,avgAbandonWait,,0,0\r\n6,0,avgTalk,60.0,60,1\r\n")
+
+
+def test_queues_are_registered_and_managed(client: httpx.Client) -> None:
     assert _get(client, "/v2/queues") == [
         {"queueid": 5, "name": "Queue 5", "status": "active"},
-        {"queueid": 6, "name": "Billing", "status": "active"}]
+        {"queueid": 6, "name": "Queue 6", "status": "active"}]
+    changed = client.put("/v2/queues/6", json={"name": "Billing"})
+    assert changed.json()["response"] == {"queueid": 6, "name": "Billing", "status": "active"}
     created = client.post("/v2/queues", json={"queueid": 9, "name": "Sales"})
     assert created.status_code == 200, created.text
     again = client.post("/v2/queues", json={"queueid": 9, "name": "Sales"})
@@ -87,3 +148,25 @@ def test_catalogs(client: httpx.Client) -> None:
 def test_refused_options_are_named(client: httpx.Client, path: str, param: str,
                                    params: dict[str, str]) -> None:
     _refused(client, path, param, **{"dimensions": "queue", **DAY, **params})
+
+
+@pytest.mark.parametrize(("member", "event"), [
+    ("answer", queue_call("bad1", 5, "2024-05-01T09:00:10Z", "2024-05-01T09:00:00Z",
+                          "2024-05-01T09:01:00Z")),
+    ("userId", {**queue_call("bad2", 5, "2024-05-01T09:00:00Z", None, "2024-05-01T09:01:00Z"),
+                "userId": 17}),
+    ("userId", {**queue_call("bad3", 5, "2024-05-01T09:00:00Z", "2024-05-01T09:00:10Z",
+                             "2024-05-01T09:01:00Z"), "userId": None}),
+    ("queueId", {**queue_call("bad4", 5, "2024-05-01T09:00:00Z", None, "2024-05-01T09:01:00Z"),
+                 "queueId": 0}),
+])
+def test_refused_queue_calls_are_named(client: httpx.Client, member: str,
+                                       event: dict[str, Any]) -> None:
+    answer = client.post("/v2/events", content=orjson.dumps(event) + b"\n")
+    assert answer.status_code == 417, answer.text
+    assert [error["param"] for error in answer.json()["errors"]] == [f"line 1: {member}"]
+
+
+def test_queue_calls_add_nothing_to_the_userbased_fields(client: httpx.Client) -> None:
+    assert _get(client, "/v2/statistics/userbased", dimensions="user", **DAY) == []
+    assert [user["userid"] for user in _get(client, "/v2/users")] == [17, 18]

@@ -19,7 +19,16 @@ from typing_extensions import TypedDict
 
 from ccstats.api.bodies import MAX_NAME_LENGTH
 from ccstats.catalog import CATALOG
-from ccstats.events import ID_PATTERN, MAX_ENTITY_ID, MAX_EPOCH, MIN_EPOCH, SUBTYPES
+from ccstats.events import (
+    ANSWERED_TYPES,
+    ID_PATTERN,
+    INTERVAL_TYPES,
+    MAX_ENTITY_ID,
+    MAX_EPOCH,
+    MIN_EPOCH,
+    QUEUE_CALL,
+    SUBTYPES,
+)
 from ccstats.inbound import INBOUND_FIELDS
 from ccstats.kpis import FORMULAS, Source, Unit
 from ccstats.model import Scope, Status, UserKind
@@ -302,14 +311,20 @@ def event_schema() -> dict[str, Any]:
         }
         if subtype is not None:
             members[subtype[0]] = {"enum": list(subtype[1])}
-        if event_type in ("userstate", "call", "chat"):
+        if event_type in INTERVAL_TYPES:
             members |= {"start": _timestamp(), "end": _timestamp()}
         else:
             members["time"] = _timestamp()
-        if event_type == "call":
+        if event_type in ANSWERED_TYPES:
             members["answer"] = {"oneOf": [_timestamp(), {"type": "null"}]}
+        required = list(members)
+        if event_type == QUEUE_CALL:
+            members["queueId"] = members["projectId"]
+            members["userId"] = {"oneOf": [members["userId"], {"type": "null"}],
+                                 "description": "the agent who answered; null if unanswered"}
+            required = [name for name in members if name != "userId"]
         variants.append({"type": "object", "title": event_type, "properties": members,
-                         "required": list(members)})
+                         "required": required})
     return {"oneOf": variants}
 
 
@@ -357,6 +372,8 @@ LINKS = (
          "project_id", "$response.body#/response/projectid", "the created project"),
     Link("UpdateUser", ("post", "/v2/users"), ("put", "/v2/users/{user_id}"),
          "user_id", "$response.body#/response/userid", "the created user"),
+    Link("UpdateQueue", ("post", "/v2/queues"), ("put", "/v2/queues/{queue_id}"),
+         "queue_id", "$response.body#/response/queueid", "the created queue"),
     Link("DeletePreset", ("post", "/v2/statistics/presets"),
          ("delete", "/v2/statistics/presets/{preset_id}"),
          "preset_id", "$response.body#/response", "the created preset"),

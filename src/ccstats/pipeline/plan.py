@@ -18,7 +18,7 @@ import numpy.typing as npt
 from ccstats.buckets import LocalRange
 from ccstats.field import Field
 from ccstats.kpis import Source
-from ccstats.pipeline.resource import USERBASED, Dimension, Resource
+from ccstats.pipeline.resource import RESOURCES, Dimension
 from ccstats.query import StatsQuery
 
 
@@ -113,8 +113,9 @@ class Plan:
         return any(not found.ids for found in self.id_filters)
 
 
-def plan_of(query: StatsQuery, resource: Resource = USERBASED) -> Plan:
-    """The plan of `query` (a whole request or one of its parts)."""
+def plan_of(query: StatsQuery) -> Plan:
+    """The plan of `query` (a whole request or one of its parts), of its resource."""
+    resource = RESOURCES[query.source]
     filters = [IdFilter(column, ids) for member, column in resource.id_columns
                if (ids := getattr(query, member)) is not None]
     every_field = len(query.fields) == len(resource.fields)

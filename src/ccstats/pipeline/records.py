@@ -10,7 +10,6 @@ from ccstats.pipeline.dialect import Dialect
 from ccstats.pipeline.plan import Grain, Plan, plan_of
 from ccstats.pipeline.queue_call_sql import queue_call_cells_sql
 from ccstats.pipeline.render import render_cells
-from ccstats.pipeline.resource import RESOURCES
 from ccstats.pipeline.source import CellSource
 from ccstats.pipeline.sql import Statement, cells_sql, record_estimate_sql
 from ccstats.query import StatsQuery
@@ -18,15 +17,14 @@ from ccstats.query import StatsQuery
 
 def records(query: StatsQuery, source: CellSource) -> Iterator[bytes]:
     """The rendered records of `query` in order (see `ccstats.render.stream`), part by part."""
-    resource = RESOURCES[query.source]
     all_ids = functools.cache(lambda dimension: _all_ids(source, query.customer_id, dimension))
     visible = source.visible_sums(query.customer_id)
 
     def estimate(part: StatsQuery) -> int:
-        return source.scalar(record_estimate_sql(plan_of(part, resource), visible))
+        return source.scalar(record_estimate_sql(plan_of(part), visible))
 
     for part in parts.split(query, all_ids, estimate):
-        plan = plan_of(part, resource)
+        plan = plan_of(part)
         if plan.selects_nothing:
             continue
         cells = source.cells(_statement(plan, source.dialect, visible),

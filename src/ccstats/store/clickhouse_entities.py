@@ -90,14 +90,22 @@ def entity_ids(client: Client, customer_id: int, kind: MappingKind) -> set[int]:
 
 
 def register(client: Client, customer_id: int, project_ids: set[int],
-             user_ids: set[int]) -> None:
-    """Add the projects and users of `project_ids`, `user_ids` that are not known yet
-    (as rows of `REGISTERED_VERSION`, which any other row of the id overrides)."""
+             user_ids: set[int], queue_ids: set[int]) -> None:
+    """Add the projects, users and queues of `project_ids`, `user_ids`, `queue_ids` that are
+    not known yet (as rows of `REGISTERED_VERSION`, which any other row of the id
+    overrides)."""
     new = sorted(project_ids - entity_ids(client, customer_id, MappingKind.PROJECT))
     insert_columns(client, "projects", ["customer_id", "project_id", "name", "status",
                                         "version"],
                    [[customer_id] * len(new), new, [f"Project {p}" for p in new],
                     ["active"] * len(new), [REGISTERED_VERSION] * len(new)])
+    if queue_ids:
+        new = sorted(queue_ids - {ident for ident, _, _ in named(client, "queues",
+                                                                  customer_id)})
+        insert_columns(client, "queues", ["customer_id", "queue_id", "name", "status",
+                                          "version"],
+                       [[customer_id] * len(new), new, [f"Queue {q}" for q in new],
+                        ["active"] * len(new), [REGISTERED_VERSION] * len(new)])
     new = sorted(user_ids - entity_ids(client, customer_id, MappingKind.USER))
     insert_columns(client, "users", ["customer_id", "user_id", "name", "kind", "status",
                                      "version"],

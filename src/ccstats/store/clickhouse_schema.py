@@ -45,7 +45,8 @@ from clickhouse_driver import Client
 
 from ccstats.store.clickhouse_target import Target, cluster_hosts
 
-SCHEMA_VERSION = 1
+#: Version 2 added the queues, the queue calls and the events' ``queue_id``.
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,9 @@ class Table:
     columns: str
     engine: str
     shard_key: str = "customer_id"
+    added: tuple[tuple[str, str], ...] = ()
+    """Columns (name, type) a later schema version added: a table made before it gets
+    them by `migrate` (they are also in `columns`, for a new table)."""
 
 
 _SUMS = "cnt Int64, secs Int64, hits Int64"
@@ -89,8 +93,10 @@ TABLES = (
           "MergeTree() ORDER BY (customer_id, batch)"),
     Table("events", "customer_id UInt64, event_id String, batch UInt64, seq UInt32, "
                     "deleted UInt8, type String, subtype Nullable(String), project_id Int64, "
-                    "user_id Int64, t_start Int64, t_answer Nullable(Int64), t_end Int64",
-          "MergeTree() ORDER BY (customer_id, event_id, batch, seq)"),
+                    "user_id Int64, t_start Int64, t_answer Nullable(Int64), t_end Int64, "
+                    "queue_id Int64 DEFAULT 0",
+          "MergeTree() ORDER BY (customer_id, event_id, batch, seq)",
+          added=(("queue_id", "Int64 DEFAULT 0"),)),
     Table("sums", f"{_KEY}, qh Int32, field_id Int16, batch UInt64, {_SUMS}",
           "SummingMergeTree((cnt, secs, hits)) PARTITION BY intDiv(qh, 35040) "
           "ORDER BY (customer_id, qh, project_id, user_id, field_id, batch)"),
@@ -137,12 +143,30 @@ def statements(target: Target) -> list[str]:
     return found
 
 
+def _added_columns(client: Client, target: Target) -> list[str]:
+    """The DDL that gives the tables of one server the columns added since they were made
+    (ClickHouse 18 has no ``ADD COLUMN IF NOT EXISTS``)."""
+    found = []
+    for table in TABLES:
+        names = [local_name(table.name, target)] + ([table.name] if target.cluster else [])
+        for name in names:
+            present = {str(row[0]) for row in client.execute(
+                "SELECT name FROM system.columns WHERE database = %(db)s AND table = %(t)s",
+                {"db": target.database, "t": name})}
+            found += [f"ALTER TABLE {target.database}.{name} ADD COLUMN {column} {kind}"
+                      for column, kind in table.added if column not in present]
+    return found
+
+
 def migrate(target: Target) -> None:
-    """Create the database and the tables on every server of `target`, record the version."""
+    """Create the database and the tables on every server of `target` (or add the columns
+    an older version lacks), record the version."""
     for host, port in cluster_hosts(target):
         client = target.client(host, port, database="default")
         try:
             for statement in statements(target):
+                client.execute(statement)
+            for statement in _added_columns(client, target):
                 client.execute(statement)
         finally:
             client.disconnect()

@@ -72,7 +72,7 @@ from ccstats.store import clickhouse_entities, clickhouse_keys, clickhouse_schem
 from ccstats.store.base import Revocation
 from ccstats.store.clickhouse_batches import Batch, tick, visible_events, visible_sums
 from ccstats.store.clickhouse_claims import claim, claim_table
-from ccstats.store.clickhouse_schema import SUMS_TABLES, local_name
+from ccstats.store.clickhouse_schema import local_name
 from ccstats.store.clickhouse_target import (
     NOT_SET_UP,
     ClientPool,
@@ -80,7 +80,7 @@ from ccstats.store.clickhouse_target import (
     cluster_hosts,
     unreachable,
 )
-from ccstats.store.clickhouse_writes import SUMS_KEYS, Writer
+from ccstats.store.clickhouse_writes import DELTA_TABLES, Writer
 from ccstats.store.metadata_cache import MetadataCache
 
 #: Cells fetched from the server at a time, and rendered together.
@@ -123,6 +123,10 @@ class ClickHouseStore:
             raise StoreUnavailable(NOT_SET_UP, f"the ClickHouse database {self.target.database!r} "
                                    "has no ccstats tables; create them with: ccstats migrate "
                                    f"--db '{self.target.redacted}'")
+        if self._version < clickhouse_schema.SCHEMA_VERSION:
+            raise StoreUnavailable(NOT_SET_UP, f"the ClickHouse database {self.target.database!r} "
+                                   "was set up by an older ccstats; bring it up to date with: "
+                                   f"ccstats migrate --db '{self.target.redacted}'")
         try:
             with self._pool.connection() as client:
                 yield client
@@ -390,24 +394,25 @@ class ClickHouseStore:
             yield clickhouse_writes.current_versions(client, int(customer_id))
 
     def compact(self) -> None:
-        """Merge each customer's visible sums into one new batch and drop the old rows."""
+        """Merge each customer's visible sums and queue-call rows into one new batch and drop
+        the old rows."""
         with self._write_lock, self._connection() as client:
             for c in self._customer_ids(client, None):
                 batch = Batch(client, c)
-                for table in SUMS_TABLES:
-                    keys = ", ".join(SUMS_KEYS[table])
+                for table, (key_columns, measures) in DELTA_TABLES.items():
+                    keys = ", ".join(key_columns)
+                    sums = ", ".join(f"sum({m})" for m in measures)
                     client.execute(
-                        f"""INSERT INTO {table} (customer_id, {keys}, batch, cnt, secs, hits)
-                            SELECT customer_id, {keys}, {batch.batch}, sum(cnt), sum(secs),
-                                   sum(hits)
+                        f"""INSERT INTO {table} (customer_id, {keys}, batch, {', '.join(measures)})
+                            SELECT customer_id, {keys}, {batch.batch}, {sums}
                             FROM {table} WHERE customer_id = {c} AND {visible_sums(c)}
                             GROUP BY customer_id, {keys}
-                            HAVING sum(cnt) <> 0 OR sum(secs) <> 0 OR sum(hits) <> 0""")
+                            HAVING {' OR '.join(f"sum({m}) <> 0" for m in measures)}""")
                 batch.commit(fold_earlier=True)
                 self._drop_folded(client, c, batch.batch)
 
     def _drop_folded(self, client: Client, customer_id: int, batch: int) -> None:
-        """Delete the sums rows older than `batch` (folded into it, or never committed) and
+        """Delete the delta rows older than `batch` (folded into it, or never committed) and
         the event rows of earlier batches that never committed (mutations, on every server).
 
         (Mutations get literal lists: ClickHouse 18.16 mishandles subqueries in them.)
@@ -417,7 +422,7 @@ class ClickHouseStore:
             f"SELECT DISTINCT batch FROM events WHERE customer_id = {c} AND batch < {batch} "
             f"AND NOT ({visible_events(c)})")]
         statements = [f"ALTER TABLE {local_name(table, self.target)} DELETE "
-                      f"WHERE customer_id = {c} AND batch < {batch}" for table in SUMS_TABLES]
+                      f"WHERE customer_id = {c} AND batch < {batch}" for table in DELTA_TABLES]
         if dropped:
             batches = ", ".join(map(str, dropped))
             statements.append(f"ALTER TABLE {local_name('events', self.target)} DELETE "

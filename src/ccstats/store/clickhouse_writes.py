@@ -2,9 +2,9 @@
 
 A batch (`ccstats.store.clickhouse_batches.Batch`) is written block by block: of
 each table of events the writer is given, it keeps the last line of each id, reads
-the current versions of those ids (`current_versions`), appends the sums deltas of
-replacing them (`append_sums`, computed in an in-memory DuckDB with the embedded
-store's SQL) and appends the new versions (`append_events`); all rows carry the
+the current versions of those ids (`current_versions`), appends the sums and queue-call
+deltas of replacing them (`append_sums`, computed in an in-memory DuckDB with the
+embedded store's SQL) and appends the new versions (`append_events`); all rows carry the
 batch, which becomes visible when it commits. A deletion (`delete_event`) is a
 batch of one block that withdraws the event's sums and appends it flagged deleted.
 """
@@ -19,7 +19,7 @@ import pyarrow as pa
 from clickhouse_driver import Client
 
 from ccstats import duckdb_connect
-from ccstats.events import NORMALIZED_SCHEMA
+from ccstats.events import NO_ID, NORMALIZED_SCHEMA
 from ccstats.model import MappingKind, NameMapping
 from ccstats.store import clickhouse_entities
 from ccstats.store.base import ChooseId, map_new_names
@@ -27,6 +27,12 @@ from ccstats.store.clickhouse_batches import Batch, visible_events
 from ccstats.store.clickhouse_schema import SUMS_TABLES, insert_columns
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import derive_grains
+from ccstats.store.queue_call_rows import (
+    QUEUE_CALL_KEYS,
+    QUEUE_CALL_MEASURES,
+    merged_sql,
+    queue_call_rows_sql,
+)
 from ccstats.store.temp_tables import TempTables
 
 EVENT_COLUMNS = [field.name for field in NORMALIZED_SCHEMA]
@@ -36,7 +42,12 @@ SUMS_KEYS = {
     "sums_hour": ["project_id", "user_id", "day", "hour", "field_id"],
     "sums_day": ["project_id", "user_id", "day", "field_id"],
 }
-_MEASURES = ["cnt", "secs", "hits"]
+#: The tables of delta rows merged by ``SUM``: their keys (besides the customer and the
+#: batch) and their measures.
+DELTA_TABLES = {
+    **{table: (keys, ["cnt", "secs", "hits"]) for table, keys in SUMS_KEYS.items()},
+    "queue_calls": (list(QUEUE_CALL_KEYS), list(QUEUE_CALL_MEASURES)),
+}
 
 
 def current_versions(client: Client, customer_id: int, event_ids: list[str] | None = None,
@@ -85,23 +96,28 @@ def append_sums(client: Client, local: duckdb.DuckDBPyConnection, customer_id: i
                      GROUP BY ALL
                      HAVING sum(cnt) <> 0 OR sum(secs) <> 0 OR sum(hits) <> 0"""
         grains = derive_grains(temp, zone, deltas)
-        if grains is None:
-            return
-        for table, delta in zip(SUMS_TABLES, grains, strict=True):
+        for table, delta in zip(SUMS_TABLES, grains, strict=True) if grains else ():
             _insert_deltas(client, local, customer_id, batch, table, delta)
+        queue_calls = local.sql(merged_sql([queue_call_rows_sql(old_events, -1),
+                                            queue_call_rows_sql(new_events)])).to_arrow_table()
+        _insert_table(client, "queue_calls", customer_id, batch, queue_calls)
+
+
+def _insert_table(client: Client, table: str, customer_id: int, batch: int,
+                  rows: pa.Table) -> None:
+    """Insert `rows` (named as the columns of ClickHouse table `table`) into it."""
+    n = rows.num_rows
+    insert_columns(client, table, ["customer_id", "batch", *rows.column_names],
+                   [[customer_id] * n, [batch] * n, *(c.to_pylist() for c in rows.columns)])
 
 
 def _insert_deltas(client: Client, local: duckdb.DuckDBPyConnection, customer_id: int,
                    batch: int, table: str, delta: str) -> None:
     """Insert the rows of `delta` (a table of `local`) into sums table `table`."""
-    columns = [*SUMS_KEYS[table], *_MEASURES]
     found = local.sql(
         f"SELECT {', '.join(SUMS_KEYS[table])}, cnt::BIGINT AS cnt, "
         f"secs::BIGINT AS secs, hits::BIGINT AS hits FROM {delta}").to_arrow_table()
-    n = found.num_rows
-    insert_columns(client, table, ["customer_id", "batch", *columns],
-                   [[customer_id] * n, [batch] * n,
-                    *(found.column(name).to_pylist() for name in columns)])
+    _insert_table(client, table, customer_id, batch, found)
 
 
 def delete_event(client: Client, customer_id: int, zone: str, event_id: str) -> bool:
@@ -151,6 +167,7 @@ class Writer:
             {"c": customer_id})[0][0])
         self.projects: set[int] = set()
         self.users: set[int] = set()
+        self.queues: set[int] = set()
         # the batch's new name mappings, each with the name of the project or user it
         # creates (None: its id has one)
         self._mappings: list[tuple[NameMapping, str | None]] = []
@@ -172,6 +189,7 @@ class Writer:
         append_events(self._client, self._customer_id, batch, seq, new)
         self.projects.update(new.column("project_id").unique().to_pylist())
         self.users.update(new.column("user_id").unique().to_pylist())
+        self.queues.update(new.column("queue_id").unique().to_pylist())
 
     def map_names(self, source: str, kind: MappingKind, names: Sequence[str],
                   choose: ChooseId) -> dict[str, int]:
@@ -205,7 +223,7 @@ class Writer:
                 clickhouse_entities.insert_mappings(self._client, self._customer_id,
                                                     self._mappings)
         clickhouse_entities.register(self._client, self._customer_id, self.projects,
-                                     self.users)
+                                     self.users - {NO_ID}, self.queues - {NO_ID})
 
     def close(self) -> None:
         self._local.close()

@@ -22,14 +22,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ccstats.buckets import DAY, QUARTER
+from ccstats.events import NO_ID, QUEUE_CALL
 from ccstats.store.contributions import sums_sql
-from ccstats.store.duckdb_cache import StagedChanges
+from ccstats.store.duckdb_cache import Entities, StagedChanges
 from ccstats.store.grains import derive_grains
 from ccstats.store.id_index import Hashes
+from ccstats.store.queue_call_rows import merged_sql, queue_call_rows_sql
 from ccstats.store.temp_tables import TempTables
 
 #: The columns of a stored event besides its customer.
-EVENT_COLUMNS = "event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end"
+EVENT_COLUMNS = ("event_id, type, subtype, project_id, user_id, t_start, t_answer, t_end, "
+                 "queue_id")
 
 #: The sums tables, one per grain: quarter-hours, local hours, local days.
 SUMS_TABLES = ("sums", "sums_hour", "sums_day")
@@ -65,6 +68,13 @@ def append_sums(temp: TempTables, customer_id: int, zone: str, deltas: str) -> N
                         f"ORDER BY {_APPEND_ORDER[table]}")
 
 
+def append_queue_calls(temp: TempTables, customer_id: int, rows: list[str]) -> None:
+    """Append the queue-call rows of the queries `rows` (one row per key) of a customer."""
+    if rows:
+        temp.db.execute(f"INSERT INTO queue_calls SELECT {customer_id}, * "
+                        f"FROM ({merged_sql(rows)})")
+
+
 @dataclass(frozen=True)
 class Change:
     """What a batch does to the stored events: the versions of `new` (a relation) are
@@ -90,6 +100,7 @@ class IncomingBatch:
         self._ids: Hashes = np.array([], dtype=np.uint64)
         self._repeats = False
         self._deltas: list[str] = []
+        self._queue_calls: list[str] = []
 
     def apply(self) -> None:
         """Store the batch: every step, in order."""
@@ -98,6 +109,7 @@ class IncomingBatch:
         self.negate_old(change)
         self.add_new(change)
         self.write_sums()
+        append_queue_calls(self._temp, self._customer_id, self._queue_calls)
         self.write_events(change)
         self.register_entities(change)
         self._staged.add_ids(self._customer_id, self._ids)
@@ -152,10 +164,14 @@ class IncomingBatch:
         self._db.execute(f"""DELETE FROM events WHERE customer_id = {self._customer_id}
                              AND event_id IN (SELECT event_id FROM {replaced})""")
         self._deltas.append(sums_sql(replaced, -1))
+        self._queue_calls.append(queue_call_rows_sql(replaced, -1))
 
     def add_new(self, change: Change) -> None:
-        """Add the contribution of the new versions to the sums."""
+        """Add the contribution of the new versions to the sums, and to the queue calls
+        if the batch holds any."""
         self._deltas.append(sums_sql(change.new))
+        if pc.any(pc.equal(self._events["type"], QUEUE_CALL)).as_py():
+            self._queue_calls.append(queue_call_rows_sql(change.new))
 
     def write_sums(self) -> None:
         """Append the contributions withdrawn and added, in one pass over the grains."""
@@ -168,21 +184,26 @@ class IncomingBatch:
                          f"FROM {change.new}")
 
     def register_entities(self, change: Change) -> None:
-        """Add the projects and users of the new versions that are not stored yet."""
+        """Add the projects, users and queues of the new versions that are not stored yet
+        (an unanswered queue call names no user, another event no queue)."""
         stored = self._events if not self._repeats else self._db.sql(
-            f"SELECT project_id, user_id FROM {change.new}").to_arrow_table()
-        projects, users = _distinct(stored["project_id"]), _distinct(stored["user_id"])
+            f"SELECT project_id, user_id, queue_id FROM {change.new}").to_arrow_table()
+        seen = Entities(_distinct(stored["project_id"]), _distinct(stored["user_id"]),
+                        _distinct(stored["queue_id"]))
         known = self._staged.entities_of(self._customer_id)
-        if known.holds(projects, users):
+        if known.holds(seen):
             return
-        c = self._customer_id
+        c, new = self._customer_id, change.new
         self._db.execute(
             f"""INSERT INTO projects SELECT DISTINCT {c}, project_id,
-                'Project ' || project_id, 'active' FROM {change.new} ON CONFLICT DO NOTHING""")
+                'Project ' || project_id, 'active' FROM {new} ON CONFLICT DO NOTHING""")
         self._db.execute(
             f"""INSERT INTO users SELECT DISTINCT {c}, user_id, 'User ' || user_id, 'agent',
-                'active' FROM {change.new} ON CONFLICT DO NOTHING""")
-        known.note(projects, users)
+                'active' FROM {new} WHERE user_id <> {NO_ID} ON CONFLICT DO NOTHING""")
+        self._db.execute(
+            f"""INSERT INTO queues SELECT DISTINCT {c}, queue_id, 'Queue ' || queue_id,
+                'active' FROM {new} WHERE queue_id <> {NO_ID} ON CONFLICT DO NOTHING""")
+        known.note(seen)
 
 
 @dataclass(frozen=True)
@@ -201,10 +222,12 @@ class Deletion:
         if not count(temp.db, deleted):
             return False
         append_sums(temp, c, zone, sums_sql(deleted, -1))
+        append_queue_calls(temp, c, [queue_call_rows_sql(deleted, -1)])
         temp.db.execute(f"DELETE FROM events WHERE customer_id = {c} AND event_id = ?",
                         [self.event_id])
         return True
 
 
 def _distinct(column: pa.ChunkedArray) -> set[int]:
-    return set(pc.unique(column).to_pylist())
+    """The ids of `column` that name something (not `NO_ID`)."""
+    return set(pc.unique(column).to_pylist()) - {NO_ID}

@@ -6,8 +6,8 @@ The store keeps three things between requests:
   `MetadataCache`;
 - per customer, an **id index** (`IdIndex`): the hashes of its stored event ids,
   so that a batch of new ids skips the lookup of versions to replace;
-- per customer, the **entities** (`Entities`): project and user ids known to be in
-  the tables, so that a batch whose ids are all known skips registering them.
+- per customer, the **entities** (`Entities`): project, user and queue ids known to
+  be in the tables, so that a batch whose ids are all known skips registering them.
 
 One rule holds for all three: a write transaction stages its changes in a
 `StagedChanges`; they reach the cache when the transaction commits, and are
@@ -35,7 +35,8 @@ from ccstats.store.metadata_cache import MetadataCache
 
 @dataclass
 class Entities:
-    """Project and user ids that a customer's ``projects`` and ``users`` tables hold.
+    """Project, user and queue ids that a customer's ``projects``, ``users`` and ``queues``
+    tables hold.
 
     It may miss ids (then a batch adds its rows as usual), never lists one the
     tables lack, so a batch whose ids are all listed skips adding rows.
@@ -43,16 +44,19 @@ class Entities:
 
     projects: set[int] = field(default_factory=set)
     users: set[int] = field(default_factory=set)
+    queues: set[int] = field(default_factory=set)
 
     def copy(self) -> Entities:
-        return Entities(set(self.projects), set(self.users))
+        return Entities(set(self.projects), set(self.users), set(self.queues))
 
-    def holds(self, projects: set[int], users: set[int]) -> bool:
-        return projects <= self.projects and users <= self.users
+    def holds(self, other: Entities) -> bool:
+        return (other.projects <= self.projects and other.users <= self.users
+                and other.queues <= self.queues)
 
-    def note(self, projects: set[int], users: set[int]) -> None:
-        self.projects |= projects
-        self.users |= users
+    def note(self, other: Entities) -> None:
+        self.projects |= other.projects
+        self.users |= other.users
+        self.queues |= other.queues
 
     def of_kind(self, kind: MappingKind) -> set[int]:
         return self.projects if kind is MappingKind.PROJECT else self.users

@@ -71,11 +71,13 @@ from ccstats.store.duckdb_batch import (
     SUMS_TABLES,
     Deletion,
     IncomingBatch,
+    append_queue_calls,
     append_sums,
     id_hashes,
 )
 from ccstats.store.duckdb_cache import Entities, StagedChanges, StoreCache
 from ccstats.store.id_index import Hashes
+from ccstats.store.queue_call_rows import QUEUE_CALL_KEYS, merged_sql, queue_call_rows_sql
 from ccstats.store.temp_tables import TempTables
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_THRESHOLD = "256MiB"
 
 #: Version of the layout below; a database written by an older version is migrated on open.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -156,6 +158,7 @@ CREATE TABLE IF NOT EXISTS events (
     t_answer BIGINT,
     t_end BIGINT NOT NULL
 );
+ALTER TABLE events ADD COLUMN IF NOT EXISTS queue_id BIGINT DEFAULT 0;
 CREATE TABLE IF NOT EXISTS sums (
     customer_id INTEGER NOT NULL,
     project_id BIGINT NOT NULL,
@@ -353,7 +356,9 @@ class DuckDBStore:
         """Bring an older database to `SCHEMA_VERSION`.
 
         Version 2 changed the layout of the sums (derived data: they are rebuilt);
-        version 3 added ``name_mappings`` (created empty by `SCHEMA`).
+        version 3 added ``name_mappings``, version 4 the queues, the queue calls and the
+        events' ``queue_id`` (created by `SCHEMA`: no event of an older version is a
+        queue call).
         """
         rows = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         version = int(rows[0][0]) if rows else 0
@@ -428,7 +433,8 @@ class DuckDBStore:
             rows = self._read(f"SELECT {column} FROM {table} WHERE customer_id = ?",
                               [customer_id])
             return {int(row[0]) for row in rows}
-        return Entities(ids("projects", "project_id"), ids("users", "user_id"))
+        return Entities(ids("projects", "project_id"), ids("users", "user_id"),
+                        ids("queues", "queue_id"))
 
     def _read(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
         """All rows of a read, on a cursor of its own (it sees the last committed state)."""
@@ -654,7 +660,7 @@ class DuckDBStore:
         where = "" if customer_id is None else f"WHERE customer_id = {int(customer_id)}"
         with self._transaction() as tx:
             db = tx.db
-            for table in SUMS_TABLES:
+            for table in (*SUMS_TABLES, "queue_calls"):
                 db.execute(f"DELETE FROM {table} {where}")
             customers = [
                 int(r[0]) for r in db.execute(
@@ -663,9 +669,10 @@ class DuckDBStore:
             ]
             total = 0
             for c in customers:
+                events = f"(SELECT * FROM events WHERE customer_id = {c})"
                 with TempTables(db) as temp:
-                    append_sums(temp, c, _zone_of(db, c),
-                                sums_sql(f"(SELECT * FROM events WHERE customer_id = {c})"))
+                    append_sums(temp, c, _zone_of(db, c), sums_sql(events))
+                    append_queue_calls(temp, c, [queue_call_rows_sql(events)])
                 total += _scalar(db, f"SELECT count(*) FROM events WHERE customer_id = {c}")
         return total
 
@@ -683,6 +690,12 @@ class DuckDBStore:
                             ORDER BY customer_id, {key}""")
                     tx.db.execute(f"DELETE FROM {table}")
                     tx.db.execute(f"INSERT INTO {table} SELECT * FROM {merged}")
+            with TempTables(tx.db) as temp:
+                keys = ("customer_id", *QUEUE_CALL_KEYS)
+                merged = temp.create("merged", f"""SELECT * FROM (
+                    {merged_sql(['SELECT * FROM queue_calls'], keys)}) ORDER BY customer_id, qh""")
+                tx.db.execute("DELETE FROM queue_calls")
+                tx.db.execute(f"INSERT INTO queue_calls SELECT * FROM {merged}")
 
     def event_count(self, customer_id: int) -> int:
         with self._db.cursor() as cursor:

@@ -29,13 +29,23 @@ def api_date(day: dt.date) -> str:
 
 
 def sign_in(page: Page, demo: Demo, query: str = "", local: bool = False) -> None:
-    """Open the dashboard (with `query` as the URL hash), sign in, wait for the first report."""
+    """Open the dashboard (with `query`, a report's options, as the URL hash), sign in and
+    wait for the first report: a bookmarked report runs at once; without one the page
+    opens on the overview, and the report is the Report view's first."""
     page.goto(f"{demo.local_url if local else demo.url}/{'#' + query if query else ''}")
     if local:
         page.get_by_label("Customer", exact=True).fill(demo.customer)
     page.get_by_label("API key", exact=True).fill(demo.key)
     page.get_by_role("button", name="Sign in").click()
+    if not query:
+        page.wait_for_selector("#overview[data-state=shown]", timeout=REPORT_TIMEOUT_MS)
+        open_report(page)
     wait_for_report(page)
+
+
+def open_report(page: Page) -> None:
+    """Switch to the Report view (which runs the form's report if none is shown yet)."""
+    page.locator("nav.views").get_by_role("button", name="Report", exact=True).click()
 
 
 def wait_for_report(page: Page, state: str = "shown") -> None:

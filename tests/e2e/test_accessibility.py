@@ -56,3 +56,20 @@ def test_report_with_charts_table_and_an_error(axe_page: Page, demo: Demo, width
     axe_page.get_by_role("button", name="Run report").click()
     axe_page.wait_for_selector("#results[data-state=failed]")
     assert violations(axe_page) == []
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_overview_with_tiles_table_definitions_and_an_error(
+        axe_page: Page, demo: Demo, width: int) -> None:
+    axe_page.set_viewport_size({"width": width, "height": 800})
+    axe_page.goto(demo.url + "/")
+    axe_page.get_by_label("API key", exact=True).fill(demo.key)
+    axe_page.get_by_role("button", name="Sign in").click()
+    axe_page.wait_for_selector("#overview[data-state=shown]")
+    axe_page.get_by_text("What the KPIs mean").click()
+    assert violations(axe_page) == []
+
+    axe_page.get_by_label("Service level threshold").fill("0")
+    axe_page.get_by_role("button", name="Show", exact=True).click()
+    axe_page.wait_for_selector("#overview[data-state=failed]")
+    assert violations(axe_page) == []

@@ -25,6 +25,7 @@ from e2e.report_page import (
     form_date,
     hash_query,
     number,
+    open_report,
     run,
     set_dimensions,
     sign_in,
@@ -69,6 +70,8 @@ def test_sign_in_takes_the_customer_from_the_host_and_runs_a_first_report(
     expect(page.get_by_label("Customer", exact=True)).to_have_value(demo.customer)
     page.get_by_label("API key", exact=True).fill(demo.key)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#overview")).to_be_visible()
+    open_report(page)
     wait_for_report(page)
     expect(page.locator("#session-customer")).to_have_text(demo.customer)
     assert hash_query(page)["dimensions"] == "user"
@@ -356,6 +359,8 @@ def test_the_keyboard_reaches_every_control(page: Page, demo: Demo) -> None:
     page.goto(demo.url + "/")
     page.keyboard.type(demo.key)  # the key field has focus when the host names the customer
     page.keyboard.press("Enter")
+    page.locator("nav.views").get_by_role("button", name="Report", exact=True).focus()
+    page.keyboard.press("Enter")
     wait_for_report(page)
     page.locator("#builder-title").focus()
     reached = focus_walk(page, 80)
@@ -393,7 +398,7 @@ def test_no_horizontal_overflow(page: Page, demo: Demo, width: int) -> None:
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1]
     table_box = page.evaluate(
-        "(() => { const b = document.querySelector('.table-box');"
+        "(() => { const b = document.querySelector('#report .table-box');"
         " return [b.scrollWidth, b.clientWidth]; })()")
     if width < 900:
         assert table_box[0] > table_box[1]  # the table scrolls inside its box

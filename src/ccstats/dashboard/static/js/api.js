@@ -11,6 +11,12 @@ export class ApiError extends Error {
   }
 }
 
+/** The problems of a failed call (an ApiError's envelope errors), or of any other error. */
+export function problemsOf(error) {
+  if (error instanceof ApiError) return error.errors;
+  return [{ code: "error.page", message: String(error), param: null }];
+}
+
 /** The value of an `Authorization: Basic` header for `user`:`password` (UTF-8). */
 export function basicAuthorization(user, password) {
   const bytes = new TextEncoder().encode(`${user}:${password}`);
@@ -19,7 +25,7 @@ export function basicAuthorization(user, password) {
   return `Basic ${btoa(binary)}`;
 }
 
-async function problemsOf(response) {
+async function envelopeErrors(response) {
   try {
     const body = await response.json();
     if (Array.isArray(body.errors) && body.errors.length > 0) return body.errors;
@@ -50,7 +56,7 @@ export class Client {
     } catch (error) {
       throw new ApiError(0, [{ code: "error.network", message: `the server cannot be reached (${error.message})`, param: null }]);
     }
-    if (!response.ok) throw new ApiError(response.status, await problemsOf(response));
+    if (!response.ok) throw new ApiError(response.status, await envelopeErrors(response));
     return response;
   }
 
@@ -63,6 +69,8 @@ export class Client {
   fields() { return this.value("/v2/statistics/fields"); }
   projects() { return this.value("/v2/projects"); }
   users() { return this.value("/v2/users"); }
+  queues() { return this.value("/v2/queues"); }
+  kpiDefinitions() { return this.value("/v2/statistics/kpis/definitions"); }
   presets() { return this.value("/v2/statistics/presets"); }
 
   createPreset(name, fields) {
@@ -76,6 +84,11 @@ export class Client {
   /** The records of `GET /v2/statistics/userbased` for the query string `params`. */
   statistics(params) {
     return this.value(`/v2/statistics/userbased?${params}`);
+  }
+
+  /** The records of `GET /v2/statistics/kpis` for the query string `params`. */
+  kpis(params) {
+    return this.value(`/v2/statistics/kpis?${params}`);
   }
 
   /** The answer of the same query in `format` (csv, tab, json), as the server's bytes. */

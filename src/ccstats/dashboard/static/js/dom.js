@@ -20,3 +20,11 @@ export function byId(id) {
   if (!element) throw new Error(`the page has no #${id}`);
   return element;
 }
+
+/** Show `errors` ({message}) as a list in `slot`, or empty it; repeated messages once. */
+export function showProblems(slot, errors) {
+  const messages = [...new Set(errors.map((error) => error.message))];
+  slot.replaceChildren(...(messages.length
+    ? [h("ul", {}, ...messages.map((message) => h("li", { text: message })))]
+    : []));
+}

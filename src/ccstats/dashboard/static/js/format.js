@@ -1,7 +1,9 @@
-// Human units: h:mm:ss for seconds, thousands separators for counts, hh:mm for slots.
+// Human units: h:mm:ss for seconds, thousands separators for counts, hh:mm for slots,
+// percentages with one decimal for ratios.
 
 const integers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const decimals = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+const tenths = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 /** 3725 -> "1:02:05"; hours get thousands separators ("1,234:00:00"). */
 export function duration(seconds) {
@@ -23,6 +25,20 @@ export function count(value) {
 /** A number with at most one decimal, for chart axes and tooltips. */
 export function decimal(value) {
   return decimals.format(value);
+}
+
+/** `numerator / denominator * scale` rounded half away from zero to a whole number.
+ * Exact (BigInt) for the API's non-negative integer numerators and denominators, so a
+ * value shown is never one rounding away from the ratio itself. */
+export function quotient(numerator, denominator, scale = 1) {
+  const twice = 2n * BigInt(numerator) * BigInt(scale);
+  const divisor = BigInt(denominator);
+  return Number((twice + divisor) / (2n * divisor));
+}
+
+/** 13 of 16 -> "81.3%": the ratio as a percentage with one decimal. */
+export function percent(numerator, denominator) {
+  return `${tenths.format(quotient(numerator, denominator, 1000) / 10)}%`;
 }
 
 /** The API's slot start (1415) -> "14:15". */

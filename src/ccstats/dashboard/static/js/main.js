@@ -1,12 +1,14 @@
-// The dashboard: sign in, build a report, show it as a table and charts, download it.
-// Everything goes through the public API (api.js); the key lives in memory only.
+// The dashboard: sign in, open on the KPI overview; or build a report, show it as a
+// table and charts, download it. Everything goes through the public API (api.js); the
+// key lives in memory only. The URL hash records the overview or report on screen.
 
-import { ApiError, Client } from "./api.js";
+import { Client, problemsOf } from "./api.js";
 import { Builder } from "./builder.js";
 import { Charts } from "./charts.js";
-import { byId, h } from "./dom.js";
+import { byId, h, showProblems } from "./dom.js";
 import { count } from "./format.js";
 import { measures } from "./kpis.js";
+import { Overview, defaultOverview, isOverview, overviewFromParams, overviewParams } from "./overview.js";
 import { emptyState, fromParams, isoDate, period, toParams } from "./query.js";
 import { ResultsTable, columns } from "./table.js";
 
@@ -15,22 +17,12 @@ const EXTENSIONS = { csv: "csv", tab: "tsv", json: "json" };
 const builder = new Builder();
 const charts = new Charts();
 const table = new ResultsTable(byId("table"), byId("table-note"));
+const overview = new Overview(() => showOverview());
 
 /** What the page holds while signed in; dropped whole on sign-out. */
-let session = null; // {client, catalog, names: {project: Map, user: Map}}
+let session = null; // {client, catalog, definitions: Map, names: {project, user, queue: Map}}
 let shown = null; // the report on screen: {params, state, records, measures}
 let runs = 0; // answers of superseded runs are ignored
-
-function showProblems(slot, errors) {
-  slot.replaceChildren(...(errors.length
-    ? [h("ul", {}, ...errors.map((error) => h("li", { text: error.message })))]
-    : []));
-}
-
-function problemsOf(error) {
-  if (error instanceof ApiError) return error.errors;
-  return [{ code: "error.page", message: String(error), param: null }];
-}
 
 /** The customer named by this page's host (`demo.localhost` -> "demo"), if any. */
 function hostCustomer() {
@@ -39,9 +31,14 @@ function hostCustomer() {
   return labels.length >= 2 && !isAddress ? labels[0] : "";
 }
 
-function hashState() {
+/** What the URL hash asks for: {view: "overview" | "report", state}, or null. */
+function route() {
   const text = location.hash.replace(/^#/, "");
-  return text ? fromParams(new URLSearchParams(text)) : null;
+  if (!text) return null;
+  const params = new URLSearchParams(text);
+  return isOverview(params)
+    ? { view: "overview", state: overviewFromParams(params) }
+    : { view: "report", state: fromParams(params) };
 }
 
 function defaultState() {
@@ -61,26 +58,27 @@ async function signIn(event) {
   byId("sign-in").disabled = true;
   showProblems(errors, []);
   try {
-    const [catalog, projects, users, presets] = await Promise.all([
-      client.fields(), client.projects(), client.users(), client.presets(),
+    const [catalog, projects, users, presets, queues, definitions] = await Promise.all([
+      client.fields(), client.projects(), client.users(), client.presets(), client.queues(),
+      client.kpiDefinitions(),
     ]);
     session = {
       client, catalog,
+      definitions: new Map(definitions.map((d) => [d.kpi, d])),
       names: {
         project: new Map(projects.map((p) => [p.projectid, p.name])),
         user: new Map(users.map((u) => [u.userid, u.name])),
+        queue: new Map(queues.map((q) => [q.queueid, q.name])),
       },
     };
     byId("api-key").value = "";
     builder.populate({ catalog, projects, users });
     builder.setPresets(presets);
-    builder.apply(hashState() ?? defaultState());
     byId("session-customer").textContent = customer;
     byId("session").hidden = false;
     byId("sign-in-view").hidden = true;
     byId("app").hidden = false;
-    byId("builder-title").focus();
-    await run();
+    await openRoute(route());
   } catch (error) {
     showProblems(errors, problemsOf(error));
   } finally {
@@ -88,11 +86,63 @@ async function signIn(event) {
   }
 }
 
+/** The view `asked` names (a route, see route()), else the default overview. */
+async function openRoute(asked) {
+  builder.apply(asked?.view === "report" ? asked.state : defaultState());
+  overview.apply(asked?.view === "overview" ? asked.state : defaultOverview());
+  if (asked?.view === "report") {
+    switchTo("report");
+    byId("builder-title").focus();
+    await run();
+  } else {
+    switchTo("overview");
+    byId("overview-title").focus();
+    const state = overview.read();
+    history.replaceState(null, "", `#${overviewParams(state)}`);
+    await overview.load(session, state);
+  }
+}
+
+/** Show one view (overview or report), marking its tab as the current one. */
+function switchTo(view) {
+  byId("overview").hidden = view !== "overview";
+  byId("report-view").hidden = view !== "report";
+  for (const tab of document.querySelectorAll("[data-view]")) {
+    if (tab.dataset.view === view) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+  }
+}
+
+/** Record `params` in the URL hash as a new history entry, unless they are there already. */
+function remember(params) {
+  if (location.hash.slice(1) !== params.toString()) {
+    history.pushState(null, "", `#${params}`);
+  }
+}
+
+/** Show the overview the form describes. */
+async function showOverview() {
+  if (!session) return;
+  switchTo("overview");
+  const state = overview.read();
+  remember(overviewParams(state));
+  await overview.load(session, state);
+}
+
+/** Show the report view: the report on screen, else the form's report, run now. */
+function showReportView() {
+  if (!session) return;
+  switchTo("report");
+  if (shown) remember(shown.params);
+  else run();
+}
+
 function signOut() {
   session = null;
   shown = null;
   runs += 1;
   charts.clear();
+  overview.clear();
   byId("report").hidden = true;
   setState("");
   byId("app").hidden = true;
@@ -108,9 +158,7 @@ async function run() {
   if (!session) return;
   const state = builder.read();
   const params = toParams(state);
-  if (location.hash.slice(1) !== params.toString()) {
-    history.pushState(null, "", `#${params}`);
-  }
+  remember(params);
   const ticket = ++runs;
   setState("running");
   builder.clearErrors();
@@ -211,11 +259,19 @@ byId("save-preset").addEventListener("click", savePreset);
 for (const button of document.querySelectorAll("[data-download]")) {
   button.addEventListener("click", () => download(button.dataset.download));
 }
+for (const tab of document.querySelectorAll("[data-view]")) {
+  tab.addEventListener("click", () => (tab.dataset.view === "report" ? showReportView() : showOverview()));
+}
 window.addEventListener("popstate", () => {
-  const state = hashState();
-  if (session && state) {
-    builder.apply(state);
+  const asked = route() ?? { view: "overview", state: defaultOverview() };
+  if (!session) return;
+  switchTo(asked.view);
+  if (asked.view === "report") {
+    builder.apply(asked.state);
     run();
+  } else {
+    overview.apply(asked.state);
+    overview.load(session, asked.state);
   }
 });
 (byId("customer").value ? byId("api-key") : byId("customer")).focus();

@@ -37,8 +37,10 @@ export function period(name, today = new Date()) {
   const sinceMonday = (today.getDay() + 6) % 7;
   switch (name) {
     case "yesterday": return [day(-1), day(-1)];
+    case "last-7-days": return [day(-6), day(0)];
     case "last-week": return [day(-sinceMonday - 7), day(-sinceMonday - 1)];
     case "last-4-weeks": return [day(-sinceMonday - 28), day(-sinceMonday - 1)];
+    case "this-month": return [new Date(today.getFullYear(), today.getMonth(), 1), day(0)];
     case "last-month": {
       const first = new Date(today.getFullYear(), today.getMonth() - 1, 1);
       return [first, new Date(today.getFullYear(), today.getMonth(), 0)];

@@ -49,6 +49,7 @@ from test_oracle import (
     frames,
     id_filter,
     listed,
+    run_step,
     stamps,
 )
 
@@ -215,16 +216,8 @@ def play(service: Service, scenario: Scenario) -> None:
     note(f"customer {customer} in {scenario.zone}")
     ops: list[Op] = []
     for step in scenario.steps:
-        if step.delete is not None:
-            known = step.delete in apply_ops(ops)
-            note(f"delete {step.delete!r} (stored: {known})")
-            assert service.delete_event(customer, step.delete) is known
-            ops.append(("delete", step.delete))
-        else:
-            body = "".join(json.dumps(event) + "\n" for event in step.events)
-            note(f"ingest {body}")
-            service.ingest(customer, body.encode())
-            ops += [("put", event) for event in step.events]
+        body = "".join(json.dumps(event) + "\n" for event in step.events).encode()
+        run_step(service, customer, ops, step.delete, step.events, body)
         for query in step.queries:
             note(f"inbound query {query.frame.params}")
             check(service, customer, query, apply_ops(ops))

@@ -19,7 +19,7 @@ from ccstats.query import Endpoint
 from ccstats.service import Service
 from inbound_oracle import KPIS, expected_kpis, expected_kpis_csv
 from oracle import Op, apply_ops
-from test_oracle import Query, Scenario, scenarios
+from test_oracle import Query, Scenario, run_step, scenarios
 
 USERBASED_KPIS = sorted(name for name, kpi in KPIS.items() if kpi.source == "userbased")
 _customer_numbers = itertools.count(1)
@@ -60,13 +60,8 @@ def play(service: Service, scenario: Scenario, kpi_lists: list[list[str]]) -> No
     ops: list[Op] = []
     chosen = iter(itertools.cycle(kpi_lists))
     for step in scenario.steps:
-        if step.delete is not None:
-            service.delete_event(customer, step.delete)
-            ops.append(("delete", step.delete))
-        else:
-            service.ingest(customer, "".join(json.dumps(e) + "\n"
-                                             for e in step.events).encode())
-            ops += [("put", event) for event in step.events]
+        body = "".join(json.dumps(e) + "\n" for e in step.events).encode()
+        run_step(service, customer, ops, step.delete, step.events, body)
         for query in step.queries:
             kpis = next(chosen)
             params = _kpi_params(query, kpis)

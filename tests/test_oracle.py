@@ -664,6 +664,23 @@ def _examples(default: int) -> int:
     return int(os.environ.get("CCSTATS_ORACLE_EXAMPLES", default))
 
 
+def run_step(service: Service, customer: str, ops: list[Op], delete: str | None,
+             events: list[Event], body: bytes) -> None:
+    """Delete `delete` (found iff it is stored), or else ingest `body`, the text of
+    `events`; note what was done in `ops`."""
+    if delete is not None:
+        known = delete in apply_ops(ops)
+        note(f"delete {delete!r} (stored: {known})")
+        assert service.delete_event(customer, delete) is known
+        ops.append(("delete", delete))
+        return
+    note(f"ingest {body.decode()}")
+    stored_count = service.ingest(customer, body)
+    # "number stored" is not pinned down further than this by the spec.
+    assert 0 <= stored_count <= len(events)
+    ops += [("put", event) for event in events]
+
+
 def play(service: Service, scenario: Scenario) -> None:
     """Run `scenario` for a new customer; every query must give the oracle's answer."""
     customer = f"c{next(_customer_numbers)}"
@@ -671,18 +688,8 @@ def play(service: Service, scenario: Scenario) -> None:
     note(f"customer {customer} in {scenario.zone}")
     ops: list[Op] = []
     for step in scenario.steps:
-        if step.delete is not None:
-            known = step.delete in apply_ops(ops)
-            note(f"delete {step.delete!r} (stored: {known})")
-            assert service.delete_event(customer, step.delete) is known
-            ops.append(("delete", step.delete))
-        else:
-            body = _ndjson(step.events, step.as_array)
-            note(f"ingest {body.decode()}")
-            stored_count = service.ingest(customer, body)
-            # "number stored" is not pinned down further than this by the spec.
-            assert 0 <= stored_count <= len(step.events)
-            ops += [("put", event) for event in step.events]
+        run_step(service, customer, ops, step.delete, step.events,
+                 _ndjson(step.events, step.as_array))
         for query in step.queries:
             note(f"query {query.params}")
             check_query(service, customer, query, apply_ops(ops))

@@ -94,24 +94,30 @@ def register(client: Client, customer_id: int, project_ids: set[int],
     """Add the projects, users and queues of `project_ids`, `user_ids`, `queue_ids` that are
     not known yet (as rows of `REGISTERED_VERSION`, which any other row of the id
     overrides)."""
-    new = sorted(project_ids - entity_ids(client, customer_id, MappingKind.PROJECT))
-    insert_columns(client, "projects", ["customer_id", "project_id", "name", "status",
-                                        "version"],
-                   [[customer_id] * len(new), new, [f"Project {p}" for p in new],
-                    ["active"] * len(new), [REGISTERED_VERSION] * len(new)])
-    if queue_ids:
-        new = sorted(queue_ids - {ident for ident, _, _ in named(client, "queues",
-                                                                  customer_id)})
-        insert_columns(client, "queues", ["customer_id", "queue_id", "name", "status",
-                                          "version"],
-                       [[customer_id] * len(new), new, [f"Queue {q}" for q in new],
-                        ["active"] * len(new), [REGISTERED_VERSION] * len(new)])
+    _register_named(client, "projects", customer_id, project_ids, "Project")
+    _register_named(client, "queues", customer_id, queue_ids, "Queue")
     new = sorted(user_ids - entity_ids(client, customer_id, MappingKind.USER))
     insert_columns(client, "users", ["customer_id", "user_id", "name", "kind", "status",
                                      "version"],
                    [[customer_id] * len(new), new, [f"User {u}" for u in new],
                     ["agent"] * len(new), ["active"] * len(new),
                     [REGISTERED_VERSION] * len(new)])
+
+
+def _register_named(client: Client, table: str, customer_id: int, ids: set[int],
+                    title: str) -> None:
+    """Add the projects or queues (`table`) of `ids` that are not known yet, named
+    ``<title> <id>``."""
+    if not ids:
+        return
+    column = NAMED_COLUMNS[table]
+    known = {int(r[0]) for r in client.execute(
+        f"SELECT DISTINCT {column} FROM {table} WHERE customer_id = %(c)s",
+        {"c": customer_id})}
+    new = sorted(ids - known)
+    insert_columns(client, table, ["customer_id", column, "name", "status", "version"],
+                   [[customer_id] * len(new), new, [f"{title} {i}" for i in new],
+                    ["active"] * len(new), [REGISTERED_VERSION] * len(new)])
 
 
 def stored_mappings(client: Client, customer_id: int, source: str, kind: MappingKind

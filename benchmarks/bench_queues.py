@@ -42,7 +42,7 @@ def queue_calls(bench: Bench, main: Dataset, queued: Dataset) -> None:
     store = import_both(bench, main, queued)
     raw_db = bench.scratch / "queues-raw.duckdb"
     with step("queue calls: DuckDB read_json of the file for the baselines (untimed)"):
-        read_json(queued, raw_db)
+        read_json(queued, raw_db, sample_all=True)
     months = month_ranges(bench.plan.month_runs, bench.plan.days, bench.rng)
     queries = {
         "inbound": (INBOUND, "queue,date", {}),

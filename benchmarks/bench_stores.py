@@ -31,11 +31,13 @@ def ccstats_import(data: Dataset, db: Path | str) -> Timing:
     return timing
 
 
-def read_json(data: Dataset, db: Path) -> Timing:
-    """DuckDB's read_json of the file into a new database (the import's baseline)."""
+def read_json(data: Dataset, db: Path, sample_all: bool = False) -> Timing:
+    """DuckDB's read_json of the file into a new database (the import's baseline); with
+    `sample_all`, its columns are taken from every line, not from a sample."""
     remove_db(db)
     timing, said = run([sys.executable, str(BASELINES), "read-json", str(db),
-                        str(data.path)], "DuckDB read_json")
+                        str(data.path), *(["--sample-all"] if sample_all else [])],
+                       "DuckDB read_json")
     if f'"rows": {data.events}' not in said:
         raise BenchmarkError(f"read_json stored {said.strip()!r}, expected {data.events}")
     return timing

@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py            # full: S = 1,000 agents x 90 days
     .venv/bin/python benchmarks/run.py --quick    # 100 agents, fewer runs
     .venv/bin/python benchmarks/run.py --table benchmarks/results.json   # the README's table
+    .venv/bin/python benchmarks/run.py --queues-only   # metric 5 alone: results-queues.json
 
 Data come from the demo generator at a fixed seed (``bench_data``), written once and
 cached under ``benchmarks/.data/``. All stores and servers live in a scratch folder
@@ -86,6 +87,18 @@ def datasets(plan: Plan, workdir: Path
     year_data = dataset(workdir, "year", plan.year_agents, [(START, plan.year_days)], say)
     queued = dataset(workdir, "main", plan.agents, [(START, plan.days)], say, queue_calls=True)
     return main, new, extra, year_data, queued
+
+
+def queue_steps(bench: Bench, workdir: Path) -> Dataset:
+    """Metric 5 alone (``--queues-only``); returns S."""
+    plan = bench.plan
+    with step("data (generated once, then cached)"):
+        main = dataset(workdir, "main", plan.agents, [(START, plan.days)], say)
+        queued = dataset(workdir, "main", plan.agents, [(START, plan.days)], say,
+                         queue_calls=True)
+    with step(f"5: S with queue calls ({queued.events - main.events:,} more events)"):
+        queue_calls(bench, main, queued)
+    return main
 
 
 def run_steps(bench: Bench, workdir: Path, backend: str | None) -> Dataset:
@@ -196,6 +209,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--backend", default=None, metavar="URL",
                         help="also measure ours on this store (e.g. clickhouse://127.0.0.1:19000/"
                              "); its figures fill a column of their own")
+    parser.add_argument("--queues-only", action="store_true",
+                        help="measure metric 5 alone (default output results-queues.json, "
+                             "results-queues-quick.json with --quick)")
     parser.add_argument("--table", type=Path, default=None, metavar="RESULTS",
                         help="measure nothing: print the table of a results file as Markdown")
     return parser.parse_args(argv)
@@ -207,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(Results.from_json(json.loads(args.table.read_text()))))
         return 0
     plan = QUICK if args.quick else FULL
-    output = args.output or HERE / ("results-quick.json" if args.quick else "results.json")
+    name = "results-queues" if args.queues_only else "results"
+    output = args.output or HERE / (f"{name}-quick.json" if args.quick else f"{name}.json")
     signal.signal(signal.SIGTERM, _terminate)
     began = time.perf_counter()
     load_before = os.getloadavg()
@@ -223,8 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         args.workdir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=args.workdir, prefix="scratch-") as tmp, \
                 Processes() as procs:
-            main_data = run_steps(Bench(plan, Path(tmp), procs, results), args.workdir,
-                                args.backend)
+            bench = Bench(plan, Path(tmp), procs, results)
+            main_data = (queue_steps(bench, args.workdir) if args.queues_only
+                         else run_steps(bench, args.workdir, args.backend))
     except BenchmarkError as error:
         console.print(f"[red]error:[/] {error}")
         return 1

@@ -25,7 +25,10 @@ Tables
 ``batches``      batch markers: ``committed`` makes a batch's events and sums visible,
                  ``folded`` hides its sums again (they were merged into a later batch).
 ``events``       every stored version of every event, with its batch, its block
-                 within the batch (``seq``) and a ``deleted`` flag for deletions.
+                 within the batch (``seq``) and a ``deleted`` flag for deletions;
+                 ``t_end`` is `OPEN_END` for an interval still going on (a sentinel
+                 rather than a Nullable column, which older tables would need
+                 rewritten to become).
 ``sums``, ``sums_hour``, ``sums_day``
                  SummingMergeTree deltas per UTC quarter-hour, local hour and local
                  day, keyed by batch last: merges add up a batch's rows per key,
@@ -59,6 +62,9 @@ class Table:
     """Columns (name, type) a later schema version added: a table made before it gets
     them by `migrate` (they are also in `columns`, for a new table)."""
 
+
+#: The ``t_end`` of an open interval (``end`` null) in the ``events`` table: no timestamp.
+OPEN_END = -1
 
 _SUMS = "cnt Int64, secs Int64, hits Int64"
 _KEY = "customer_id UInt64, project_id Int64, user_id Int64"

@@ -24,7 +24,7 @@ from ccstats.model import MappingKind, NameMapping
 from ccstats.store import clickhouse_entities
 from ccstats.store.base import ChooseId, map_new_names
 from ccstats.store.clickhouse_batches import Batch, visible_events
-from ccstats.store.clickhouse_schema import SUMS_TABLES, insert_columns
+from ccstats.store.clickhouse_schema import OPEN_END, SUMS_TABLES, insert_columns
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import derive_grains
 from ccstats.store.queue_call_rows import (
@@ -36,6 +36,9 @@ from ccstats.store.queue_call_rows import (
 from ccstats.store.temp_tables import TempTables
 
 EVENT_COLUMNS = [field.name for field in NORMALIZED_SCHEMA]
+#: The normalized events' columns as read from the ``events`` table.
+_READ_COLUMNS = ", ".join(f"nullIf(t_end, {OPEN_END}) AS t_end" if name == "t_end" else name
+                          for name in EVENT_COLUMNS)
 #: The key columns of each sums table, besides the customer and the batch.
 SUMS_KEYS = {
     "sums": ["project_id", "user_id", "qh", "field_id"],
@@ -59,7 +62,7 @@ def current_versions(client: Client, customer_id: int, event_ids: list[str] | No
         {"name": "wanted", "structure": [("event_id", "String")],
          "data": [(event_id,) for event_id in event_ids]}]
     rows = client.execute(
-        f"""SELECT {', '.join(EVENT_COLUMNS)} FROM (
+        f"""SELECT {_READ_COLUMNS} FROM (
                 SELECT * FROM events
                 WHERE customer_id = {int(customer_id)}{wanted}
                   AND {visible_events(customer_id, own_batch)}
@@ -79,7 +82,13 @@ def append_events(client: Client, customer_id: int, batch: int, seq: int,
         client, "events",
         ["customer_id", "batch", "seq", "deleted", *EVENT_COLUMNS],
         [[customer_id] * n, [batch] * n, [seq] * n, [deleted] * n,
-         *(events.column(name).to_pylist() for name in EVENT_COLUMNS)])
+         *(_stored(events, name).to_pylist() for name in EVENT_COLUMNS)])
+
+
+def _stored(events: pa.Table, name: str) -> pa.ChunkedArray:
+    """Column `name` of `events` as the ``events`` table holds it."""
+    column = events.column(name)
+    return column.fill_null(OPEN_END) if name == "t_end" else column
 
 
 def append_sums(client: Client, local: duckdb.DuckDBPyConnection, customer_id: int,

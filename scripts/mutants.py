@@ -73,6 +73,20 @@ MUTANTS: tuple[Mutant, ...] = (
         "an answered queue call waits until its end rather than its answer",
     ),
     Mutant(
+        "open-interval-counted",
+        "src/ccstats/store/contributions.py",
+        "    WHERE e.t_end IS NOT NULL\n",
+        "    WHERE coalesce(e.t_end, e.t_start) IS NOT NULL\n",
+        "an open userstate counts as a zero-length one",
+    ),
+    Mutant(
+        "open-queue-call-counted",
+        "src/ccstats/store/queue_call_rows.py",
+        "WHERE type = '{QUEUE_CALL}' AND t_end IS NOT NULL",
+        "WHERE type = '{QUEUE_CALL}'",
+        "an open queue call counts as offered",
+    ),
+    Mutant(
         "contributions-count-quarter",
         "src/ccstats/store/contributions.py",
         "(a // {q})::INTEGER AS qh, 1 AS cnt",

@@ -47,14 +47,14 @@ def ndjson(*events: Mapping[str, Any] | str) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def userstate(event_id: str, state: str, start: int | str, end: int | str,
+def userstate(event_id: str, state: str, start: int | str, end: int | str | None,
               project: int = 1, user: int = 1) -> Event:
     return {"id": event_id, "type": "userstate", "state": state, "start": start, "end": end,
             "projectId": project, "userId": user}
 
 
 def call(event_id: str, direction: str, start: int | str, answer: float | str | None,
-         end: int | str, project: int = 1, user: int = 1) -> Event:
+         end: int | str | None, project: int = 1, user: int = 1) -> Event:
     return {"id": event_id, "type": "call", "direction": direction, "start": start,
             "answer": answer, "end": end, "projectId": project, "userId": user}
 
@@ -66,14 +66,14 @@ def point(event_id: str, event_type: str, subtype: str, time: float | str, proje
             "projectId": project, "userId": user}
 
 
-def chat(event_id: str, start: int | str, end: int | str, project: int = 1,
+def chat(event_id: str, start: int | str, end: int | str | None, project: int = 1,
          user: int = 1) -> Event:
     return {"id": event_id, "type": "chat", "start": start, "end": end, "projectId": project,
             "userId": user}
 
 
 def queue_call(event_id: str, queue: int, start: int | str, answer: int | str | None,
-               end: int | str, project: int = 1, user: int | None = 1) -> Event:
+               end: int | str | None, project: int = 1, user: int | None = 1) -> Event:
     """A queue call; its `user` (the agent who answered) is null when `answer` is."""
     return {"id": event_id, "type": "queuecall", "queueId": queue, "start": start,
             "answer": answer, "end": end, "projectId": project,

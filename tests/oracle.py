@@ -200,8 +200,12 @@ class Contribution:
 
 
 def contributions(event: Mapping[str, Any]) -> list[Contribution]:
-    """Translate one event into its KPI contributions, row by row from the catalog."""
+    """Translate one event into its KPI contributions, row by row from the catalog.
+
+    An interval still going on (``end`` null, realtime.md §1) contributes nothing."""
     kind = event["type"]
+    if kind in ("userstate", "call", "chat") and event["end"] is None:
+        return []
     if kind == "userstate":
         start, end = parse_timestamp(event["start"]), parse_timestamp(event["end"])
         return [Contribution(USERSTATE_FIELDS[event["state"]], start, end)]

@@ -51,6 +51,7 @@ from test_oracle import (
     listed,
     run_step,
     stamps,
+    still_going,
 )
 
 INBOUND_KPIS = sorted(name for name, kpi in KPIS.items() if kpi.source == "inbound")
@@ -74,6 +75,7 @@ def queue_calls(draw: st.DrawFn, anchors: tuple[int, ...], event_id: str) -> Eve
         event |= {"start": s.encode(), "answer": None, "end": e.encode()}
         if draw(st.booleans()):
             event["userId"] = None
+    still_going(draw, event, start)
     return event
 
 
@@ -81,7 +83,7 @@ def _waits(stored: dict[str, Event]) -> list[int]:
     """The waits of the stored queue calls (thresholds worth asking at)."""
     return sorted({parse_timestamp(e["answer"] if e["answer"] is not None else e["end"])
                    - parse_timestamp(e["start"])
-                   for e in stored.values() if e["type"] == "queuecall"})
+                   for e in stored.values() if e["type"] == "queuecall" and e["end"] is not None})
 
 
 @dataclass

@@ -29,6 +29,7 @@ import itertools
 import json
 import os
 import random
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -246,11 +247,19 @@ def event_bodies(draw: st.DrawFn, anchors: tuple[int, ...], event_id: str) -> Ev
         else:
             s, e = _ordered([draw(stamps(start)), draw(stamps(end))])
             event["start"], event["end"] = s.encode(), e.encode()
+        still_going(draw, event, start)
     event["projectId"] = draw(st.integers(1, 3))
     event["userId"] = draw(st.integers(1, 3))
     if draw(st.integers(0, 9)) == 0:
         event["comment"] = "unknown members are ignored"
     return event
+
+
+def still_going(draw: st.DrawFn, event: Event, start: int) -> None:
+    """Now and then, make the interval `event` open (``end`` null, realtime.md §1): it must
+    add nothing until a replacement closes it. Only an interval that has started may be."""
+    if start <= time.time() and draw(st.integers(0, 5)) == 0:
+        event["end"] = None
 
 
 # --------------------------------------------------------------------------- scenario
@@ -289,7 +298,8 @@ class Scenario:
 
 
 def _instants(event: Event) -> list[int]:
-    return [parse_timestamp(event[k]) for k in ("start", "end", "time") if k in event]
+    return [parse_timestamp(event[k]) for k in ("start", "end", "time")
+            if event.get(k) is not None]
 
 
 def _event_days(zone: str, stored: dict[str, Event]) -> tuple[date, date]:

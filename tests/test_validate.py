@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ from conftest import call, chat, ndjson, point, queue_call, userstate
 
 WRITE_TS = "write 2024-03-01T10:00:00+01:00 or epoch seconds"
 T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
+NOW = int(time.time())
 BLANK = " \t\r\n"
 
 BASE = userstate("e-1", "available", T0, T0 + 60, project=3, user=4)
@@ -107,6 +109,10 @@ CASES: list[tuple[str, dict[str, Any] | str, str | None, str, str]] = [
      "out of range; timestamps must lie in 1970-01-01T00:00:00Z to 2099-12-31T23:59:59Z"),
     ("missing time", changed(point("d-1", "disposition", "success", T0), time=...), "time",
      "error.required", f"missing; {WRITE_TS}"),
+    ("missing end", changed(BASE, end=...), "end", "error.required",
+     f"missing; {WRITE_TS}, or null for an interval still going on"),
+    ("open interval starting later", changed(BASE, start=NOW + 86_400, end=None), "start",
+     "error.bad_arguments", "lies more than 300 seconds after the server's clock"),
     ("end before start", changed(BASE, end=T0 - 1), "end", "error.bad_arguments",
      "is before start; end must not precede start"),
     ("interval > 86400", changed(BASE, end=T0 + 86_401), "end", "error.bad_arguments",
@@ -239,6 +245,8 @@ def test_valid_lines_of_every_type_pass(validator: Validator) -> None:
         queue_call("q", 7, T0, T0 + 20, T0 + 60, project=2, user=9),
         queue_call("q2", 7, T0, None, T0 + 30, project=2),
         changed(queue_call("q3", 8, T0, None, T0 + 30), userId=...),
+        changed(userstate("open", "call", NOW + 300, NOW), end=None),
+        changed(queue_call("q4", 8, T0, T0 + 9, T0 + 30, user=3), end=None),
     ]
     checked = validator.validate(block_to_table(ndjson(*lines), 1).table)
     assert checked.rejected_lines == []
@@ -247,10 +255,12 @@ def test_valid_lines_of_every_type_pass(validator: Validator) -> None:
         ("userstate", "waitingForRecall"), ("call", "out"), ("call", "in"),
         ("disposition", "reachFailed"), ("email", "received"), ("ticket", "closed"),
         ("chat", None), ("userstate", "break"), ("queuecall", None), ("queuecall", None),
-        ("queuecall", None),
+        ("queuecall", None), ("userstate", "call"), ("queuecall", None),
     ]
-    assert [(e["queue_id"], e["user_id"], e["t_answer"]) for e in events[8:]] == [
+    assert [(e["queue_id"], e["user_id"], e["t_answer"]) for e in events[8:11]] == [
         (7, 9, T0 + 20), (7, 0, None), (8, 0, None)]
+    assert [(e["t_start"], e["t_end"]) for e in events[11:]] == [(NOW + 300, None),
+                                                                 (T0, None)]
     assert {e["queue_id"] for e in events[:8]} == {0}
     # Floored to whole seconds; offsets applied.
     assert (events[0]["t_start"], events[0]["t_end"]) == (1711846799, 1711846800)
@@ -258,7 +268,7 @@ def test_valid_lines_of_every_type_pass(validator: Validator) -> None:
         T0, T0 + 5, T0 + 60)
     assert events[2]["t_answer"] is None
     assert [events[i]["t_start"] for i in (2, 3, 4, 5)] == [T0] * 4
-    assert [e["line_no"] for e in events] == list(range(1, 12))
+    assert [e["line_no"] for e in events] == list(range(1, 14))
 
 
 def test_blank_lines_are_skipped_but_numbered(validator: Validator) -> None:
@@ -510,8 +520,10 @@ def valid_event(draw: st.DrawFn) -> Generated:
         members.append(("time", draw(timestamp(start))))
         expected.update(t_start=start, t_end=start)
     else:
-        members += [("start", draw(timestamp(start))), ("end", draw(timestamp(end)))]
-        expected.update(t_start=start, t_end=end)
+        still_going = start <= NOW and draw(st.integers(0, 4)) == 0
+        members += [("start", draw(timestamp(start))),
+                    ("end", "null" if still_going else draw(timestamp(end)))]
+        expected.update(t_start=start, t_end=None if still_going else end)
     if event_type in ("call", "queuecall"):
         if draw(st.booleans()):
             members.append(("answer", "null"))

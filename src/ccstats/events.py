@@ -15,9 +15,13 @@ column         type        meaning
 ``user_id``    int64       ``userId``; 0 for a queue call that was not answered
 ``t_start``    int64       epoch seconds: ``start``, or ``time`` of a point event
 ``t_answer``   int64       epoch seconds of ``answer``; null if unanswered or n/a
-``t_end``      int64       epoch seconds: ``end``, or ``time`` of a point event
+``t_end``      int64       epoch seconds: ``end``, or ``time`` of a point event;
+                           null for an interval still going on (realtime.md §1)
 ``queue_id``   int64       ``queueId`` of a queue call; 0 for every other type
 =============  ==========  =====================================================
+
+An open interval (``end`` null) feeds no statistic until a version with an
+``end`` replaces it; it only shows in the real-time answers.
 
 A queue call (queues-and-kpis.md §1) feeds only the inbound statistics; the
 userbased fields never select it.
@@ -59,6 +63,10 @@ POINT_TYPES: frozenset[str] = frozenset({"disposition", "email", "ticket"})
 
 #: Longest interval accepted, in seconds.
 MAX_INTERVAL_SECONDS = 86_400
+#: How far after the server's clock an open interval (``end`` null) may start, in seconds.
+MAX_OPEN_LEAD = 300
+#: How long an open interval stays in real-time answers, in seconds since its start.
+STALE_AFTER_SECONDS = 86_400
 #: Largest projectId / userId: the largest integer a JSON client (JavaScript) holds exactly.
 MAX_ENTITY_ID = 2**53 - 1
 #: Accepted timestamps: from 1970-01-01T00:00:00Z up to (excluding) 2100-01-01T00:00:00Z.

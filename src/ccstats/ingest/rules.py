@@ -32,6 +32,7 @@ from ccstats.events import (
     INTERVAL_TYPES,
     MAX_ENTITY_ID,
     MAX_INTERVAL_SECONDS,
+    MAX_OPEN_LEAD,
     POINT_TYPES,
     QUEUE_CALL,
     SUBTYPES,
@@ -148,6 +149,16 @@ def _timestamp(m: str, types: frozenset[str]) -> Rule:
                 (_missing(m, _WRITE_TS), *_timestamp_reasons(m)), given=True)
 
 
+def _end(types: frozenset[str]) -> Rule:
+    """``end`` is a timestamp, or JSON ``null`` for an interval still going on
+    (realtime.md §1); a missing ``end`` is never read as open."""
+    breaks = ("CASE WHEN v_end IS NOT NULL THEN false WHEN j_end IS NOT NULL THEN true "
+              "WHEN is_json THEN NOT json_exists(raw, '$.end') END")
+    missing = _missing("end", _WRITE_TS + ", or null for an interval still going on")
+    return Rule("end", breaks, WRONG_FORMAT, _OUT_OF_RANGE, types,
+                (missing, *_timestamp_reasons("end")), given=True)
+
+
 def _required_members(rules: tuple[Rule, ...], event_type: str) -> int:
     """How many members a valid line of `event_type` has at least (all different)."""
     return len({r.member for r in rules
@@ -205,7 +216,7 @@ def _member_rules() -> tuple[Rule, ...]:
         _entity("queueId", "queue_id", queue_calls),
         *subtypes,
         _timestamp("start", intervals),
-        _timestamp("end", intervals),
+        _end(intervals),
         _timestamp("time", frozenset(POINT_TYPES)),
         Rule("answer", "CASE WHEN j_answer IS NULL AND is_json "
                        "THEN NOT json_exists(raw, '$.answer') END",
@@ -223,6 +234,9 @@ def _relation_rules() -> tuple[Rule, ...]:
     return (
         Rule("end", "v_start > v_end", BAD_ARGUMENTS,
              "is before start; end must not precede start", intervals),
+        Rule("start", f"j_end IS NULL AND v_start > epoch(now()) + {MAX_OPEN_LEAD}",
+             BAD_ARGUMENTS, f"lies more than {MAX_OPEN_LEAD} seconds after the server's clock;"
+             " an interval still going on (end null) must have started", intervals),
         Rule("end", f"v_end - v_start > {MAX_INTERVAL_SECONDS}", BAD_ARGUMENTS,
              f"the interval is longer than {MAX_INTERVAL_SECONDS} seconds; "
              "split longer periods into several events", intervals),

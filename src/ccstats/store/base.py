@@ -242,6 +242,12 @@ class Store(CellSource, Protocol):
         """The customer's stored events (normalized, one version per id), in blocks."""
         ...
 
+    def live_events(self, customer_id: int, since: int) -> pa.Table:
+        """The current versions (normalized) of the customer's open intervals and of its
+        queue calls, open or closed, that started at `since` (epoch seconds) or later:
+        what the real-time answers are made of (realtime.md)."""
+        ...
+
     def migrate(self) -> None:
         """Create or upgrade the tables (a no-op when they are current)."""
         ...

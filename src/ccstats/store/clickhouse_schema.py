@@ -25,7 +25,10 @@ Tables
 ``batches``      batch markers: ``committed`` makes a batch's events and sums visible,
                  ``folded`` hides its sums again (they were merged into a later batch).
 ``events``       every stored version of every event, with its batch, its block
-                 within the batch (``seq``) and a ``deleted`` flag for deletions.
+                 within the batch (``seq``) and a ``deleted`` flag for deletions;
+                 ``t_end`` is `OPEN_END` for an interval still going on (a sentinel
+                 rather than a Nullable column, which older tables would need
+                 rewritten to become).
 ``sums``, ``sums_hour``, ``sums_day``
                  SummingMergeTree deltas per UTC quarter-hour, local hour and local
                  day, keyed by batch last: merges add up a batch's rows per key,
@@ -33,6 +36,8 @@ Tables
 ``queue_calls``  SummingMergeTree deltas of the queue calls by the UTC quarter-hour of
                  their start, project, queue, answer and wait (`ccstats.pipeline.
                  queue_call_sql`), likewise.
+``live_events``  the versions of open intervals and of queue calls, by start: what the
+                 real-time answers read (`ccstats.store.clickhouse_live`).
 """
 
 from __future__ import annotations
@@ -41,12 +46,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
 from clickhouse_driver import Client
 
+from ccstats.events import NORMALIZED_SCHEMA
 from ccstats.store.clickhouse_target import Target, cluster_hosts
 
-#: Version 2 added the queues, the queue calls and the events' ``queue_id``.
-SCHEMA_VERSION = 2
+#: Version 2 added the queues, the queue calls and the events' ``queue_id``; version 3
+#: the open intervals (``OPEN_END``) and ``live_events``.
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +67,9 @@ class Table:
     """Columns (name, type) a later schema version added: a table made before it gets
     them by `migrate` (they are also in `columns`, for a new table)."""
 
+
+#: The ``t_end`` of an open interval (``end`` null) in the ``events`` table: no timestamp.
+OPEN_END = -1
 
 _SUMS = "cnt Int64, secs Int64, hits Int64"
 _KEY = "customer_id UInt64, project_id Int64, user_id Int64"
@@ -110,9 +121,33 @@ TABLES = (
                          "answered UInt8, wait Int32, batch UInt64, cnt Int64, talk Int64",
           "SummingMergeTree((cnt, talk)) PARTITION BY intDiv(qh, 35040) "
           "ORDER BY (customer_id, qh, project_id, queue_id, answered, wait, batch)"),
+    Table("live_events", "customer_id UInt64, event_id String, batch UInt64, seq UInt32, "
+                         "gone UInt8, type String, subtype Nullable(String), project_id Int64, "
+                         "user_id Int64, t_start Int64, t_answer Nullable(Int64), t_end Int64, "
+                         "queue_id Int64",
+          "MergeTree() ORDER BY (customer_id, t_start, event_id, batch, seq)"),
 )
 
 SUMS_TABLES = ("sums", "sums_hour", "sums_day")
+#: The columns of a normalized event (`ccstats.events`), as the event tables name them.
+EVENT_COLUMNS = [field.name for field in NORMALIZED_SCHEMA]
+#: The normalized columns as read from ``events`` or ``live_events``.
+READ_EVENT_COLUMNS = ", ".join(f"nullIf(t_end, {OPEN_END}) AS t_end" if name == "t_end"
+                               else name for name in EVENT_COLUMNS)
+
+
+def event_values(events: pa.Table) -> list[list[Any]]:
+    """The values of each of `EVENT_COLUMNS` of `events` (normalized), as the event tables
+    hold them."""
+    return [(events.column(name).fill_null(OPEN_END) if name == "t_end"
+             else events.column(name)).to_pylist() for name in EVENT_COLUMNS]
+
+
+def read_events(rows: list[Any]) -> pa.Table:
+    """Normalized events from the columns of a ``SELECT {READ_EVENT_COLUMNS}``."""
+    if not rows:
+        return pa.Table.from_batches([], NORMALIZED_SCHEMA)
+    return pa.table(dict(zip(EVENT_COLUMNS, rows, strict=True)), schema=NORMALIZED_SCHEMA)
 
 
 def insert_columns(client: Client, table: str, columns: Sequence[str],

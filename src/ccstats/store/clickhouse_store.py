@@ -68,7 +68,13 @@ from ccstats.model import (
 )
 from ccstats.pipeline.dialect import CLICKHOUSE
 from ccstats.pipeline.sql import Statement
-from ccstats.store import clickhouse_entities, clickhouse_keys, clickhouse_schema, clickhouse_writes
+from ccstats.store import (
+    clickhouse_entities,
+    clickhouse_keys,
+    clickhouse_live,
+    clickhouse_schema,
+    clickhouse_writes,
+)
 from ccstats.store.base import Revocation
 from ccstats.store.clickhouse_batches import Batch, tick, visible_events, visible_sums
 from ccstats.store.clickhouse_claims import claim, claim_table
@@ -393,6 +399,10 @@ class ClickHouseStore:
         with self._connection() as client:
             yield clickhouse_writes.current_versions(client, int(customer_id))
 
+    def live_events(self, customer_id: int, since: int) -> pa.Table:
+        with self._connection() as client:
+            return clickhouse_live.live_events(client, customer_id, since)
+
     def compact(self) -> None:
         """Merge each customer's visible sums and queue-call rows into one new batch and drop
         the old rows."""
@@ -425,8 +435,9 @@ class ClickHouseStore:
                       f"WHERE customer_id = {c} AND batch < {batch}" for table in DELTA_TABLES]
         if dropped:
             batches = ", ".join(map(str, dropped))
-            statements.append(f"ALTER TABLE {local_name('events', self.target)} DELETE "
-                              f"WHERE customer_id = {c} AND batch IN ({batches})")
+            statements += [f"ALTER TABLE {local_name(table, self.target)} DELETE "
+                           f"WHERE customer_id = {c} AND batch IN ({batches})"
+                           for table in ("events", "live_events")]
         for host, port in cluster_hosts(self.target):
             server = self.target.client(host, port)
             try:

@@ -24,7 +24,15 @@ from ccstats.model import MappingKind, NameMapping
 from ccstats.store import clickhouse_entities
 from ccstats.store.base import ChooseId, map_new_names
 from ccstats.store.clickhouse_batches import Batch, visible_events
-from ccstats.store.clickhouse_schema import SUMS_TABLES, insert_columns
+from ccstats.store.clickhouse_live import append_live
+from ccstats.store.clickhouse_schema import (
+    EVENT_COLUMNS,
+    READ_EVENT_COLUMNS,
+    SUMS_TABLES,
+    event_values,
+    insert_columns,
+    read_events,
+)
 from ccstats.store.contributions import sums_sql
 from ccstats.store.grains import derive_grains
 from ccstats.store.queue_call_rows import (
@@ -35,7 +43,6 @@ from ccstats.store.queue_call_rows import (
 )
 from ccstats.store.temp_tables import TempTables
 
-EVENT_COLUMNS = [field.name for field in NORMALIZED_SCHEMA]
 #: The key columns of each sums table, besides the customer and the batch.
 SUMS_KEYS = {
     "sums": ["project_id", "user_id", "qh", "field_id"],
@@ -59,16 +66,14 @@ def current_versions(client: Client, customer_id: int, event_ids: list[str] | No
         {"name": "wanted", "structure": [("event_id", "String")],
          "data": [(event_id,) for event_id in event_ids]}]
     rows = client.execute(
-        f"""SELECT {', '.join(EVENT_COLUMNS)} FROM (
+        f"""SELECT {READ_EVENT_COLUMNS} FROM (
                 SELECT * FROM events
                 WHERE customer_id = {int(customer_id)}{wanted}
                   AND {visible_events(customer_id, own_batch)}
                 ORDER BY event_id, batch DESC, seq DESC LIMIT 1 BY event_id)
             WHERE deleted = 0""",
         columnar=True, external_tables=external)
-    if not rows:
-        return pa.Table.from_batches([], NORMALIZED_SCHEMA)
-    return pa.table(dict(zip(EVENT_COLUMNS, rows, strict=True)), schema=NORMALIZED_SCHEMA)
+    return read_events(rows)
 
 
 def append_events(client: Client, customer_id: int, batch: int, seq: int,
@@ -79,7 +84,7 @@ def append_events(client: Client, customer_id: int, batch: int, seq: int,
         client, "events",
         ["customer_id", "batch", "seq", "deleted", *EVENT_COLUMNS],
         [[customer_id] * n, [batch] * n, [seq] * n, [deleted] * n,
-         *(events.column(name).to_pylist() for name in EVENT_COLUMNS)])
+         *event_values(events)])
 
 
 def append_sums(client: Client, local: duckdb.DuckDBPyConnection, customer_id: int,
@@ -129,7 +134,9 @@ def delete_event(client: Client, customer_id: int, zone: str, event_id: str) -> 
     with duckdb_connect.connect() as local:
         append_sums(client, local, customer_id, zone, batch.batch, previous.slice(0, 0),
                     previous)
-    append_events(client, customer_id, batch.batch, batch.next_block(), previous, deleted=1)
+    seq = batch.next_block()
+    append_events(client, customer_id, batch.batch, seq, previous, deleted=1)
+    append_live(client, customer_id, batch.batch, seq, previous.slice(0, 0), previous)
     batch.commit()
     return True
 
@@ -187,6 +194,7 @@ class Writer:
         append_sums(self._client, self._local, self._customer_id, self._zone, batch, new,
                     previous)
         append_events(self._client, self._customer_id, batch, seq, new)
+        append_live(self._client, self._customer_id, batch, seq, new, previous)
         self.projects.update(new.column("project_id").unique().to_pylist())
         self.users.update(new.column("user_id").unique().to_pylist())
         self.queues.update(new.column("queue_id").unique().to_pylist())

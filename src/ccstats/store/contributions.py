@@ -44,7 +44,8 @@ def rules_relation() -> str:
 
 
 def spans_sql(events: str) -> str:
-    """``(project_id, user_id, field_id, a, b, has_sum)`` of every KPI each event feeds."""
+    """``(project_id, user_id, field_id, a, b, has_sum)`` of every KPI each event feeds
+    (an open interval, whose ``t_end`` is null, feeds none)."""
     return f"""
     SELECT e.project_id, e.user_id, r.field_id::SMALLINT AS field_id, r.has_sum,
            CASE WHEN r.span = '{Span.ANSWER_END}' THEN e.t_answer ELSE e.t_start END AS a,
@@ -54,6 +55,7 @@ def spans_sql(events: str) -> str:
     JOIN {rules_relation()}
       ON e.type = r.type AND coalesce(e.subtype, '') = r.subtype
      AND (e.t_answer IS NOT NULL) = r.answered
+    WHERE e.t_end IS NOT NULL
     """
 
 

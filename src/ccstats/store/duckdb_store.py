@@ -43,6 +43,7 @@ import pyarrow as pa
 
 from ccstats import duckdb_connect
 from ccstats.errors import StoreUnavailable
+from ccstats.events import QUEUE_CALL
 from ccstats.model import (
     ApiKey,
     Customer,
@@ -88,7 +89,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_THRESHOLD = "256MiB"
 
 #: Version of the layout below; a database written by an older version is migrated on open.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -156,7 +157,7 @@ CREATE TABLE IF NOT EXISTS events (
     user_id BIGINT NOT NULL,
     t_start BIGINT NOT NULL,
     t_answer BIGINT,
-    t_end BIGINT NOT NULL
+    t_end BIGINT
 );
 ALTER TABLE events ADD COLUMN IF NOT EXISTS queue_id BIGINT DEFAULT 0;
 CREATE TABLE IF NOT EXISTS sums (
@@ -358,7 +359,7 @@ class DuckDBStore:
         Version 2 changed the layout of the sums (derived data: they are rebuilt);
         version 3 added ``name_mappings``, version 4 the queues, the queue calls and the
         events' ``queue_id`` (created by `SCHEMA`: no event of an older version is a
-        queue call).
+        queue call); version 5 lets an event's ``t_end`` be null (an open interval).
         """
         rows = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         version = int(rows[0][0]) if rows else 0
@@ -366,6 +367,7 @@ class DuckDBStore:
             if version < 2 and _scalar(self._db, "SELECT count(*) FROM events"):
                 self.rebuild()
             with self._transaction() as tx:
+                tx.db.execute("ALTER TABLE events ALTER COLUMN t_end DROP NOT NULL")
                 tx.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                               [str(SCHEMA_VERSION)])
 
@@ -709,6 +711,13 @@ class DuckDBStore:
             ).to_arrow_reader(batch_size=EVENTS_PER_BLOCK)
             for batch in reader:
                 yield pa.Table.from_batches([batch])
+
+    def live_events(self, customer_id: int, since: int) -> pa.Table:
+        with self._db.cursor() as cursor:
+            return cursor.sql(
+                f"""SELECT {EVENT_COLUMNS} FROM events
+                    WHERE customer_id = {int(customer_id)} AND t_start >= {int(since)}
+                      AND (t_end IS NULL OR type = '{QUEUE_CALL}')""").to_arrow_table()
 
     # statistics (`ccstats.pipeline.source.CellSource`) ------------------------------
     dialect = DUCKDB

@@ -21,14 +21,14 @@ QUEUE_CALL_MEASURES = ("cnt", "talk")
 
 
 def queue_call_rows_sql(events: str, sign: int = 1) -> str:
-    """One row (keys, ``cnt``, ``talk``) per queue call of `events` (a relation of
-    normalized events; `sign` -1 withdraws them)."""
+    """One row (keys, ``cnt``, ``talk``) per closed queue call of `events` (a relation
+    of normalized events; `sign` -1 withdraws them)."""
     return f"""
     SELECT project_id, queue_id, (t_start // {QUARTER})::INTEGER AS qh,
            (t_answer IS NOT NULL)::TINYINT AS answered,
            (coalesce(t_answer, t_end) - t_start)::INTEGER AS wait,
            {sign}::BIGINT AS cnt, ({sign} * coalesce(t_end - t_answer, 0))::BIGINT AS talk
-    FROM {events} WHERE type = '{QUEUE_CALL}'"""
+    FROM {events} WHERE type = '{QUEUE_CALL}' AND t_end IS NOT NULL"""
 
 
 def merged_sql(rows: list[str], keys: tuple[str, ...] = QUEUE_CALL_KEYS) -> str:

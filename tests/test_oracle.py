@@ -298,7 +298,8 @@ class Scenario:
 
 
 def _instants(event: Event) -> list[int]:
-    return [parse_timestamp(event[k]) for k in ("start", "end", "time") if k in event]
+    return [parse_timestamp(event[k]) for k in ("start", "end", "time")
+            if event.get(k) is not None]
 
 
 def _event_days(zone: str, stored: dict[str, Event]) -> tuple[date, date]:

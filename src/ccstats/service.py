@@ -11,6 +11,7 @@ import contextlib
 import ipaddress
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -60,6 +61,9 @@ from ccstats.query import (
     parse_kpi_query,
     parse_query,
 )
+from ccstats.realtime import answers, clock
+from ccstats.realtime.answers import Answer
+from ccstats.realtime.options import parse_queues_query, parse_users_query
 from ccstats.store import open_store
 from ccstats.store.base import NameMapper, Revocation, Store
 
@@ -500,6 +504,35 @@ class Service:
               endpoint: Endpoint = Endpoint.USERBASED) -> bytes:
         """The whole answer body of a statistics request."""
         return b"".join(self.stream(self.plan(customer_name, params, endpoint)))
+
+    # real time ----------------------------------------------------------------------
+    def online_users(self, customer_name: str, params: Mapping[str, str],
+                     now: int | None = None) -> Answer:
+        """``GET /v2/onlineusers`` (realtime.md §2) at `now` (default: the server's clock);
+        raises InvalidRequest with every problem of the options."""
+        customer = self.customer(customer_name)
+        c = customer.customer_id
+        users = self._store.users(c)
+        query = parse_users_query(params, self._store.projects(c), users)
+        moment = self._moment(customer, now)
+        return answers.online_users(self._store.live_events(c, moment.since), moment, query,
+                                    users)
+
+    def realtime_queues(self, customer_name: str, params: Mapping[str, str],
+                        now: int | None = None) -> Answer:
+        """``GET /v2/realtime/queues`` (realtime.md §2) at `now` (default: the server's
+        clock); raises InvalidRequest with every problem of the options."""
+        customer = self.customer(customer_name)
+        c = customer.customer_id
+        queues = self._store.queues(c)
+        query = parse_queues_query(params, self._store.projects(c), queues)
+        moment = self._moment(customer, now)
+        return answers.realtime_queues(self._store.live_events(c, moment.since), moment,
+                                       query, queues)
+
+    @staticmethod
+    def _moment(customer: Customer, now: int | None) -> clock.Moment:
+        return clock.moment(customer.timezone, int(time.time()) if now is None else now)
 
 
 def _event_count(blocks: list[ValidatedBlock]) -> int:

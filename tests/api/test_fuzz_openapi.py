@@ -76,6 +76,7 @@ STATS = "GET /v2/statistics/userbased"
 INBOUND = "GET /v2/statistics/inbound"
 KPIS = "GET /v2/statistics/kpis"
 EVENTS = "POST /v2/events"
+REALTIME = ("GET /v2/onlineusers", "GET /v2/realtime/queues")
 ACCESS = "PUT /v2/access"
 #: Allowed networks that keep the fuzzing client (127.0.0.1) in.
 NETWORKS: list[Any] = [[], ["127.0.0.0/8"], ["127.0.0.1", "2001:db8::/32"]]
@@ -269,6 +270,8 @@ def answerable(case: Case[Any], data: st.DataObject, links: Links, always: bool)
         case.body["networks"] = data.draw(st.sampled_from(NETWORKS), label="networks")
     if case.operation.label in (STATS, INBOUND, KPIS):
         answerable_query(case, data)
+    elif case.operation.label in REALTIME:
+        answerable_realtime(case, data)
     elif case.operation.label == EVENTS and isinstance(case.body, list):
         for event in case.body:
             assert isinstance(event, dict)
@@ -307,6 +310,16 @@ def answerable_query(case: Case[Any], data: st.DataObject) -> None:
     else:
         query.pop("manual_sla", None)
         query.pop("queues", None)
+
+
+def answerable_realtime(case: Case[Any], data: st.DataObject) -> None:
+    """A real-time query whose id options name what exists (no queue is registered
+    before the fuzzing creates some)."""
+    query = case.query = dict(case.query or {})
+    query.pop("queues", None)
+    for option, values in (*KNOWN.items(), *KNOWN_INBOUND.items()):
+        if option in query:
+            query[option] = data.draw(st.sampled_from(values), label=option)
 
 
 def operation_test(operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode,

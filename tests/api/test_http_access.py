@@ -385,6 +385,8 @@ SCOPE_OF = {
     ("GET", "/v2/statistics/presets"): "read",
     ("POST", "/v2/statistics/presets"): "admin",
     ("DELETE", "/v2/statistics/presets/{preset_id}"): "admin",
+    ("GET", "/v2/onlineusers"): "read",
+    ("GET", "/v2/realtime/queues"): "read",
     ("GET", "/v2/projects"): "read",
     ("POST", "/v2/projects"): "admin",
     ("PUT", "/v2/projects/{project_id}"): "admin",

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from ccstats import __version__, dashboard
-from ccstats.api import access, events, failures, metadata, probes, statistics
+from ccstats.api import access, events, failures, metadata, probes, realtime, statistics
 from ccstats.api.auth import Authenticator
 from ccstats.api.guard import Guard
 from ccstats.api.metrics import Metrics
@@ -17,7 +17,8 @@ from ccstats.api.settings import Settings
 from ccstats.pipeline import render as pipeline_render
 from ccstats.service import Service
 
-ROUTERS = (statistics.router, metadata.router, events.router, access.router, probes.router)
+ROUTERS = (statistics.router, realtime.router, metadata.router, events.router, access.router,
+           probes.router)
 
 
 def create_app(service: Service, settings: Settings | None = None) -> FastAPI:

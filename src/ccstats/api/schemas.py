@@ -42,6 +42,7 @@ InboundFieldName = Annotated[str, Field(json_schema_extra={
     "enum": [found.name for found in INBOUND_FIELDS]})]
 KpiFormulaName = Annotated[str, Field(json_schema_extra={
     "enum": [formula.name for formula in FORMULAS]})]
+_USERSTATES = (SUBTYPES["userstate"] or ("state", ()))[1]
 
 
 class ErrorItem(BaseModel):
@@ -151,6 +152,51 @@ class KpiDefinition(BaseModel):
     numerator: str
     denominator: str
     unit: Unit
+
+
+#: A moment as the real-time answers write it: UTC, whole seconds.
+UtcSecond = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]
+Seconds = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class OnlineCall(TypedDict):
+    """The user's current call: its latest open, non-stale ``call`` event."""
+
+    direction: Literal["in", "out"]
+    since: UtcSecond
+    answered: bool
+    queueId: Annotated[EntityId | None, Field(
+        description="the queue of an open queue call this user answered; null if none")]
+
+
+class OnlineUser(TypedDict):
+    """One user with an open, non-stale ``userstate`` (realtime.md §2)."""
+
+    userId: EntityId
+    name: str
+    projectId: EntityId
+    state: Annotated[str, Field(json_schema_extra={"enum": list(_USERSTATES)})]
+    since: UtcSecond
+    stateDuration: Seconds
+    call: OnlineCall | None
+
+
+class RealtimeQueue(TypedDict):
+    """One queue with an open, non-stale queue call or one that started today
+    (realtime.md §2)."""
+
+    queueId: EntityId
+    name: str
+    projectId: EntityId
+    waiting: Count
+    longestWait: Seconds | None
+    talking: Count
+    offered: Count
+    answered: Count
+    abandoned: Count
+    serviceLevel: Annotated[float, Field(ge=0, le=1)] | None
+    asa: Annotated[float, Field(ge=0)] | None
 
 
 class Preset(BaseModel):

@@ -1,0 +1,89 @@
+"""The options of the real-time resources, read with the statistics endpoints' parsers.
+
+``GET /v2/onlineusers``: ``projects``, ``users``, ``hide_system_users``, ``of``;
+``GET /v2/realtime/queues``: ``projects``, ``queues``, ``manual_sla``, ``of``. Forms,
+codes and messages are those of the statistics options (`ccstats.options`): an
+unknown id is ``error.bad_arguments`` naming the option, and every problem of a
+request is reported together. The default is every project (not only the active
+ones: realtime.md §2), every user and every queue. Options a resource does not
+have are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ccstats.errors import ApiError, InvalidRequest
+from ccstats.model import Project, Queue, User, UserKind
+from ccstats.options import (
+    DEFAULT_SLA,
+    OutputFormat,
+    option,
+    parse_boolean,
+    parse_ids,
+    parse_output,
+    parse_sla,
+)
+
+Ids = frozenset[int] | None
+"""The ids a filter keeps; None: every one."""
+
+
+@dataclass(frozen=True, slots=True)
+class UsersQuery:
+    """A validated ``GET /v2/onlineusers``."""
+
+    output: OutputFormat
+    projects: Ids = None
+    users: Ids = None
+    hidden: frozenset[int] = frozenset()
+    """Users left out whatever `users` says: the system users, with ``hide_system_users``."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueuesQuery:
+    """A validated ``GET /v2/realtime/queues``."""
+
+    output: OutputFormat
+    projects: Ids = None
+    queues: Ids = None
+    manual_sla: int = DEFAULT_SLA
+
+
+def _ids(params: Mapping[str, str], name: str, known: set[int], what: str,
+         errors: list[ApiError]) -> Ids:
+    found = parse_ids(name, option(params, name), known, errors, what)
+    return None if found is None else frozenset(found)
+
+
+def _output(params: Mapping[str, str], errors: list[ApiError]) -> OutputFormat:
+    return parse_output(option(params, "of"), errors) or OutputFormat.JSON
+
+
+def parse_users_query(params: Mapping[str, str], projects: Sequence[Project],
+                      users: Sequence[User]) -> UsersQuery:
+    """``GET /v2/onlineusers``'s options; raises InvalidRequest with every problem."""
+    errors: list[ApiError] = []
+    output = _output(params, errors)
+    project_ids = _ids(params, "projects", {p.project_id for p in projects}, "project", errors)
+    user_ids = _ids(params, "users", {u.user_id for u in users}, "user", errors)
+    hide = parse_boolean("hide_system_users", option(params, "hide_system_users"), errors)
+    if errors:
+        raise InvalidRequest(errors)
+    hidden = frozenset(u.user_id for u in users if u.kind is UserKind.SYSTEM) if hide \
+        else frozenset()
+    return UsersQuery(output, project_ids, user_ids, hidden)
+
+
+def parse_queues_query(params: Mapping[str, str], projects: Sequence[Project],
+                       queues: Sequence[Queue]) -> QueuesQuery:
+    """``GET /v2/realtime/queues``'s options; raises InvalidRequest with every problem."""
+    errors: list[ApiError] = []
+    output = _output(params, errors)
+    project_ids = _ids(params, "projects", {p.project_id for p in projects}, "project", errors)
+    queue_ids = _ids(params, "queues", {q.queue_id for q in queues}, "queue", errors)
+    sla = parse_sla(option(params, "manual_sla"), errors)
+    if errors:
+        raise InvalidRequest(errors)
+    return QueuesQuery(output, project_ids, queue_ids, sla)

@@ -218,7 +218,8 @@ def key_revoke(key_id: str, customer: str, db: str) -> None:
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path),
               help="With --skip-invalid: write the invalid lines to this file.")
 @click.option("--follow", is_flag=True,
-              help="queue_log: keep importing what is appended to FILE until Ctrl-C/SIGTERM.")
+              help="queue_log: keep importing what is appended to FILE until Ctrl-C/SIGTERM, "
+                   "storing what goes on (calls, pauses, waiting callers) as open events.")
 @db_option
 def import_(files: tuple[Path, ...], customer: str, input_format: str, skip_invalid: bool,
             rejects: Path | None, follow: bool, db: str) -> None:
@@ -287,6 +288,11 @@ def _print_queue_log_report(report: QueueLogReport) -> None:
     if conversion.open_calls or conversion.open_sessions or conversion.open_pauses:
         click.echo(f"still open, imported once ended: {conversion.open_calls} calls, "
                    f"{conversion.open_sessions} login sessions, {conversion.open_pauses} pauses")
+    if report.going_on:
+        click.echo(f"going on, stored open until the log ends them: {report.going_on} events")
+    if report.withdrawn:
+        click.echo(f"withdrawn: {report.withdrawn} events stored before that the log no "
+                   "longer makes (a call given up, available time interrupted)")
     if conversion.lost_calls:
         click.echo(f"{conversion.lost_calls} calls never ended (the member took another call "
                    "or Asterisk restarted): not imported")

@@ -174,6 +174,7 @@ def test_follow_reads_on_across_a_rotation(tmp_path: Path) -> None:
         wait_for("read 120 lines")
         log.write_text(text(lines[120:], final_newline=True))
         wait_for(f"read {len(lines)} lines")
+        wait_for("going on, stored open until the log ends them: 4 events")
 
     parts = created(tmp_path, "parts")
     done = run(parts, "import", str(old), str(log), "--customer", "acme", "--format",
@@ -181,4 +182,5 @@ def test_follow_reads_on_across_a_rotation(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert f"read {len(lines)} lines" in done.stdout
     assert answer(db, "20100222") == answer(parts, "20100222")
-    assert event_count(db) == event_count(parts)
+    # and the open versions of the call and the two queue calls going on where it ends
+    assert event_count(db) == event_count(parts) + 4

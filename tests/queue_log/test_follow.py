@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from backends import drop_database, new_database
 from ccstats.importers.queue_log.importer import Follower, QueueLogReport, import_logs
 from ccstats.service import Service
 from conftest import CUSTOMER, records
@@ -28,30 +27,29 @@ from queue_log.test_samples import FREEPBX
 FREEPBX_CUT = 100
 
 
-@pytest.fixture
-def plain(tmp_path: Path) -> Iterator[Service]:
-    """A second database, for the plain import of the parts."""
-    url = new_database(tmp_path, "plain")
-    opened = Service.open(url)
-    try:
-        opened.create_customer(CUSTOMER, "UTC", "pw")
-        yield opened
-    finally:
-        opened.close()
-        drop_database(url)
-
-
-def stored(service: Service, date: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The stored events and the day's records by project, user and hour, with names
-    instead of ids (ids depend on the order in which names were first seen; an
-    unanswered queue call has no user)."""
+def all_stored(service: Service) -> list[tuple[Any, ...]]:
+    """The stored events, with names instead of ids (ids depend on the order in which
+    names were first seen; an unanswered queue call has no user)."""
     customer_id = service.customer(CUSTOMER).customer_id
     projects = {p.project_id: p.name for p in service.projects(CUSTOMER)}
     users = {0: None, **{u.user_id: u.name for u in service.users(CUSTOMER)}}
-    events = sorted(
+    return sorted(
         (e["event_id"], e["type"], e["subtype"], projects[e["project_id"]],
          users[e["user_id"]], e["t_start"], e["t_answer"], e["t_end"])
         for block in service._store.events(customer_id) for e in block.to_pylist())
+
+
+def going_on(service: Service) -> list[tuple[Any, ...]]:
+    """The open versions stored (``end`` null): a follower stores them for what goes on."""
+    return [e for e in all_stored(service) if e[-1] is None]
+
+
+def stored(service: Service, date: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The stored events that have ended and the day's records by project, user and
+    hour, with names instead of ids."""
+    events = [e for e in all_stored(service) if e[-1] is not None]
+    projects = {p.project_id: p.name for p in service.projects(CUSTOMER)}
+    users = {0: None, **{u.user_id: u.name for u in service.users(CUSTOMER)}}
     found = records(service.query(CUSTOMER, {
         "from": date, "to": date, "projects": ",".join(map(str, projects)),
         "dimensions": "project,user,date,time"}))
@@ -117,6 +115,7 @@ def test_a_new_file_longer_than_the_old_offset_is_read_from_its_start(
     assert not report.malformed
     assert report.count("call", "in") == whole.count("call", "in")
     assert stored(service, "20100222") == stored(plain, "20100222")
+    assert_going_on_where_the_sample_ends(service, plain, report)
 
 
 @pytest.mark.parametrize("rotate", ROTATIONS.values(), ids=ROTATIONS.keys())
@@ -149,6 +148,7 @@ def test_calls_sessions_and_pauses_open_across_a_rotation_are_paired(
     assert report.malformed == [(str(log), len(LINES) - cut)]
     assert [line for _, line in whole.malformed] == [len(LINES) - cut]
     assert stored(service, "20240101") == stored(plain, "20240101")
+    assert going_on(service) == []  # the log ends nothing open
 
 
 def test_the_old_file_is_read_to_its_end_before_the_new_one(
@@ -177,6 +177,22 @@ def test_the_old_file_is_read_to_its_end_before_the_new_one(
     whole = import_logs(plain, CUSTOMER, [old, part2])
     assert (report.lines, report.records) == (whole.lines, whole.records) == (278, 278)
     assert stored(service, "20100222") == stored(plain, "20100222")
+    assert_going_on_where_the_sample_ends(service, plain, report)
+
+
+def assert_going_on_where_the_sample_ends(followed: Service, plain: Service,
+                                          report: QueueLogReport) -> None:
+    """The FreePBX sample ends during agent 2004's call (CONNECT of line 270, the caller
+    of line 267) and while the caller of line 271 waits: the follower stored their open
+    versions (stale, as the log is old), a plain import nothing."""
+    assert going_on(plain) == []
+    assert sorted((e[1:] for e in going_on(followed)), key=repr) == [
+        ("call", "in", "9000", "2004", 1266839775, 1266839775, None),
+        ("queuecall", None, "9000", "2004", 1266839770, 1266839775, None),
+        ("queuecall", None, "9000", None, 1266839777, None, None),
+        ("userstate", "call", "9000", "2004", 1266839775, None, None),
+    ]
+    assert report.going_on == 4
 
 
 def test_lines_that_are_no_queue_log_lines_are_named_by_the_file_they_are_in(

@@ -192,7 +192,7 @@ def test_an_import_that_fails_midway_stores_no_new_name(
     before = (names.listed(service, customer), service.projects(customer),
               service.users(customer), service.event_count(customer))
 
-    def failing(*args: Any) -> None:
+    def failing(*args: Any, **options: Any) -> None:
         raise RuntimeError("the conversion failed")
 
     monkeypatch.setattr(importer, "convert", failing)

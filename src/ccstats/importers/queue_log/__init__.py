@@ -8,5 +8,7 @@
 - `queue_calls`: a caller's stay in a queue, ENTERQUEUE to its end (``queuecall``).
 - `convert`: all of it → events with ids derived from the log.
 - `tail`: the lines appended to a followed file, across rotations.
-- `importer`: one import or `--follow` through `Service.ingest`.
+- `importer`: one import or `--follow` through `Service.ingest`; a follower also
+  stores what goes on as open events (``end`` null) under the ids of their ended
+  versions.
 """

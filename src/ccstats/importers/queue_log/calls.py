@@ -19,7 +19,10 @@
   its talk seconds (a call answered, then transferred with OUTTRANSFER, is talked
   until the transfer's end).
 
-A call whose end is not in the log yet produces nothing but an `OpenItem`; an
+A call whose end is not in the log yet is an `OpenItem`, and its open version
+(`Calls.live`) is the call and the member's ``call`` state with ``end`` None under
+the ids the ended call will have (an answered inbound call's ``ringing`` state is
+left out: it is stored with the ended call, as is everything that has ended). An
 inbound one is given up as lost when the member connects to another call or
 ``QUEUESTART`` (Asterisk restarted) is logged. A second end line of an inbound
 call already ended (a log that repeats a line) is ignored.
@@ -28,7 +31,7 @@ call already ended (a log that repeats a line) is ignored.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ccstats.importers.queue_log.log_events import DAY, LogEvent, event_id
@@ -40,8 +43,6 @@ END_EVENTS = frozenset({"COMPLETEAGENT", "COMPLETECALLER", "TRANSFER", "BLINDTRA
 OUT_ANSWERED = frozenset({"OUTANSWER", "OUTTRANSFER"})
 OUT_UNANSWERED = frozenset({"OUTCANCEL", "OUTCHANUNAVAIL", "OUTCONGESTION", "OUTBUSY",
                             "OUTNOANSWER"})
-_Add = Callable[[LogEvent, int], None]
-
 CALL_EVENTS = RING_EVENTS | END_EVENTS | OUT_ANSWERED | OUT_UNANSWERED | {"CONNECT", "OUTDIAL"}
 
 
@@ -57,6 +58,8 @@ class OpenItem:
 class Calls:
     events: list[LogEvent] = field(default_factory=list)
     open: list[OpenItem] = field(default_factory=list)
+    #: The open versions (``end`` None) of the calls still going on.
+    live: list[LogEvent] = field(default_factory=list)
     #: Lines whose call would be longer than a day (not importable).
     implausible: list[int] = field(default_factory=list)
     #: Calls whose end will never be logged: the member connected again, or Asterisk restarted.
@@ -85,19 +88,24 @@ class _Outbound:
     dialing: Record | None = None  # an OUTDIAL not ended yet
 
     def event(self) -> tuple[LogEvent, int] | None:
-        if not self.ends:
+        """The call and its latest line; ``end`` None while a route is being dialled.
+        None for a dialling given up before any route ended (Asterisk restarted)."""
+        last = self.ends[-1] if self.ends else None
+        latest = self.dialing or last
+        if latest is None:
             return None
-        last = self.ends[-1]
-        answered = next((e for e in self.ends if e.event in OUT_ANSWERED), None)
         start = self.first.time
-        if self.first.event != "OUTDIAL":  # the log begins after the OUTDIAL
+        if last is not None and self.first.event != "OUTDIAL":  # the log begins after it
             start = last.time - min((last.number(2) or 0) + (last.number(3) or 0), last.time)
-        end = max(last.time, start)
-        answer = None if answered is None else min(max(
-            answered.time - (answered.number(3) or 0), start), end)
+        end = None if self.dialing is not None else max(latest.time, start)
+        answered = next((e for e in self.ends if e.event in OUT_ANSWERED), None)
+        answer = None if answered is None else max(answered.time - (answered.number(3) or 0),
+                                                   start)
+        if answer is not None and end is not None:
+            answer = min(answer, end)
         identity = (self.first.callid, self.first.agent, self.first.time)
         return (LogEvent(event_id("out", *identity), "call", "out",
-                         last.queue, last.agent, start, end, answer), last.line)
+                         latest.queue, latest.agent, start, end, answer), latest.line)
 
 
 def pair_calls(records: Iterable[Record]) -> Calls:
@@ -122,7 +130,7 @@ class _Pairing:
     ended: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, event: LogEvent, line: int) -> None:
-        if event.end - event.start > DAY:
+        if event.end is not None and event.end - event.start > DAY:
             self.calls.implausible.append(line)
         else:
             self.calls.events.append(event)
@@ -162,9 +170,13 @@ class _Pairing:
     def _end(self, r: Record) -> None:
         key = (r.callid, r.agent)
         if r.agent in self.connects and self.connects[r.agent].callid == r.callid:
-            _answered(r, self.connects.pop(r.agent), self.add)
+            events = _answered(self.connects.pop(r.agent), r)
         elif key not in self.ended:  # not a repeated end line of a call already ended
-            _answered(r, None, self.add)
+            events = _answered(r, r)
+        else:
+            events = []
+        for event in events:
+            self.add(event, r.line)
         self.ended.add(key)
 
     def _outbound(self, r: Record) -> None:
@@ -178,35 +190,53 @@ class _Pairing:
     def finish(self) -> Calls:
         """The calls paired, with those not ended yet as open items."""
         calls = self.calls
-        calls.open.extend(OpenItem(c.agent, c.time - (c.number(2) or 0))
-                          for c in self.connects.values())
+        for connect in self.connects.values():
+            calls.open.append(OpenItem(connect.agent, connect.time - (connect.number(2) or 0)))
+            calls.live.extend(e for e in _answered(connect, None) if e.end is None)
         for call in self.outbound.values():
-            if call.dialing is not None:
+            if (found := call.event()) is None:
+                continue
+            event, line = found
+            state = LogEvent(event_id("out-call", event.id), "userstate", "call",
+                             event.queue, event.member, event.start, event.end)
+            if event.end is None:
                 calls.open.append(OpenItem(call.first.agent, call.first.time))
-            elif (found := call.event()) is not None:
-                event, line = found
+                calls.live.extend((event, state))
+            else:
                 self.add(event, line)
-                self.add(LogEvent(event_id("out-call", event.id), "userstate", "call",
-                                  event.queue, event.member, event.start, event.end), line)
+                self.add(state, line)
         return calls
 
 
-def _answered(end: Record, connect: Record | None, add: _Add) -> None:
-    talk = calltime(end)
-    if connect is not None:
-        answer = connect.time
-        ring = connect.number(2) or 0  # CONNECT's ring time: seconds, since Asterisk 1.6
-        stop = answer + talk if talk is not None else max(end.time, answer)
-        queue = connect.queue
+def _answered(call: Record, end: Record | None) -> list[LogEvent]:
+    """An answered inbound call: the call, its ``ringing`` state when the ring time is
+    known, and its ``call`` state.
+
+    `call` is its CONNECT, or its end line when the CONNECT is not in the log (the log
+    begins mid-call: answered at end - calltime). Without `end` (not logged yet) the
+    call and its ``call`` state have ``end`` None.
+    """
+    stop: int | None
+    if call.event == "CONNECT":
+        answer = call.time
+        ring = call.number(2) or 0  # CONNECT's ring time: seconds, since Asterisk 1.6
+        stop = None if end is None else talked_until(answer, end)
     else:
-        stop, ring, queue = end.time, 0, end.queue
-        answer = stop - min(talk or 0, stop)
+        stop, ring = call.time, 0
+        answer = stop - min(calltime(call) or 0, stop)
     start = answer - min(ring, answer)
-    identity = (end.callid, queue, end.agent, answer)
-    add(LogEvent(event_id("in", *identity), "call", "in", queue, end.agent, start, stop,
-                 answer), end.line)
+    identity = (call.callid, call.queue, call.agent, answer)
+    events = [LogEvent(event_id("in", *identity), "call", "in", call.queue, call.agent, start,
+                       stop, answer)]
     if start < answer:
-        add(LogEvent(event_id("in-ringing", *identity), "userstate", "ringing", queue,
-                     end.agent, start, answer), end.line)
-    add(LogEvent(event_id("in-call", *identity), "userstate", "call", queue, end.agent,
-                 answer, stop), end.line)
+        events.append(LogEvent(event_id("in-ringing", *identity), "userstate", "ringing",
+                               call.queue, call.agent, start, answer))
+    events.append(LogEvent(event_id("in-call", *identity), "userstate", "call", call.queue,
+                           call.agent, answer, stop))
+    return events
+
+
+def talked_until(answer: int, end: Record) -> int:
+    """When a call answered at `answer` ended: answer + the calltime of its end line."""
+    talk = calltime(end)
+    return answer + talk if talk is not None else max(end.time, answer)

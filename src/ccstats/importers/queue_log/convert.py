@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ccstats.importers.queue_log.calls import CALL_EVENTS, is_member, pair_calls
-from ccstats.importers.queue_log.queue_calls import ENTER, QUEUE_CALL_EVENTS, pair_queue_calls
+from ccstats.importers.queue_log.log_events import LogEvent
+from ccstats.importers.queue_log.queue_calls import (
+    ENTER,
+    QUEUE_CALL_EVENTS,
+    QueueCall,
+    pair_queue_calls,
+)
 from ccstats.importers.queue_log.records import Record
 from ccstats.importers.queue_log.sessions import SESSION_EVENTS, user_states
 
@@ -31,6 +37,8 @@ class Names(Protocol):
 @dataclass(slots=True)
 class Conversion:
     events: list[dict[str, Any]] = field(default_factory=list)
+    #: The open versions (``end`` null) of what is still going on, if asked for.
+    live: list[dict[str, Any]] = field(default_factory=list)
     open_calls: int = 0
     lost_calls: int = 0
     open_queue_calls: int = 0
@@ -57,28 +65,40 @@ def mapped_names(records: Sequence[Record], queue_calls: bool = True
     return list(queues), list(members)
 
 
-def convert(records: Sequence[Record], names: Names, queue_calls: bool = True) -> Conversion:
+def convert(records: Sequence[Record], names: Names, queue_calls: bool = True,
+            live: bool = False) -> Conversion:
     """The events of `records`: calls, rings, breaks and available time, and with
-    `queue_calls` the ``queuecall`` events (docs/asterisk.md)."""
+    `queue_calls` the ``queuecall`` events (docs/asterisk.md); with `live` also the
+    open versions of the calls, pauses, sessions and queue calls still going on."""
     calls = pair_calls(records)
     states = user_states(records, calls.events, calls.open, names.user)
     result = Conversion(
-        events=[e.as_json(names.project(e.queue), names.user(e.member))
-                for e in [*calls.events, *states.events]],
+        events=_as_json([*calls.events, *states.events], names),
+        live=_as_json([*calls.live, *states.live], names) if live else [],
         open_calls=len(calls.open), lost_calls=calls.lost, open_sessions=states.open_sessions,
         open_pauses=states.open_pauses, implausible=calls.implausible,
         unknown=Counter(r.event for r in records if r.event not in KNOWN_EVENTS),
     )
     if queue_calls:
-        _add_queue_calls(result, records, names)
+        _add_queue_calls(result, records, names, live)
     return result
 
 
-def _add_queue_calls(result: Conversion, records: Sequence[Record], names: Names) -> None:
+def _as_json(events: Sequence[LogEvent], names: Names) -> list[dict[str, Any]]:
+    return [e.as_json(names.project(e.queue), names.user(e.member)) for e in events]
+
+
+def _queue_calls_as_json(calls: Sequence[QueueCall], names: Names) -> list[dict[str, Any]]:
+    return [c.as_json(names.project(c.queue), None if c.member is None
+                      else names.user(c.member)) for c in calls]
+
+
+def _add_queue_calls(result: Conversion, records: Sequence[Record], names: Names,
+                     live: bool) -> None:
     pairing = pair_queue_calls(records)
-    result.events.extend(
-        c.as_json(names.project(c.queue), None if c.member is None else names.user(c.member))
-        for c in pairing.calls)
+    result.events.extend(_queue_calls_as_json(pairing.calls, names))
+    if live:
+        result.live.extend(_queue_calls_as_json(pairing.live(), names))
     result.open_queue_calls = len(pairing.open)
     result.lost_queue_calls = pairing.lost
     result.implausible.extend(pairing.implausible)

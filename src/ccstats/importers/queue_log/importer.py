@@ -7,11 +7,19 @@ replace by id). The events are derived within their batch, which also stores the
 queues and members mapped for them (`names`). Following a file keeps the records
 in memory, reads what was appended (across rotations: `tail`), and stores only the
 events that are new or changed since the last round.
+
+A follower also stores the open versions (``end`` null, realtime.md §1) of what is
+going on at the end of the log: a call, a pause, a session's available time, a
+queue call. Each has the id its ended version will have, which replaces it. What
+a follower stored is kept equal to what the log read so far makes: an event the
+log no longer makes (an open version whose call was given up, the available time
+of a session that a call has interrupted) is deleted.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +28,7 @@ from typing import Any
 import orjson
 
 from ccstats.errors import InvalidRequest, wrong_format
+from ccstats.events import MAX_OPEN_LEAD
 from ccstats.importers.queue_log.convert import Conversion, convert, mapped_names
 from ccstats.importers.queue_log.names import NameMap
 from ccstats.importers.queue_log.records import (
@@ -46,6 +55,10 @@ class QueueLogReport:
     malformed: list[tuple[str, int]] = field(default_factory=list)
     conversion: Conversion = field(default_factory=Conversion)
     stored: int = 0
+    #: Open versions among the events the log makes now (following only).
+    going_on: int = 0
+    #: Events stored before that the log no longer makes, deleted (following only).
+    withdrawn: int = 0
 
     def count(self, event_type: str, subtype: str | None = None) -> int:
         """Events derived of this type (and sub-type: direction or state)."""
@@ -63,10 +76,10 @@ def _ndjson(events: Sequence[dict[str, Any]]) -> bytes:
     return b"".join(orjson.dumps(e) + b"\n" for e in events)
 
 
-def _derive(mapper: NameMapper, records: list[Record]) -> Conversion:
+def _derive(mapper: NameMapper, records: list[Record], live: bool = False) -> Conversion:
     names = NameMap(mapper)
     names.add(*mapped_names(records))
-    return convert(records, names)
+    return convert(records, names, live=live)
 
 
 def import_logs(service: Service, customer: str, paths: Sequence[Path]) -> QueueLogReport:
@@ -129,18 +142,38 @@ class Follower:
             malformed=[(self._tail.names[number], line)
                        for number, log in enumerate(self._logs) for line in log.malformed])
         changed: dict[str, bytes] = {}
+        made: set[str] = set()
 
         def events(mapper: NameMapper) -> bytes:
-            report.conversion = _derive(mapper, records)
-            for event in report.conversion.events:
+            report.conversion = _derive(mapper, records, live=True)
+            going_on = self._startable(report.conversion.live)
+            report.going_on = len(going_on)
+            for event in [*report.conversion.events, *going_on]:
                 encoded = orjson.dumps(event)
+                made.add(event["id"])
                 if self._stored.get(event["id"]) != encoded:
                     changed[event["id"]] = encoded
             return b"".join(encoded + b"\n" for encoded in changed.values())
 
         report.stored = self._service.ingest_mapped(self._customer, events)
         self._stored.update(changed)
+        report.withdrawn = self._withdraw(made)
         return report
+
+    def _startable(self, going_on: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The open versions that start at most `MAX_OPEN_LEAD` seconds after the clock:
+        the server refuses a later one (the PBX's clock is ahead), which is left for a
+        later round."""
+        latest = time.time() + MAX_OPEN_LEAD
+        return [e for e in going_on if e["start"] <= latest]
+
+    def _withdraw(self, made: set[str]) -> int:
+        """Delete the events this follower stored that the log no longer makes."""
+        gone = [event_id for event_id in self._stored if event_id not in made]
+        for event_id in gone:
+            self._service.delete_event(self._customer, event_id)
+            del self._stored[event_id]
+        return len(gone)
 
     def _parse(self, piece: Lines) -> None:
         """Add the records of lines of the log's file number `piece.file`."""

@@ -21,7 +21,8 @@ def event_id(kind: str, *identity: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LogEvent:
-    """A call or user state of one member in one queue; `answer` only for calls."""
+    """A call or user state of one member in one queue; `answer` only for calls; `end`
+    None while it is still going on (an open interval, realtime.md §1)."""
 
     id: str
     type: str  # "call" or "userstate"
@@ -29,7 +30,7 @@ class LogEvent:
     queue: str
     member: str
     start: int
-    end: int
+    end: int | None
     answer: int | None = None
 
     def as_json(self, project_id: int, user_id: int) -> dict[str, Any]:

@@ -13,7 +13,9 @@ A queue call is keyed by its callid and queue (a caller who leaves one queue wit
   unanswered at that line, even after a CONNECT.
 
 Lines of a queue call whose ``ENTERQUEUE`` is not in the log make nothing; a call
-not ended yet stays in `QueueCallPairing.open`. ``QUEUESTART`` (Asterisk
+not ended yet stays in `QueueCallPairing.open`, and its open version
+(`QueueCallPairing.live`: ``end`` None, ``answer`` and member those of its CONNECT
+if any) has the id the ended call will have. ``QUEUESTART`` (Asterisk
 restarted) gives up the calls still open, as does a second ``ENTERQUEUE`` of the
 same callid and queue before the first ended.
 """
@@ -25,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ccstats.importers.queue_log.calls import END_EVENTS, calltime, is_member
+from ccstats.importers.queue_log.calls import END_EVENTS, calltime, is_member, talked_until
 from ccstats.importers.queue_log.log_events import DAY, event_id
 from ccstats.importers.queue_log.records import Record
 
@@ -36,13 +38,14 @@ QUEUE_CALL_EVENTS = END_EVENTS | UNANSWERED_ENDS | {ENTER, "CONNECT"}
 
 @dataclass(frozen=True, slots=True)
 class QueueCall:
-    """A closed queue call; `answer` and `member` are None when nobody answered."""
+    """A queue call; `answer` and `member` are None when nobody answered (yet), `end`
+    None while it goes on."""
 
     id: str
     queue: str
     start: int
     answer: int | None
-    end: int
+    end: int | None
     member: str | None
 
     def as_json(self, project_id: int, user_id: int | None) -> dict[str, Any]:
@@ -60,6 +63,21 @@ class OpenQueueCall:
     enter: Record
     connect: Record | None = None
 
+    def version(self, answer: int | None, stop: int | None, member: str | None) -> QueueCall:
+        """The call answered at `answer` (None: not answered) by `member` and ended at
+        `stop` (None: not yet); neither precedes the ENTERQUEUE."""
+        start = self.enter.time
+        if answer is not None:
+            answer = max(answer, start)
+        end = None if stop is None else max(stop, answer if answer is not None else start)
+        return QueueCall(self.id, self.enter.queue, start, answer, end, member)
+
+    def live(self) -> QueueCall:
+        """The open version: waiting, or answered by the member of its CONNECT."""
+        if self.connect is None:
+            return self.version(None, None, None)
+        return self.version(self.connect.time, None, self.connect.agent)
+
 
 @dataclass(slots=True)
 class QueueCallPairing:
@@ -72,6 +90,10 @@ class QueueCallPairing:
     #: End lines of calls that would be longer than a day (not importable).
     implausible: list[int] = field(default_factory=list)
     entered: Counter[tuple[str, str, int]] = field(default_factory=Counter)
+
+    def live(self) -> list[QueueCall]:
+        """The open versions of the calls still open."""
+        return [call.live() for call in self.open.values()]
 
     def take(self, r: Record) -> None:
         """One line of the log (lines of no queue call are passed over)."""
@@ -105,24 +127,20 @@ class QueueCallPairing:
             event_id("queuecall", *identity, self.entered[identity]), r)
 
     def _answered(self, call: OpenQueueCall, end: Record) -> None:
-        talk = calltime(end)
         if call.connect is not None:
             answer, member = call.connect.time, call.connect.agent
-            stop = answer + talk if talk is not None else max(end.time, answer)
+            stop = talked_until(answer, end)
         else:
-            answer, member, stop = end.time - min(talk or 0, end.time), end.agent, end.time
+            answer, member, stop = end.time - min(calltime(end) or 0, end.time), end.agent, end.time
         self._close(call, answer, stop, member, end.line)
 
     def _close(self, call: OpenQueueCall, answer: int | None, stop: int,
                member: str | None, line: int) -> None:
-        start = call.enter.time
-        if answer is not None:
-            answer = max(answer, start)
-        end = max(stop, answer if answer is not None else start)
-        if end - start > DAY:
+        closed = call.version(answer, stop, member)
+        if closed.end is not None and closed.end - closed.start > DAY:
             self.implausible.append(line)
         else:
-            self.calls.append(QueueCall(call.id, call.enter.queue, start, answer, end, member))
+            self.calls.append(closed)
 
 
 def pair_queue_calls(records: Iterable[Record]) -> QueueCallPairing:

@@ -714,11 +714,10 @@ class DuckDBStore:
 
     def live_events(self, customer_id: int, since: int) -> pa.Table:
         with self._db.cursor() as cursor:
-            return cursor.execute(
+            return cursor.sql(
                 f"""SELECT {EVENT_COLUMNS} FROM events
-                    WHERE customer_id = ? AND t_start >= ?
-                      AND (t_end IS NULL OR type = '{QUEUE_CALL}')""",
-                [customer_id, since]).to_arrow_table()
+                    WHERE customer_id = {int(customer_id)} AND t_start >= {int(since)}
+                      AND (t_end IS NULL OR type = '{QUEUE_CALL}')""").to_arrow_table()
 
     # statistics (`ccstats.pipeline.source.CellSource`) ------------------------------
     dialect = DUCKDB

@@ -615,8 +615,11 @@ def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days:
 @click.option("--db", default=DEMO_DB, show_default=True, callback=_given_db,
               help="The demo's own database (CCSTATS_DB is not read); one that holds other "
                    "customers is refused.")
-def demo(host: str, port: int, db: str) -> None:
-    """Create the demo customer (once) in its own database and serve it."""
+@click.option("--live/--no-live", default=True, show_default=True,
+              help="Keep a live shift going while serving: the demo's agents and callers post "
+                   "their events to the server every few seconds.")
+def demo(host: str, port: int, db: str, live: bool) -> None:
+    """Create the demo customer (once) in its own database and serve it, with a live shift."""
     from ccstats.demo import customer as demo_customer
 
     with _service(db) as service:
@@ -643,4 +646,39 @@ def demo(host: str, port: int, db: str) -> None:
         for example in examples:
             click.echo(f"  curl -u {name}:{key} '{example}'")
         click.echo("")
+        _serve_demo(service, host, port, live)
+
+
+def _serve_demo(service: Service, host: str, port: int, live: bool) -> None:
+    """Serve the demo; with `live`, a live shift posts its events to the server meanwhile.
+
+    The shift stops after the server: by then the server accepts no request, so the
+    intervals the shift still has open are closed through the service itself.
+    """
+    if not live:
         _serve(service, Settings(), host, port)
+        return
+    from ccstats.demo import customer as demo_customer
+    from ccstats.demo.live.leftovers import drop_leftovers
+    from ccstats.demo.live.shift import PERIOD, LiveShift
+
+    try:
+        drop_leftovers(service, demo_customer.NAME)
+    except Exception as error:  # leftovers mislead only the real-time views: go on
+        _err.print(f"warning: open events of an earlier live shift stay: {error}", markup=False)
+    shift = LiveShift(_local_url(host, port))
+    click.echo(f"A live shift is going on: {len(shift.roster.agents)} agents and their callers "
+               f"in {len(shift.roster.queues)} queues post events every {PERIOD:g} s "
+               "(Ctrl-C stops the server and the shift).\n")
+    shift.start()
+    try:
+        _serve(service, Settings(), host, port)
+    finally:
+        shift.stop(lambda body: service.ingest(demo_customer.NAME, body))
+
+
+def _local_url(host: str, port: int) -> str:
+    """The address at which this machine reaches a server listening on `host`."""
+    wildcard = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+    address = wildcard.get(host, host)
+    return f"http://[{address}]:{port}" if ":" in address else f"http://{address}:{port}"

@@ -358,7 +358,10 @@ def event_schema() -> dict[str, Any]:
         if subtype is not None:
             members[subtype[0]] = {"enum": list(subtype[1])}
         if event_type in INTERVAL_TYPES:
-            members |= {"start": _timestamp(), "end": _timestamp()}
+            members |= {"start": _timestamp(),
+                        "end": {"oneOf": [_timestamp(), {"type": "null"}],
+                                "description": "null while the interval is going on "
+                                               "(realtime.md §1)"}}
         else:
             members["time"] = _timestamp()
         if event_type in ANSWERED_TYPES:

@@ -1,7 +1,9 @@
-"""Running the API with uvicorn."""
+"""Running the API with uvicorn; a stop (Ctrl-C, SIGTERM) is a normal end."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 
 import uvicorn
@@ -11,9 +13,15 @@ from ccstats.api.protocol import MAX_HEAD_BYTES, EnvelopeH11Protocol
 from ccstats.api.stream import Broadcaster
 
 
+#: Seconds a stopping server waits for a client that takes nothing of what is sent to it.
+STUCK_AFTER = 5.0
+
+
 class _Server(uvicorn.Server):
-    """uvicorn's server, which ends the open real-time streams first when it stops:
-    uvicorn waits for every response to finish, and a stream would not."""
+    """uvicorn's server, which ends the open real-time streams first when it stops, and
+    then disconnects clients that have stopped reading: uvicorn waits for every
+    response to be sent, and a stream, or a client that reads nothing, would never let
+    it stop."""
 
     def __init__(self, config: uvicorn.Config, broadcaster: Broadcaster) -> None:
         super().__init__(config)
@@ -21,7 +29,20 @@ class _Server(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self._broadcaster.close()
-        await super().shutdown(sockets)
+        watchdog = asyncio.get_running_loop().create_task(self._drop_stuck_clients())
+        try:
+            await super().shutdown(sockets)
+        finally:
+            watchdog.cancel()
+
+    async def _drop_stuck_clients(self) -> None:
+        """After `STUCK_AFTER` seconds, abort the connections whose sending is paused
+        (the client's buffers are full); a request being worked on is not one of them."""
+        await asyncio.sleep(STUCK_AFTER)
+        for connection in list(self.server_state.connections):
+            flow = getattr(connection, "flow", None)
+            if flow is not None and flow.write_paused:
+                connection.transport.abort()
 
 
 def run(app: FastAPI, host: str, port: int) -> None:
@@ -29,4 +50,5 @@ def run(app: FastAPI, host: str, port: int) -> None:
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False,
                             http=EnvelopeH11Protocol,
                             h11_max_incomplete_event_size=MAX_HEAD_BYTES)
-    _Server(config, app.state.broadcaster).run()
+    with contextlib.suppress(KeyboardInterrupt):  # (uvicorn raises the stop signal again)
+        _Server(config, app.state.broadcaster).run()

@@ -12,7 +12,8 @@ A stream gets a snapshot no sooner than `min_interval` after its previous one
 (realtime.md §2: within 1 second of a write, at most one per second); one that
 comes sooner is held, and replaced by a newer one, until then. A stream holds at
 most `capacity` snapshots its client has not taken yet: a client that reads so
-slowly that a new one finds the stream full is dropped (its stream ends), so that
+slowly that a new one finds the stream full is dropped: its stream gets nothing
+more, and ends once the client takes what was sent (or the server stops), so that
 no client makes the server's memory grow. Stopping the server ends every stream
 (`Broadcaster.close`), since the server waits for open responses to finish.
 
@@ -25,7 +26,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
@@ -171,21 +172,29 @@ class Broadcaster:
         return stream, first
 
     def close_stream(self, stream: Stream) -> None:
-        """Forget `stream` (its response is over); counts why it ended."""
+        """Forget `stream`: its response is over (the client went, unless it had ended)."""
+        self._end(stream, Ending.LEFT)
+
+    def close(self) -> None:
+        """End every stream: the server stops."""
+        self._closing = True
+        self._end_all([s for state in self._topics.values() for s in state.streams],
+                      Ending.STOPPING)
+
+    def _end(self, stream: Stream, why: Ending) -> None:
+        """End `stream` and feed it no more (a stream ends once)."""
+        stream.end(why)
         state = self._topics.get(stream.topic)
         if state is None or stream not in state.streams:
             return
         state.streams.discard(stream)
         if not state.streams:
             del self._topics[stream.topic]
-        self._metrics.stream_closed((stream.ended or Ending.LEFT).value)
+        self._metrics.stream_closed((stream.ended or why).value)
 
-    def close(self) -> None:
-        """End every stream: the server stops."""
-        self._closing = True
-        for state in self._topics.values():
-            for stream in state.streams:
-                stream.end(Ending.STOPPING)
+    def _end_all(self, streams: Iterable[Stream], why: Ending) -> None:
+        for stream in list(streams):
+            self._end(stream, why)
 
     async def _run(self) -> None:
         while self._topics:
@@ -205,11 +214,11 @@ class Broadcaster:
         for topic, state in list(self._topics.items()):
             found = facts.get(topic.customer)
             if found is None:
-                _end_all(state.streams, Ending.REVOKED)
+                self._end_all(state.streams, Ending.REVOKED)
                 continue
             if found.key_ids is not None:
-                _end_all({s for s in state.streams if s.key_id not in found.key_ids},
-                         Ending.REVOKED)
+                self._end_all([s for s in state.streams if s.key_id not in found.key_ids],
+                              Ending.REVOKED)
             snapshot = None
             if found.mark != state.mark:
                 state.mark = found.mark
@@ -223,8 +232,8 @@ class Broadcaster:
         for stream in list(streams):
             taken = stream.release(now, self._min_interval) if snapshot is None \
                 else stream.offer(snapshot, now, self._min_interval)
-            if stream.ended is None and not taken:
-                stream.end(Ending.SLOW)
+            if not taken:
+                self._end(stream, Ending.SLOW)
 
     def _facts(self, customers: set[str], check_keys: bool) -> dict[str, _Facts]:
         """Each customer's `_Facts`; a customer that is gone is left out."""
@@ -238,11 +247,6 @@ class Broadcaster:
                 continue
             facts[customer] = _Facts(mark, keys)
         return facts
-
-
-def _end_all(streams: set[Stream], why: Ending) -> None:
-    for stream in streams:
-        stream.end(why)
 
 
 async def _blocking(function: Callable[..., T], *args: object) -> T:

@@ -387,6 +387,7 @@ SCOPE_OF = {
     ("DELETE", "/v2/statistics/presets/{preset_id}"): "admin",
     ("GET", "/v2/onlineusers"): "read",
     ("GET", "/v2/realtime/queues"): "read",
+    ("GET", "/v2/realtime/stream"): "read",
     ("GET", "/v2/projects"): "read",
     ("POST", "/v2/projects"): "admin",
     ("PUT", "/v2/projects/{project_id}"): "admin",
@@ -428,14 +429,24 @@ def test_every_operation_needs_exactly_its_scope(server: str) -> None:
                         .replace("{user_id}", "999").replace("{queue_id}", "999"))
                 params = DAY if path == STATS else None
                 for scope, key in secrets.items():
-                    response = httpx.request(method, f"{server}{path}", params=params,
-                                             content=b"{}" if method in ("POST", "PUT") else None,
-                                             auth=(CUSTOMER, key["key"]), timeout=30)
-                    refused = response.status_code == 403
-                    assert refused == (needed not in ("", scope)), (method, path, scope,
-                                                                    response.text)
-                    assert response.status_code < 500
+                    status, text = _answer(method, f"{server}{path}", params,
+                                           b"{}" if method in ("POST", "PUT") else None,
+                                           (CUSTOMER, key["key"]))
+                    refused = status == 403
+                    assert refused == (needed not in ("", scope)), (method, path, scope, text)
+                    assert status < 500
         finally:
             for key in secrets.values():
                 admin.delete(f"/v2/keys/{key['keyid']}")
         assert admin.get(STATS, params={**DAY, "of": "csv"}).content == before
+
+
+def _answer(method: str, url: str, params: dict[str, str] | None, content: bytes | None,
+            auth: tuple[str, str]) -> tuple[int, str]:
+    """The status and body of a request; of an event stream (which never ends) only the
+    status."""
+    with httpx.stream(method, url, params=params, content=content, auth=auth,
+                      timeout=30) as response:
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            return response.status_code, ""
+        return response.status_code, response.read().decode()

@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from conftest import call, queue_call, userstate
 from e2e.conftest import CCSTATS, DESKTOP, STARTUP_SECONDS, Demo, PageWatch, _free_port
+from e2e.test_accessibility import violations
 
 AGENTS_PROJECT, QUEUES_PROJECT = 950, 951
 ANNA, BENCE = 950, 951
@@ -126,7 +127,8 @@ def test_the_event_stream_parser_and_the_backoff(page: Page, demo: Demo) -> None
 def test_an_agents_card_follows_the_posted_states(page: Page, demo: Demo, api: httpx.Client,
                                                   named: None) -> None:
     open_wallboard(page, demo.url, demo.key, str(AGENTS_PROJECT))
-    expect(page.get_by_label("Project")).to_have_value(str(AGENTS_PROJECT))
+    expect(page.locator("#wallboard").get_by_label("Project")).to_have_value(
+        str(AGENTS_PROJECT))
     t = int(time.time())
     post(api, "/v2/events", [going(userstate("wall-s1", "available", t - 65,
                                              None, AGENTS_PROJECT, ANNA))])
@@ -328,3 +330,22 @@ def test_a_revoked_key_stops_the_wallboard(own_page: Page, server: Server) -> No
     board = own_page.locator("#wallboard")
     expect(board).to_have_attribute("data-stream", "stopped", timeout=RECONNECT_TIMEOUT_MS)
     expect(own_page.locator("#wallboard-status")).to_contain_text("Stopped:")
+
+
+@pytest.fixture
+def axe_page(browser: Browser) -> Iterator[Page]:
+    """A page in which axe-core can be injected (see test_accessibility)."""
+    context = browser.new_context(bypass_csp=True, locale="en-US")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_wallboard_is_accessible_and_fits(axe_page: Page, demo: Demo, width: int) -> None:
+    """WCAG 2 A/AA: the demo's live shift shows agents in several states, calls, queues."""
+    axe_page.set_viewport_size({"width": width, "height": 800})
+    open_wallboard(axe_page, demo.url, demo.key)
+    expect(axe_page.locator("#wall-agents li").first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    assert violations(axe_page) == []
+    widths = axe_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1]

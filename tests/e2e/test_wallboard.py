@@ -66,14 +66,15 @@ def share(ratio: float | None) -> str:
 
 
 def open_wallboard(page: Page, url: str, key: str, projects: str = "",
-                   customer: str | None = None) -> None:
-    """Open the dashboard at the wallboard (of `projects`), sign in, wait for a snapshot."""
+                   customer: str | None = None, state: str = "live") -> None:
+    """Open the dashboard at the wallboard (of `projects`), sign in, wait for the stream's
+    `state` (live: a snapshot is shown)."""
     page.goto(f"{url}/#view=wallboard" + (f"&projects={projects}" if projects else ""))
     if customer is not None:
         page.get_by_label("Customer", exact=True).fill(customer)
     page.get_by_label("API key", exact=True).fill(key)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#wallboard")).to_have_attribute("data-stream", "live",
+    expect(page.locator("#wallboard")).to_have_attribute("data-stream", state,
                                                          timeout=LIVE_TIMEOUT_MS)
 
 
@@ -349,3 +350,12 @@ def test_the_wallboard_is_accessible_and_fits(axe_page: Page, demo: Demo, width:
     assert violations(axe_page) == []
     widths = axe_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1]
+
+
+def test_refused_options_stop_the_wallboard_with_the_api_message(
+        page: Page, demo: Demo, api: httpx.Client) -> None:
+    refused = api.get(STREAM, params={"projects": "all"})
+    assert refused.status_code == 417
+    message = refused.json()["errors"][0]["message"]
+    open_wallboard(page, demo.url, demo.key, "all", state="stopped")
+    expect(page.locator("#wallboard-status")).to_have_text(f"Stopped: {message}")

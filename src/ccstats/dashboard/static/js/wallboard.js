@@ -7,6 +7,7 @@
 
 import { byId, h, showProblems } from "./dom.js";
 import { count, duration, share } from "./format.js";
+import { DEFAULT_SLA } from "./overview.js";
 import { NO_VALUE } from "./ratios.js";
 import { LiveStream } from "./stream.js";
 
@@ -45,7 +46,7 @@ export function wallboardParams(state) {
 
 /** The stream's options: the agents only (no system users), of the chosen projects. */
 function streamParams(state) {
-  const params = new URLSearchParams({ hide_system_users: "true" });
+  const params = new URLSearchParams({ hide_system_users: "true", manual_sla: DEFAULT_SLA });
   if (state.projects) params.set("projects", state.projects);
   return params;
 }
@@ -69,7 +70,7 @@ function queueTile(queue) {
       figure("waiting", "Waiting", count(queue.waiting), true),
       figure("longestWait", "Longest wait", ticking(queue.longestWait), true),
       figure("talking", "Talking", count(queue.talking)),
-      figure("serviceLevel", "Service level today",
+      figure("serviceLevel", `Service level today (${DEFAULT_SLA} s)`,
         queue.serviceLevel === null ? NO_VALUE : share(queue.serviceLevel)),
       figure("abandoned", "Abandoned today", count(queue.abandoned)),
       figure("asa", "Speed of answer today", queue.asa === null ? NO_VALUE : duration(queue.asa))));

@@ -41,6 +41,12 @@ export function percent(numerator, denominator) {
   return `${tenths.format(quotient(numerator, denominator, 1000) / 10)}%`;
 }
 
+/** A ratio the API gives as a number of at most four decimals (0.8125) -> "81.3%",
+ * rounded half away from zero from its exact decimal digits. */
+export function share(ratio) {
+  return `${tenths.format(quotient(Math.round(ratio * 10_000), 10) / 10)}%`;
+}
+
 /** The API's slot start (1415) -> "14:15". */
 export function slot(time) {
   const hours = Math.floor(time / 100);

@@ -1,5 +1,5 @@
 // The dashboard: sign in, open on the KPI overview; or build a report, show it as a
-// table and charts, download it. Everything goes through the public API (api.js); the
+// table and charts, download it; or watch the live wallboard. Everything goes through the public API (api.js); the
 // key lives in memory only. The URL hash records the overview or report on screen.
 
 import { Client, problemsOf } from "./api.js";
@@ -11,6 +11,7 @@ import { measures } from "./kpis.js";
 import { Overview, defaultOverview, isOverview, overviewFromParams, overviewParams } from "./overview.js";
 import { emptyState, fromParams, isoDate, period, toParams } from "./query.js";
 import { ResultsTable, columns } from "./table.js";
+import { Wallboard, isWallboard, wallboardFromParams, wallboardParams } from "./wallboard.js";
 
 const EXTENSIONS = { csv: "csv", tab: "tsv", json: "json" };
 
@@ -18,6 +19,7 @@ const builder = new Builder();
 const charts = new Charts();
 const table = new ResultsTable(byId("table"), byId("table-note"));
 const overview = new Overview(() => showOverview());
+const wallboard = new Wallboard(() => showWallboard());
 
 /** What the page holds while signed in; dropped whole on sign-out. */
 let session = null; // {client, catalog, definitions: Map, names: {project, user, queue: Map}}
@@ -31,11 +33,12 @@ function hostCustomer() {
   return labels.length >= 2 && !isAddress ? labels[0] : "";
 }
 
-/** What the URL hash asks for: {view: "overview" | "report", state}, or null. */
+/** What the URL hash asks for: {view: "overview" | "report" | "wallboard", state}, or null. */
 function route() {
   const text = location.hash.replace(/^#/, "");
   if (!text) return null;
   const params = new URLSearchParams(text);
+  if (isWallboard(params)) return { view: "wallboard", state: wallboardFromParams(params) };
   return isOverview(params)
     ? { view: "overview", state: overviewFromParams(params) }
     : { view: "report", state: fromParams(params) };
@@ -73,6 +76,7 @@ async function signIn(event) {
     };
     byId("api-key").value = "";
     builder.populate({ catalog, projects, users });
+    wallboard.populate(projects);
     builder.setPresets(presets);
     byId("session-customer").textContent = customer;
     byId("session").hidden = false;
@@ -90,7 +94,11 @@ async function signIn(event) {
 async function openRoute(asked) {
   builder.apply(asked?.view === "report" ? asked.state : defaultState());
   overview.apply(asked?.view === "overview" ? asked.state : defaultOverview());
-  if (asked?.view === "report") {
+  wallboard.apply(asked?.view === "wallboard" ? asked.state : { projects: "" });
+  if (asked?.view === "wallboard") {
+    showWallboard();
+    byId("wallboard-title").focus();
+  } else if (asked?.view === "report") {
     switchTo("report");
     byId("builder-title").focus();
     await run();
@@ -103,10 +111,13 @@ async function openRoute(asked) {
   }
 }
 
-/** Show one view (overview or report), marking its tab as the current one. */
+/** Show one view (overview, report or wallboard), marking its tab as the current one;
+ * the wallboard's stream is closed when it is left. */
 function switchTo(view) {
   byId("overview").hidden = view !== "overview";
   byId("report-view").hidden = view !== "report";
+  byId("wallboard").hidden = view !== "wallboard";
+  if (view !== "wallboard") wallboard.stop();
   for (const tab of document.querySelectorAll("[data-view]")) {
     if (tab.dataset.view === view) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
@@ -137,12 +148,22 @@ function showReportView() {
   else run();
 }
 
+/** Show the wallboard of the chosen project, fed by the live stream. */
+function showWallboard() {
+  if (!session) return;
+  switchTo("wallboard");
+  const state = wallboard.read();
+  remember(wallboardParams(state));
+  wallboard.start(session, state);
+}
+
 function signOut() {
   session = null;
   shown = null;
   runs += 1;
   charts.clear();
   overview.clear();
+  wallboard.clear();
   byId("report").hidden = true;
   setState("");
   byId("app").hidden = true;
@@ -260,11 +281,17 @@ for (const button of document.querySelectorAll("[data-download]")) {
   button.addEventListener("click", () => download(button.dataset.download));
 }
 for (const tab of document.querySelectorAll("[data-view]")) {
-  tab.addEventListener("click", () => (tab.dataset.view === "report" ? showReportView() : showOverview()));
+  const show = { overview: showOverview, report: showReportView, wallboard: showWallboard }[tab.dataset.view];
+  tab.addEventListener("click", () => show());
 }
 window.addEventListener("popstate", () => {
   const asked = route() ?? { view: "overview", state: defaultOverview() };
   if (!session) return;
+  if (asked.view === "wallboard") {
+    wallboard.apply(asked.state);
+    showWallboard();
+    return;
+  }
   switchTo(asked.view);
   if (asked.view === "report") {
     builder.apply(asked.state);

@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from ccstats.api.protocol import MAX_HEAD_BYTES, EnvelopeH11Protocol
 from ccstats.api.stream import Broadcaster
 
-
 #: Seconds a stopping server waits for a client that takes nothing of what is sent to it.
 STUCK_AFTER = 5.0
 

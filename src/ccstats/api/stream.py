@@ -47,6 +47,8 @@ POLL_SECONDS = 0.25
 MIN_INTERVAL = 1.0
 KEY_CHECK_SECONDS = 1.0
 DEFAULT_CAPACITY = 4
+#: A change mark no store gives: the topic's snapshot is due whatever the store's mark.
+_UNSEEN = -1
 
 
 class Ending(Enum):
@@ -211,6 +213,7 @@ class Broadcaster:
             self._keys_checked_at = now
         customers = {topic.customer for topic in self._topics}
         facts = await _blocking(self._facts, customers, check_keys)
+        changed: list[tuple[Topic, _TopicState]] = []
         for topic, state in list(self._topics.items()):
             found = facts.get(topic.customer)
             if found is None:
@@ -219,11 +222,20 @@ class Broadcaster:
             if found.key_ids is not None:
                 self._end_all([s for s in state.streams if s.key_id not in found.key_ids],
                               Ending.REVOKED)
-            snapshot = None
             if found.mark != state.mark:
                 state.mark = found.mark
-                snapshot = await _blocking(self._service.snapshot, topic.customer, topic.query)
-            self._deliver(state.streams, snapshot)
+                changed.append((topic, state))
+            else:
+                self._deliver(state.streams, None)
+        snapshots = await asyncio.gather(*(
+            _blocking(self._service.snapshot, topic.customer, topic.query)
+            for topic, _ in changed), return_exceptions=True)
+        for (_, state), snapshot in zip(changed, snapshots, strict=True):
+            if isinstance(snapshot, BaseException):
+                state.mark = _UNSEEN  # (made again at the next tick)
+                log.error("a real-time snapshot could not be made", exc_info=snapshot)
+            else:
+                self._deliver(state.streams, snapshot)
 
     def _deliver(self, streams: set[Stream], snapshot: bytes | None) -> None:
         """Offer each open stream the new `snapshot`, or (None) release what it holds; end

@@ -8,6 +8,9 @@ is open, one task looks at every customer with open streams each `poll_seconds`:
   the customer's topics gets one new snapshot, sent to each of its streams;
 - once a second, its keys: a stream whose key is gone (revoked) ends.
 
+A new stream starts with its topic's latest snapshot if that is younger than
+`min_interval`, else with one made for it (shared by the streams of the topic
+that open meanwhile), so that many wallboards opening at once cost one snapshot.
 A stream gets a snapshot no sooner than `min_interval` after its previous one
 (realtime.md §2: within 1 second of a write, at most one per second); one that
 comes sooner is held, and replaced by a newer one, until then. A stream holds at
@@ -47,8 +50,6 @@ POLL_SECONDS = 0.25
 MIN_INTERVAL = 1.0
 KEY_CHECK_SECONDS = 1.0
 DEFAULT_CAPACITY = 4
-#: A change mark no store gives: the topic's snapshot is due whatever the store's mark.
-_UNSEEN = -1
 
 
 class Ending(Enum):
@@ -131,6 +132,9 @@ class Stream:
 @dataclass
 class _TopicState:
     mark: int
+    """The change mark of the store that `latest` shows."""
+    latest: bytes
+    made_at: float
     streams: set[Stream] = field(default_factory=set)
 
 
@@ -155,23 +159,43 @@ class Broadcaster:
         self._min_interval = min_interval
         self._clock = clock
         self._topics: dict[Topic, _TopicState] = {}
+        self._making: dict[Topic, asyncio.Task[tuple[int, bytes]]] = {}
         self._task: asyncio.Task[None] | None = None
         self._keys_checked_at = float("-inf")
         self._closing = False
 
     async def open(self, topic: Topic, key_id: str) -> tuple[Stream, bytes]:
-        """A new stream of `topic` and its first snapshot (made for it)."""
-        mark = await _blocking(self._service.change_mark, topic.customer)
-        first = await _blocking(self._service.snapshot, topic.customer, topic.query)
+        """A new stream of `topic` and its first snapshot: the topic's latest if that is
+        younger than `min_interval` (streams opened together share one), else a new one."""
+        state = self._topics.get(topic)
+        if state is not None and self._clock() - state.made_at < self._min_interval:
+            first = state.latest
+        else:
+            mark, first = await self._made(topic)
+            state = self._topics.setdefault(topic, _TopicState(mark, first, self._clock()))
         stream = Stream(topic, key_id, self._capacity, self._clock())
         if self._closing:
             stream.end(Ending.STOPPING)
             return stream, first
-        self._topics.setdefault(topic, _TopicState(mark)).streams.add(stream)
+        state.streams.add(stream)
         self._metrics.stream_opened()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
         return stream, first
+
+    async def _made(self, topic: Topic) -> tuple[int, bytes]:
+        """The store's change mark and a snapshot of `topic` made after it was read; made
+        once for the streams of `topic` that open meanwhile."""
+        making = self._making.get(topic)
+        if making is None:
+            making = self._making[topic] = asyncio.get_running_loop().create_task(
+                self._make(topic))
+            making.add_done_callback(lambda _: self._making.pop(topic, None))
+        return await asyncio.shield(making)
+
+    async def _make(self, topic: Topic) -> tuple[int, bytes]:
+        mark = await _blocking(self._service.change_mark, topic.customer)
+        return mark, await _blocking(self._service.snapshot, topic.customer, topic.query)
 
     def close_stream(self, stream: Stream) -> None:
         """Forget `stream`: its response is over (the client went, unless it had ended)."""
@@ -213,7 +237,7 @@ class Broadcaster:
             self._keys_checked_at = now
         customers = {topic.customer for topic in self._topics}
         facts = await _blocking(self._facts, customers, check_keys)
-        changed: list[tuple[Topic, _TopicState]] = []
+        changed: list[tuple[Topic, _TopicState, int]] = []
         for topic, state in list(self._topics.items()):
             found = facts.get(topic.customer)
             if found is None:
@@ -223,19 +247,18 @@ class Broadcaster:
                 self._end_all([s for s in state.streams if s.key_id not in found.key_ids],
                               Ending.REVOKED)
             if found.mark != state.mark:
-                state.mark = found.mark
-                changed.append((topic, state))
+                changed.append((topic, state, found.mark))
             else:
                 self._deliver(state.streams, None)
         snapshots = await asyncio.gather(*(
             _blocking(self._service.snapshot, topic.customer, topic.query)
-            for topic, _ in changed), return_exceptions=True)
-        for (_, state), snapshot in zip(changed, snapshots, strict=True):
+            for topic, _, _ in changed), return_exceptions=True)
+        for (_, state, mark), snapshot in zip(changed, snapshots, strict=True):
             if isinstance(snapshot, BaseException):
-                state.mark = _UNSEEN  # (made again at the next tick)
                 log.error("a real-time snapshot could not be made", exc_info=snapshot)
-            else:
-                self._deliver(state.streams, snapshot)
+                continue  # (made again at the next tick: the mark still differs)
+            state.mark, state.latest, state.made_at = mark, snapshot, self._clock()
+            self._deliver(state.streams, snapshot)
 
     def _deliver(self, streams: set[Stream], snapshot: bytes | None) -> None:
         """Offer each open stream the new `snapshot`, or (None) release what it holds; end

@@ -32,7 +32,7 @@ def test_keys_are_created_listed_checked_and_revoked(tmp_path: Path) -> None:
     service = Service.open(str(db))
     try:
         found = service.authenticate("acme", secret)
-        assert found is not None and [str(s) for s in found[1]] == ["read", "write"]
+        assert found is not None and [str(s) for s in found[1].scopes] == ["read", "write"]
     finally:
         service.close()
     revoked = ccstats("key", "revoke", key_id, "--customer", "acme", db=db)

@@ -66,7 +66,7 @@ def test_a_login_attempt_costs_one_slow_hash_however_many_keys(
 
     hashed.clear()
     found = service.authenticate("acme", "chosen-password")
-    assert found is not None and found[1] == ALL_SCOPES and hashed == [first.salt]
+    assert found is not None and found[1].scopes == ALL_SCOPES and hashed == [first.salt]
     hashed.clear()
     assert service.authenticate("acme", secret) is not None and hashed == [generated.salt]
 

@@ -28,8 +28,10 @@ from ccstats import render
 from ccstats.api.settings import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_FAILED_LOGINS,
+    DEFAULT_KEEP_ALIVE,
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_RATE_LIMIT,
+    DEFAULT_STREAM_BUFFER,
     Settings,
 )
 from ccstats.digits import parse_digits
@@ -553,10 +555,8 @@ def mapping_set(kind: str, name: str, target_id: int, customer: str, db: str) ->
 
 
 def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
-    import uvicorn
-
     from ccstats.api.app import create_app
-    from ccstats.api.protocol import MAX_HEAD_BYTES, EnvelopeH11Protocol
+    from ccstats.api.server import run
 
     # One JSON line per request on stderr (see ccstats.api.middleware).
     handler = logging.StreamHandler()
@@ -566,9 +566,7 @@ def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
     access.setLevel(logging.INFO)
     access.propagate = False
 
-    uvicorn.run(create_app(service, settings), host=host, port=port, log_level="info",
-                access_log=False, http=EnvelopeH11Protocol,
-                h11_max_incomplete_event_size=MAX_HEAD_BYTES)
+    run(create_app(service, settings), host, port)
 
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True)
@@ -598,13 +596,22 @@ base_domain_option = click.option(
               type=click.FloatRange(min=0, min_open=True),
               help="Seconds a request body may stall (nothing of it arrives) before the "
                    "request gets 408.")
+@click.option("--stream-keep-alive", default=DEFAULT_KEEP_ALIVE, show_default=True,
+              type=click.FloatRange(min=0, min_open=True),
+              help="Seconds between the keep-alive comments of GET /v2/realtime/stream.")
+@click.option("--stream-buffer", default=DEFAULT_STREAM_BUFFER, show_default=True,
+              type=click.IntRange(min=1),
+              help="Snapshots a real-time stream holds for a client that has not read them; "
+                   "a client further behind is dropped.")
 @db_option
 def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days: int,
-          rate_limit: int, max_failed_logins: int, body_timeout: float, db: str) -> None:
+          rate_limit: int, max_failed_logins: int, body_timeout: float,
+          stream_keep_alive: float, stream_buffer: int, db: str) -> None:
     """Serve the HTTP API."""
     settings = Settings(base_domain=base_domain, max_body_bytes=max_body_bytes,
                         max_days=max_days, rate_limit=rate_limit,
-                        failed_logins_per_minute=max_failed_logins, body_timeout=body_timeout)
+                        failed_logins_per_minute=max_failed_logins, body_timeout=body_timeout,
+                        stream_keep_alive=stream_keep_alive, stream_buffer=stream_buffer)
     with _service(db, max_days) as service:
         _serve(service, settings, host, port)
 

@@ -63,7 +63,12 @@ from ccstats.query import (
 )
 from ccstats.realtime import answers, clock
 from ccstats.realtime.answers import Answer
-from ccstats.realtime.options import parse_queues_query, parse_users_query
+from ccstats.realtime.options import (
+    StreamQuery,
+    parse_queues_query,
+    parse_stream_query,
+    parse_users_query,
+)
 from ccstats.store import open_store
 from ccstats.store.base import NameMapper, Revocation, Store
 
@@ -206,14 +211,14 @@ class Service:
             raise InvalidRequest([bad_arguments("name", f"customer {name!r} already exists")])
         return secret
 
-    def authenticate(self, name: str, password: str) -> tuple[Customer, tuple[Scope, ...]] | None:
-        """The customer and the scopes of the key `password`, or None if it is no key of it."""
+    def authenticate(self, name: str, password: str) -> tuple[Customer, ApiKey] | None:
+        """The customer and its key `password`, or None if it is no key of it."""
         customer = self._store.customer(name)
         if customer is None:
             keys.matching_key(password, [])
             return None
         key = keys.matching_key(password, self._store.keys(customer.customer_id))
-        return (customer, key.scopes) if key else None
+        return (customer, key) if key else None
 
     # keys and access ---------------------------------------------------------------
     def create_key(self, customer_name: str, scopes: Iterable[str]) -> tuple[ApiKey, str]:
@@ -529,6 +534,27 @@ class Service:
         moment = self._moment(customer, now)
         return answers.realtime_queues(self._store.live_events(c, moment.since), moment,
                                        query, queues)
+
+    def stream_query(self, customer_name: str, params: Mapping[str, str]) -> StreamQuery:
+        """The options of ``GET /v2/realtime/stream``; raises InvalidRequest with every
+        problem."""
+        c = self.customer(customer_name).customer_id
+        return parse_stream_query(params, self._store.projects(c), self._store.users(c),
+                                  self._store.queues(c))
+
+    def snapshot(self, customer_name: str, query: StreamQuery, now: int | None = None) -> bytes:
+        """A snapshot of ``GET /v2/realtime/stream`` (realtime.md §2) at `now` (default: the
+        server's clock): the data of one ``snapshot`` event."""
+        customer = self.customer(customer_name)
+        c = customer.customer_id
+        moment = self._moment(customer, now)
+        return answers.snapshot(self._store.live_events(c, moment.since), moment, query,
+                                self._store.users(c), self._store.queues(c))
+
+    def change_mark(self, customer_name: str) -> int:
+        """A number that grows with every batch or deletion of the customer committed by any
+        process (`Store.change_mark`)."""
+        return self._store.change_mark(self.customer(customer_name).customer_id)
 
     @staticmethod
     def _moment(customer: Customer, now: int | None) -> clock.Moment:

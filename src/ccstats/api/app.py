@@ -14,6 +14,7 @@ from ccstats.api.metrics import Metrics
 from ccstats.api.middleware import RequestIdAndFaults
 from ccstats.api.schemas import finish
 from ccstats.api.settings import Settings
+from ccstats.api.stream import Broadcaster
 from ccstats.pipeline import render as pipeline_render
 from ccstats.service import Service
 
@@ -39,6 +40,7 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     app.state.authenticator = Authenticator(service, app.state.guard, settings.base_domain,
                                             settings.auth_cache_seconds)
     app.state.metrics = metrics = Metrics()
+    app.state.broadcaster = Broadcaster(service, metrics, settings.stream_buffer)
     for router in ROUTERS:
         app.include_router(router)
     app.state.routers = ROUTERS

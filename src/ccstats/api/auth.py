@@ -40,6 +40,8 @@ class Tenant:
 
     customer: Customer
     scopes: frozenset[Scope]
+    key_id: str
+    """The id of the key the request was authenticated with."""
 
     def require(self, scope: Scope) -> None:
         if scope not in self.scopes:
@@ -97,10 +99,10 @@ class Authenticator:
         if named is not None and user != named:
             raise unauthorized("wrong credentials for this customer")
         fingerprint = hmac.new(self._secret, password.encode("utf-8"), hashlib.sha256).digest()
-        key = (user, fingerprint)
+        remembered = (user, fingerprint)
         now = self._clock()
         with self._lock:
-            cached = self._cache.get(key)
+            cached = self._cache.get(remembered)
         if cached and cached[0] > now:
             return cached[1]
         client = client_address(request)
@@ -109,11 +111,12 @@ class Authenticator:
         if found is None:
             self._guard.login_failed(client)
             raise unauthorized("wrong credentials for this customer")
-        tenant = Tenant(found[0], frozenset(found[1]))
+        customer, key = found
+        tenant = Tenant(customer, frozenset(key.scopes), key.key_id)
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[key] = (now + self._cache_seconds, tenant)
+            self._cache[remembered] = (now + self._cache_seconds, tenant)
         return tenant
 
     def forget(self, customer_name: str) -> None:

@@ -9,7 +9,7 @@ as ``other``, statuses are three-digit codes.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 #: The methods of HTTP (RFC 9110 and PATCH), counted under their own names.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
@@ -21,7 +21,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class Metrics:
-    """Request counts and latencies, and events stored."""
+    """Request counts and latencies, events stored, and the real-time streams."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -33,6 +33,12 @@ class Metrics:
             "byte of the body)", ["route"], buckets=LATENCY_BUCKETS, registry=self.registry)
         self._events = Counter("ccstats_events_stored", "Events stored by POST /v2/events",
                                registry=self.registry)
+        self._streams = Gauge("ccstats_streams_open", "Open GET /v2/realtime/stream responses",
+                              registry=self.registry)
+        self._streams_ended = Counter(
+            "ccstats_streams_ended", "Real-time streams ended, by why: left (the client went), "
+            "revoked (the key), slow (the client did not read), stopping (the server)",
+            ["why"], registry=self.registry)
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count a request; `route` is a path template (or ``unmatched``)."""
@@ -42,6 +48,14 @@ class Metrics:
 
     def events_stored(self, count: int) -> None:
         self._events.inc(count)
+
+    def stream_opened(self) -> None:
+        self._streams.inc()
+
+    def stream_closed(self, why: str) -> None:
+        """Count a stream's end; `why` is one of `ccstats.api.stream.Ending`'s values."""
+        self._streams.dec()
+        self._streams_ended.labels(why).inc()
 
     def exposition(self) -> bytes:
         """The metrics in the Prometheus text format."""

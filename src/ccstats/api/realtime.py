@@ -1,18 +1,23 @@
-"""`/v2/onlineusers` and `/v2/realtime/queues`: what is happening now (realtime.md §2)."""
+"""`/v2/onlineusers`, `/v2/realtime/queues` and `/v2/realtime/stream`: what is happening now
+(realtime.md §2)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
-from ccstats.api.dependencies import Reader, ServiceDep
+from ccstats.api.dependencies import Reader, ServiceDep, SettingsDep
 from ccstats.api.schemas import OnlineUser, RealtimeQueue, responses
 from ccstats.api.statistics import option, repeated_options
+from ccstats.api.stream import Broadcaster, Stream, Topic
 from ccstats.errors import InvalidRequest
 from ccstats.realtime.answers import Answer
+
+T = TypeVar("T")
 
 router = APIRouter(prefix="/v2", tags=["realtime"])
 
@@ -64,8 +69,63 @@ def realtime_queues(
                                                                    params))
 
 
+@router.get("/realtime/stream", summary="Snapshots of the users online and the queues, as "
+            "they change (Server-Sent Events)",
+            response_class=StreamingResponse,
+            responses={**responses(None, 417), 200: {
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                "description": "A snapshot now, another within 1 s of each change (at most "
+                               "one per second), keep-alive comments"}})
+async def realtime_stream(
+    request: Request,
+    tenant: Reader,
+    service: ServiceDep,
+    settings: SettingsDep,
+    projects: Annotated[str | None, _IDS] = None,
+    users: Annotated[str | None, _IDS] = None,
+    hide_system_users: Annotated[str | None, _HIDE_SYSTEM] = None,
+    queues: Annotated[str | None, _IDS] = None,
+    manual_sla: Annotated[str | None, _SLA] = None,
+) -> StreamingResponse:
+    """``text/event-stream``: on connect an ``event: snapshot`` whose ``data`` is
+    ``{"users": <the /v2/onlineusers answer>, "queues": <the /v2/realtime/queues answer>}``
+    with these options, then a new one within 1 second of any batch stored or event
+    deleted for the customer (by any server process on the store), at most one per
+    second, and a ``: keep-alive`` comment every 15 seconds. It ends when the key is
+    revoked, or when the client falls behind by several snapshots."""
+    query = await run_in_threadpool(
+        _checked, request, lambda params: service.stream_query(tenant.customer.name, params))
+    broadcaster: Broadcaster = request.app.state.broadcaster
+    stream, first = await broadcaster.open(Topic(tenant.customer.name, query), tenant.key_id)
+    return StreamingResponse(_events(broadcaster, stream, first, settings.stream_keep_alive),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+async def _events(broadcaster: Broadcaster, stream: Stream, first: bytes,
+                  keep_alive: float) -> AsyncIterator[bytes]:
+    """The bytes of `stream`'s response, until it ends or its client goes."""
+    try:
+        yield b"retry: 2000\n\n" + _snapshot_event(first)
+        while (snapshot := await stream.next(keep_alive)) is not None:
+            yield _snapshot_event(snapshot) if snapshot else b": keep-alive\n\n"
+    finally:
+        broadcaster.close_stream(stream)
+
+
+def _snapshot_event(data: bytes) -> bytes:
+    """A snapshot as a server-sent event (its JSON holds no line break)."""
+    return b"event: snapshot\ndata: " + data + b"\n\n"
+
+
 def _answer(request: Request, compute: Callable[[Mapping[str, str]], Answer]) -> Response:
-    """`compute`'s answer to the query string, or a 417 with every problem: those of the
+    """`compute`'s answer to the query string as a response (see `_checked`)."""
+    answer = _checked(request, compute)
+    return Response(answer.body, media_type=answer.media_type)
+
+
+def _checked(request: Request, compute: Callable[[Mapping[str, str]], T]) -> T:
+    """`compute`'s result for the query string, or a 417 with every problem: those of the
     options and each declared option given more than once."""
     repeated = repeated_options(request)
     try:
@@ -76,4 +136,4 @@ def _answer(request: Request, compute: Callable[[Mapping[str, str]], Answer]) ->
                                            if error.param not in named)]) from None
     if repeated:
         raise InvalidRequest(repeated)
-    return Response(answer.body, media_type=answer.media_type)
+    return answer

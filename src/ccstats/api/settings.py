@@ -10,6 +10,8 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 DEFAULT_RATE_LIMIT = 100
 DEFAULT_FAILED_LOGINS = 30
 DEFAULT_BODY_TIMEOUT = 30.0
+DEFAULT_KEEP_ALIVE = 15.0
+DEFAULT_STREAM_BUFFER = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +32,8 @@ class Settings:
     """Failed logins from one client address within a minute before it gets 429; 0: none."""
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     """Seconds a request body may stall (no bytes arrive) before the request gets 408."""
+    stream_keep_alive: float = DEFAULT_KEEP_ALIVE
+    """Seconds between the keep-alive comments of a real-time stream."""
+    stream_buffer: int = DEFAULT_STREAM_BUFFER
+    """Snapshots a real-time stream holds for a client that has not read them yet; a
+    client that falls further behind is dropped."""

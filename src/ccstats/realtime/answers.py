@@ -17,7 +17,7 @@ from ccstats.model import Queue, User
 from ccstats.options import OutputFormat
 from ccstats.realtime import sql
 from ccstats.realtime.clock import Moment
-from ccstats.realtime.options import QueuesQuery, UsersQuery
+from ccstats.realtime.options import QueuesQuery, StreamQuery, UsersQuery
 from ccstats.realtime.render import Cell, queues_body, ratios, user_cells, users_body
 
 
@@ -58,3 +58,12 @@ def realtime_queues(live: pa.Table, moment: Moment, query: QueuesQuery,
         records.append([queue_id, names.get(queue_id, f"Queue {queue_id}"), project_id,
                         waiting, longest, talking, offered, answered, abandoned, level, speed])
     return Answer(queues_body(records, query.output), query.output)
+
+
+def snapshot(live: pa.Table, moment: Moment, query: StreamQuery, users: Sequence[User],
+             queues: Sequence[Queue]) -> bytes:
+    """A ``GET /v2/realtime/stream`` snapshot at `moment`: ``{"users": <the onlineusers
+    answer>, "queues": <the realtime/queues answer>}``, both from the same `live` events."""
+    return b"".join((b'{"users":', online_users(live, moment, query.users, users).body,
+                     b',"queues":', realtime_queues(live, moment, query.queues, queues).body,
+                     b"}"))

@@ -1,7 +1,8 @@
 """The options of the real-time resources, read with the statistics endpoints' parsers.
 
 ``GET /v2/onlineusers``: ``projects``, ``users``, ``hide_system_users``, ``of``;
-``GET /v2/realtime/queues``: ``projects``, ``queues``, ``manual_sla``, ``of``. Forms,
+``GET /v2/realtime/queues``: ``projects``, ``queues``, ``manual_sla``, ``of``;
+``GET /v2/realtime/stream``: the options of both but ``of`` (its snapshots are JSON). Forms,
 codes and messages are those of the statistics options (`ccstats.options`): an
 unknown id is ``error.bad_arguments`` naming the option, and every problem of a
 request is reported together. The default is every project (not only the active
@@ -11,8 +12,9 @@ have are ignored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ccstats.errors import ApiError, InvalidRequest
 from ccstats.model import Project, Queue, User, UserKind
@@ -25,6 +27,8 @@ from ccstats.options import (
     parse_output,
     parse_sla,
 )
+
+T = TypeVar("T")
 
 Ids = frozenset[int] | None
 """The ids a filter keeps; None: every one."""
@@ -87,3 +91,34 @@ def parse_queues_query(params: Mapping[str, str], projects: Sequence[Project],
     if errors:
         raise InvalidRequest(errors)
     return QueuesQuery(output, project_ids, queue_ids, sla)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamQuery:
+    """A validated ``GET /v2/realtime/stream``: the queries of its snapshots' two parts."""
+
+    users: UsersQuery
+    queues: QueuesQuery
+
+
+def parse_stream_query(params: Mapping[str, str], projects: Sequence[Project],
+                       users: Sequence[User], queues: Sequence[Queue]) -> StreamQuery:
+    """``GET /v2/realtime/stream``'s options; raises InvalidRequest with every problem, a
+    problem of an option both parts have (``projects``) once."""
+    json_params = {name: value for name, value in params.items() if name != "of"}
+    errors: list[ApiError] = []
+    users_query = _collected(lambda: parse_users_query(json_params, projects, users), errors)
+    queues_query = _collected(lambda: parse_queues_query(json_params, projects, queues),
+                              errors)
+    if users_query is None or queues_query is None:
+        raise InvalidRequest(errors)
+    return StreamQuery(users_query, queues_query)
+
+
+def _collected(parse: Callable[[], T], errors: list[ApiError]) -> T | None:
+    """What `parse` returns, or None with its problems added to `errors` (each once)."""
+    try:
+        return parse()
+    except InvalidRequest as rejected:
+        errors.extend(error for error in rejected.errors if error not in errors)
+        return None

@@ -248,6 +248,11 @@ class Store(CellSource, Protocol):
         what the real-time answers are made of (realtime.md)."""
         ...
 
+    def change_mark(self, customer_id: int) -> int:
+        """A number that grows whenever a batch or a deletion of the customer is committed,
+        by any process writing to the store (the real-time stream watches it)."""
+        ...
+
     def migrate(self) -> None:
         """Create or upgrade the tables (a no-op when they are current)."""
         ...

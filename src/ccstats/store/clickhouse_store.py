@@ -76,7 +76,13 @@ from ccstats.store import (
     clickhouse_writes,
 )
 from ccstats.store.base import Revocation
-from ccstats.store.clickhouse_batches import Batch, tick, visible_events, visible_sums
+from ccstats.store.clickhouse_batches import (
+    Batch,
+    last_committed,
+    tick,
+    visible_events,
+    visible_sums,
+)
 from ccstats.store.clickhouse_claims import claim, claim_table
 from ccstats.store.clickhouse_schema import local_name
 from ccstats.store.clickhouse_target import (
@@ -402,6 +408,12 @@ class ClickHouseStore:
     def live_events(self, customer_id: int, since: int) -> pa.Table:
         with self._connection() as client:
             return clickhouse_live.live_events(client, customer_id, since)
+
+    def change_mark(self, customer_id: int) -> int:
+        """The customer's last committed batch: batch ids only grow (`clickhouse_batches`),
+        whichever server process commits."""
+        with self._connection() as client:
+            return last_committed(client, customer_id)
 
     def compact(self) -> None:
         """Merge each customer's visible sums and queue-call rows into one new batch and drop

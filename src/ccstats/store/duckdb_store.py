@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -350,6 +351,8 @@ class DuckDBStore:
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self._write_lock = threading.Lock()
         self._cache = StoreCache(self._stored_ids, self._stored_entities)
+        # (One process writes the file: its own count of writes is every write.)
+        self._writes: Counter[int] = Counter()
         self._db.execute(SCHEMA)
         self.migrate()
 
@@ -652,11 +655,17 @@ class DuckDBStore:
         c = int(customer_id)
         with self._transaction() as tx:
             yield _Writer(tx, c, _zone_of(tx.db, c))
+        self._writes[c] += 1
 
     def delete_event(self, customer_id: int, event_id: str) -> bool:
         c = int(customer_id)
         with self._transaction() as tx, TempTables(tx.db) as temp:
-            return Deletion(c, event_id).apply(temp, _zone_of(tx.db, c))
+            deleted = Deletion(c, event_id).apply(temp, _zone_of(tx.db, c))
+        self._writes[c] += 1
+        return deleted
+
+    def change_mark(self, customer_id: int) -> int:
+        return self._writes[int(customer_id)]
 
     def rebuild(self, customer_id: int | None = None) -> int:
         where = "" if customer_id is None else f"WHERE customer_id = {int(customer_id)}"

@@ -149,8 +149,9 @@ def _stream_row(bench: Bench, stream: dict[str, Any]) -> None:
 
 def _load_row(bench: Bench, load: dict[str, Any]) -> None:
     with_, without = load["with_p99_s"], load["without_p99_s"]
-    errors = (sum(r["errors"] for done in load["rounds"].values() for r in done)
-              + sum(s["errors"] + s["post_errors"] for s in load["streams"]))
+    errors = (sum(r["errors"] + r["posts"]["errors"] for done in load["rounds"].values()
+                  for r in done)
+              + sum(s["errors"] for s in load["streams"]))
     streams = bench.plan.streams
     ratio = with_ / without if without > 0 else float("inf")
     bench.results.add(Row(

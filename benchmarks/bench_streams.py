@@ -15,6 +15,7 @@ streams cost the statistics clients.
 from __future__ import annotations
 
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -94,7 +95,8 @@ def _watched(server: Server, watcher: Watcher, marker: Marker, posts: int,
             missed += seen is None
             latencies.append(SEEN_TIMEOUT_S if seen is None else max(0.0, seen - answered))
             time.sleep(max(0.0, answered + rng.uniform(1.1, 1.6) - time.perf_counter()))
-    watcher.stop.set()
+        watcher.stop.set()
+        marker.post(client)  # a last snapshot wakes a stream client up to see `stop`
     thread.join(timeout=20.0)
     return {"seconds": latencies, "p50_s": statistics.median(latencies),
             "p99_s": percentile(latencies, 99), "max_s": max(latencies), "missed": missed,
@@ -124,16 +126,26 @@ class Ticker:
         self.server, self.marker = server, marker
         self.stop = threading.Event()
         self.errors: list[str] = []
+        self.seconds: list[float] = []
+        """How long each post took."""
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         with self.server.client() as client:
             while not self.stop.is_set():
+                began = time.perf_counter()
                 try:
                     self.marker.post(client)
+                    self.seconds.append(time.perf_counter() - began)
                 except (httpx.HTTPError, BenchmarkError) as error:
                     self.errors.append(str(error))
                 self.stop.wait(1.0)
+
+    def summary(self) -> dict[str, Any]:
+        """The posts: how many, their latency, their errors."""
+        took = self.seconds or [0.0]
+        return {"posts": len(self.seconds), "p50_s": statistics.median(took),
+                "max_s": max(took), "errors": len(self.errors), "first_errors": self.errors[:3]}
 
     def __enter__(self) -> Ticker:
         self.thread.start()
@@ -147,13 +159,16 @@ class Ticker:
 def _with_streams(server: Server, count: int, work: Callable[[], dict[str, Any]]
                   ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run `work` while `count` streams are open; (its result, the streams' tally)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     clients = subprocess.Popen([sys.executable, str(STREAM_CLIENTS), server.url, str(count)],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert clients.stdin is not None and clients.stdout is not None
+        began = time.perf_counter()
         line = clients.stdout.readline().strip()
         if line != "ready":
             raise BenchmarkError(f"the stream clients said {line!r}")
+        opened = time.perf_counter() - began
         result = work()
         clients.stdin.close()
         output = clients.stdout.read().strip().splitlines()
@@ -165,6 +180,9 @@ def _with_streams(server: Server, count: int, work: Callable[[], dict[str, Any]]
     if not output or not output[-1].startswith("{"):
         raise BenchmarkError(f"the stream clients printed no result: {output[-3:]}")
     tally: dict[str, Any] = orjson.loads(output[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    tally["open_s"] = opened
+    tally["cpu_s"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return result, tally
 
 
@@ -176,20 +194,22 @@ def streams_load(bench: Bench, server: Server) -> dict[str, Any]:
     marker = Marker(ONLINE + 3)
     for i in range(plan.stream_load_rounds):
         seed = bench.rng.randrange(1 << 30)
+        load = partial(mixed_load, server, plan, seed)
         with step(f"6.3 round {i + 1}/{plan.stream_load_rounds}: {plan.load_clients} clients, "
-                  f"{plan.load_seconds:g} s without streams"), Ticker(server, marker):
-            rounds["without"].append(mixed_load(server, plan, seed))
+                  f"{plan.load_seconds:g} s without streams"), Ticker(server, marker) as ticker:
+            rounds["without"].append(load())
+        rounds["without"][-1]["posts"] = ticker.summary()
         with step(f"6.3 round {i + 1}: the same with {plan.streams} open streams"), \
                 Ticker(server, marker) as ticker:
-            result, tally = _with_streams(server, plan.streams,
-                                          partial(mixed_load, server, plan, seed))
-            tally["post_errors"] = len(ticker.errors)
-            rounds["with"].append(result)
-            streams.append(tally)
-            say(f"streams: {tally['errors']} errors, snapshots per stream "
-                f"{tally['snapshots_min']}-{tally['snapshots_max']}, "
-                f"{tally['bytes'] / 1e6:,.0f} MB read")
+            result, tally = _with_streams(server, plan.streams, load)
+        result["posts"] = ticker.summary()
+        rounds["with"].append(result)
+        streams.append(tally)
+        say(f"streams: {tally['errors']} errors, snapshots per stream "
+            f"{tally['snapshots_min']}-{tally['snapshots_max']} ({result['posts']['posts']} "
+            f"posts, p50 {result['posts']['p50_s'] * 1000:,.0f} ms), opened in "
+            f"{tally['open_s']:.1f} s, {tally['bytes'] / 1e6:,.0f} MB read with "
+            f"{tally['cpu_s']:.1f} s of CPU")
     return {"rounds": rounds, "streams": streams,
             **{f"{name}_p99_s": statistics.median(r["p99_s"] for r in done)
                for name, done in rounds.items()}}
-

@@ -6,10 +6,11 @@ streams cost the statistics clients.
   once-a-second snapshots); for each, the time from the POST's answer to the first
   snapshot of one stream client that shows it. Baseline, right after with the same
   posts: a client polling ``GET /v2/onlineusers`` once a second.
-* 6.3: `bench_load.mixed_load` (16 clients, userbased month queries) without, then with
-  200 open streams (`bench_stream_clients.py`, another process), alternately; a marker
-  changes every second in both, so that the streams get snapshots. The statistics'
-  p99 with the streams against without, and the errors of both.
+* 6.3: `bench_load.mixed_load` (16 clients, userbased month queries) without and with
+  200 open streams (`bench_stream_clients.py`, another process), in rounds that begin
+  with one and with the other in turn; a marker changes every second in both, so that
+  the streams get snapshots. The median of the rounds' statistics p99 with the
+  streams against that without, and the errors of both (requests, posts, streams).
 """
 
 from __future__ import annotations
@@ -187,29 +188,36 @@ def _with_streams(server: Server, count: int, work: Callable[[], dict[str, Any]]
 
 
 def streams_load(bench: Bench, server: Server) -> dict[str, Any]:
-    """6.3: the mixed load without and with the open streams, alternately."""
+    """6.3: the mixed load without and with the open streams, alternately (without first
+    in odd rounds, with first in even ones, so that a drift of the machine's speed
+    weighs on both alike)."""
     plan = bench.plan
     rounds: dict[str, list[dict[str, Any]]] = {"without": [], "with": []}
     streams: list[dict[str, Any]] = []
     marker = Marker(ONLINE + 3)
     for i in range(plan.stream_load_rounds):
-        seed = bench.rng.randrange(1 << 30)
-        load = partial(mixed_load, server, plan, seed)
-        with step(f"6.3 round {i + 1}/{plan.stream_load_rounds}: {plan.load_clients} clients, "
-                  f"{plan.load_seconds:g} s without streams"), Ticker(server, marker) as ticker:
-            rounds["without"].append(load())
-        rounds["without"][-1]["posts"] = ticker.summary()
-        with step(f"6.3 round {i + 1}: the same with {plan.streams} open streams"), \
-                Ticker(server, marker) as ticker:
-            result, tally = _with_streams(server, plan.streams, load)
-        result["posts"] = ticker.summary()
-        rounds["with"].append(result)
-        streams.append(tally)
-        say(f"streams: {tally['errors']} errors, snapshots per stream "
-            f"{tally['snapshots_min']}-{tally['snapshots_max']} ({result['posts']['posts']} "
-            f"posts, p50 {result['posts']['p50_s'] * 1000:,.0f} ms), opened in "
-            f"{tally['open_s']:.1f} s, {tally['bytes'] / 1e6:,.0f} MB read with "
-            f"{tally['cpu_s']:.1f} s of CPU")
+        load = partial(mixed_load, server, plan, bench.rng.randrange(1 << 30))
+        for kind in ("without", "with") if i % 2 == 0 else ("with", "without"):
+            what = f"{plan.streams} open streams" if kind == "with" else "no stream"
+            with step(f"6.3 round {i + 1}/{plan.stream_load_rounds}: {plan.load_clients} "
+                      f"clients, {plan.load_seconds:g} s, {what}"), \
+                    Ticker(server, marker) as ticker:
+                if kind == "with":
+                    result, tally = _with_streams(server, plan.streams, load)
+                    streams.append(tally)
+                else:
+                    result = load()
+            result["posts"] = ticker.summary()
+            rounds[kind].append(result)
+            if kind == "with":
+                _say_streams(tally, result["posts"])
     return {"rounds": rounds, "streams": streams,
             **{f"{name}_p99_s": statistics.median(r["p99_s"] for r in done)
                for name, done in rounds.items()}}
+
+
+def _say_streams(tally: dict[str, Any], posts: dict[str, Any]) -> None:
+    say(f"streams: {tally['errors']} errors, snapshots per stream {tally['snapshots_min']}-"
+        f"{tally['snapshots_max']} ({posts['posts']} posts, p50 {posts['p50_s'] * 1000:,.0f} "
+        f"ms), opened in {tally['open_s']:.1f} s, {tally['bytes'] / 1e6:,.0f} MB read with "
+        f"{tally['cpu_s']:.1f} s of CPU")

@@ -37,7 +37,7 @@ class Plan:
     load_clients: int = 16
     realtime_runs: int = 100  # 6.1
     stream_posts: int = 100  # 6.2
-    stream_load_rounds: int = 3  # 6.3
+    stream_load_rounds: int = 4  # 6.3
     streams: int = 200  # 6.3
 
 

@@ -32,8 +32,13 @@ METRICS: dict[str, str] = {
     "import.queues.rate": "5: `ccstats import` of S with queue calls against S without them",
     "query.inbound.p50": "5: a month of inbound statistics by queue and date, median latency",
     "query.kpis.p50": "5: a month of every userbased KPI by user, median latency",
+    "realtime.onlineusers.p50": "6: GET /v2/onlineusers, 1,000 agents online, median latency",
+    "realtime.queues.p50": "6: GET /v2/realtime/queues, 200 callers waiting, median latency",
+    "realtime.stream.p99": "6: from POST /v2/events answering to a stream's snapshot, p99",
+    "realtime.streams.load": "6: statistics p99 with 200 open streams against without",
     "answers.identical": "the baselines' answers byte for byte equal to ours",
     "answers.queues.identical": "5: the queue baselines' answers byte for byte equal to ours",
+    "answers.realtime.identical": "6: the real-time baselines' answers equal to ours",
     "code.unchanged": "the code under test did not change during the run",
 }
 
@@ -51,3 +56,8 @@ LOAD_RPS, LOAD_P99_MS = 60.0, 500.0
 #: The import's rate with queue calls, at least this share of its rate without them.
 IMPORT_QUEUES_VS_S = 0.85
 INBOUND_P50_MS, KPIS_P50_MS = 50.0, 50.0
+ONLINE_USERS_P50_MS = 20.0
+#: Seconds from a write to the snapshot on a stream, 99th percentile.
+STREAM_P99_S = 1.0
+#: The statistics' p99 with the open streams, at most this many times that without.
+STREAMS_LOAD_P99_RATIO = 1.2

@@ -35,6 +35,10 @@ class Plan:
     post_clients: int = 4
     batch_events: int = 10_000
     load_clients: int = 16
+    realtime_runs: int = 100  # 6.1
+    stream_posts: int = 100  # 6.2
+    stream_load_rounds: int = 4  # 6.3
+    streams: int = 200  # 6.3
 
 
 FULL = Plan(
@@ -45,7 +49,7 @@ FULL = Plan(
 QUICK = Plan(
     mode="quick", agents=100, year_agents=40, import_runs=2, post_runs=2, month_runs=20,
     range_runs=10, day_runs=20, download_runs=3, year_runs=1, baseline_runs=2, pandas_runs=2,
-    load_seconds=8.0,
+    load_seconds=8.0, realtime_runs=30, stream_posts=20, stream_load_rounds=2,
 )
 
 

@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/run.py --quick    # 100 agents, fewer runs
     .venv/bin/python benchmarks/run.py --table benchmarks/results.json   # the README's table
     .venv/bin/python benchmarks/run.py --queues-only   # metric 5 alone: results-queues.json
+    .venv/bin/python benchmarks/run.py --realtime-only  # metric 6 alone: results-realtime.json
 
 Data come from the demo generator at a fixed seed (``bench_data``), written once and
 cached under ``benchmarks/.data/``. All stores and servers live in a scratch folder
@@ -30,6 +31,11 @@ the same run, one after the other (never at the same time):
    inbound statistics by queue and date and a month of every userbased KPI by user,
    against straightforward DuckDB SQL over its read_json table
    (`bench_queue_baselines.py`), answers compared byte for byte.
+6. Real time (`bench_realtime.py`) on S plus a day of history, 1,000 agents online and
+   200 callers waiting: ``GET /v2/onlineusers`` and ``/v2/realtime/queues`` against
+   DuckDB SQL over the raw events (answers compared at the same ``now``); from
+   ``POST /v2/events`` answering to a stream's snapshot, against polling once a
+   second; 16 statistics clients with 200 open streams against without.
 
 Prints one table (metric | ours | baseline | ratio | target | met?) and writes the
 figures by metric id (`bench_metrics`) to ``benchmarks/results.json``
@@ -67,6 +73,7 @@ from bench_proc import CCSTATS, BenchmarkError, Processes, run_json
 from bench_queries import queries
 from bench_queues import queue_calls
 from bench_ranges import day
+from bench_realtime import realtime
 from bench_results import Results, Row, markdown
 from bench_stores import BASELINES
 from bench_year import year
@@ -101,6 +108,15 @@ def queue_steps(bench: Bench, workdir: Path) -> Dataset:
     return main
 
 
+def realtime_steps(bench: Bench, workdir: Path) -> Dataset:
+    """Metric 6 alone (``--realtime-only``); returns S."""
+    plan = bench.plan
+    with step("data (generated once, then cached)"):
+        main = dataset(workdir, "main", plan.agents, [(START, plan.days)], say)
+    realtime(bench, main, None)
+    return main
+
+
 def run_steps(bench: Bench, workdir: Path, backend: str | None) -> Dataset:
     """Every step, in an order that reuses the stores; returns S."""
     plan = bench.plan
@@ -121,6 +137,7 @@ def run_steps(bench: Bench, workdir: Path, backend: str | None) -> Dataset:
         year(bench, year_data)
     with step(f"5: S with queue calls ({queued.events - main.events:,} more events)"):
         queue_calls(bench, main, queued)
+    realtime(bench, main, store)
     if backend:
         with step(f"the same metrics on {backend}"):
             name = backend.split("://", 1)[0]
@@ -212,6 +229,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--queues-only", action="store_true",
                         help="measure metric 5 alone (default output results-queues.json, "
                              "results-queues-quick.json with --quick)")
+    parser.add_argument("--realtime-only", action="store_true",
+                        help="measure metric 6 alone (default output results-realtime.json, "
+                             "results-realtime-quick.json with --quick)")
     parser.add_argument("--table", type=Path, default=None, metavar="RESULTS",
                         help="measure nothing: print the table of a results file as Markdown")
     return parser.parse_args(argv)
@@ -223,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(Results.from_json(json.loads(args.table.read_text()))))
         return 0
     plan = QUICK if args.quick else FULL
-    name = "results-queues" if args.queues_only else "results"
+    name = ("results-queues" if args.queues_only
+            else "results-realtime" if args.realtime_only else "results")
     output = args.output or HERE / (f"{name}-quick.json" if args.quick else f"{name}.json")
     signal.signal(signal.SIGTERM, _terminate)
     began = time.perf_counter()
@@ -241,8 +262,12 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(dir=args.workdir, prefix="scratch-") as tmp, \
                 Processes() as procs:
             bench = Bench(plan, Path(tmp), procs, results)
-            main_data = (queue_steps(bench, args.workdir) if args.queues_only
-                         else run_steps(bench, args.workdir, args.backend))
+            if args.queues_only:
+                main_data = queue_steps(bench, args.workdir)
+            elif args.realtime_only:
+                main_data = realtime_steps(bench, args.workdir)
+            else:
+                main_data = run_steps(bench, args.workdir, args.backend)
     except BenchmarkError as error:
         console.print(f"[red]error:[/] {error}")
         return 1

@@ -128,7 +128,9 @@ def test_the_units_command_serves_and_stops_with_success_on_its_kill_signal(
     try:
         process.send_signal(signal.Signals[settings["KillSignal"]])
         assert process.wait(timeout=float(settings["TimeoutStopSec"])) == 0
+        # checkpointed: a copy of the file alone is a backup (docs/operations.md)
         assert (tmp_path / "ccstats.duckdb").exists()
+        assert not (tmp_path / "ccstats.duckdb.wal").exists()
     finally:
         stop(process)
 

@@ -16,7 +16,7 @@ STORE_TESTS := tests/test_oracle.py tests/test_ingest.py tests/test_query_option
 CLICKHOUSE_SERVER := clickhouse://127.0.0.1:19000/
 CLICKHOUSE_CLUSTER := clickhouse://127.0.0.1:19101/?cluster=ccstats
 
-.PHONY: install browser test test-clickhouse test-clickhouse-server test-clickhouse-cluster mutants check run bench screenshots clean
+.PHONY: install browser deploy-tools test test-clickhouse test-clickhouse-server test-clickhouse-cluster mutants check run bench screenshots clean
 
 install: $(STAMP)
 
@@ -31,7 +31,14 @@ $(STAMP): pyproject.toml constraints.txt
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
-test: install browser
+# tests/test_deploy_files.py checks deploy/ with the programs that read it: systemd-analyze,
+# nginx and openssl, installed here with apt-get when missing (as root, like CI).
+deploy-tools:
+	@command -v systemd-analyze >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 && \
+		PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null 2>&1 || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y systemd nginx openssl; }
+
+test: install browser deploy-tools
 	$(BIN)/python -m pytest
 	$(BIN)/python scripts/mutants.py
 	deploy/clickhouse/servers.sh $(MAKE) --no-print-directory test-clickhouse

@@ -39,7 +39,7 @@ from ccstats.errors import InvalidRequest, NotFound, StoreUnavailable
 from ccstats.model import Status, UserKind
 from ccstats.options import DEFAULT_MAX_DAYS
 from ccstats.query import Endpoint
-from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged
+from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged, parse_networks
 from ccstats.store import redacted_url
 
 if TYPE_CHECKING:
@@ -554,7 +554,8 @@ def mapping_set(kind: str, name: str, target_id: int, customer: str, db: str) ->
         click.echo(f"{kind} {saved.name} → {saved.kind} {saved.target_id}")
 
 
-def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
+def _serve(service: Service, settings: Settings, host: str, port: int,
+           trusted_proxies: tuple[str, ...] = ()) -> None:
     from ccstats.api.app import create_app
     from ccstats.api.server import run
 
@@ -566,7 +567,14 @@ def _serve(service: Service, settings: Settings, host: str, port: int) -> None:
     access.setLevel(logging.INFO)
     access.propagate = False
 
-    run(create_app(service, settings), host, port)
+    run(create_app(service, settings), host, port, trusted_proxies)
+
+
+def _proxy_networks(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    try:
+        return parse_networks(value.split(","))
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True)
@@ -603,17 +611,22 @@ base_domain_option = click.option(
               type=click.IntRange(min=1),
               help="Snapshots a real-time stream holds for a client that has not read them; "
                    "a client further behind is dropped.")
+@click.option("--trusted-proxies", default="", metavar="CIDRS", callback=_proxy_networks,
+              help="Comma-separated networks of reverse proxies (e.g. 127.0.0.1,::1): a "
+                   "request from one of them is from the client its X-Forwarded-For names. "
+                   "Default: none (X-Forwarded-For is ignored).")
 @db_option
 def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days: int,
           rate_limit: int, max_failed_logins: int, body_timeout: float,
-          stream_keep_alive: float, stream_buffer: int, db: str) -> None:
+          stream_keep_alive: float, stream_buffer: int, trusted_proxies: tuple[str, ...],
+          db: str) -> None:
     """Serve the HTTP API."""
     settings = Settings(base_domain=base_domain, max_body_bytes=max_body_bytes,
                         max_days=max_days, rate_limit=rate_limit,
                         failed_logins_per_minute=max_failed_logins, body_timeout=body_timeout,
                         stream_keep_alive=stream_keep_alive, stream_buffer=stream_buffer)
     with _service(db, max_days) as service:
-        _serve(service, settings, host, port)
+        _serve(service, settings, host, port, trusted_proxies)
 
 
 @main.command()

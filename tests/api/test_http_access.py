@@ -108,8 +108,13 @@ def test_keys_of_another_customer_are_neither_listed_nor_revocable(server: str) 
 # networks -----------------------------------------------------------------------------
 
 
+#: `serve` options of a server behind a reverse proxy on this machine.
+BEHIND_LOCAL_PROXY = ["--trusted-proxies", "127.0.0.1,::1"]
+
+
 def test_allowed_networks(launch: Launcher) -> None:
-    url = launch([(CUSTOMER, "UTC", PASSWORD), (OTHER, "UTC", OTHER_PASSWORD)], {}, [])
+    url = launch([(CUSTOMER, "UTC", PASSWORD), (OTHER, "UTC", OTHER_PASSWORD)], {},
+                 BEHIND_LOCAL_PROXY)
     with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=30) as admin:
         [error] = envelope_errors(admin.put("/v2/access", json={"networks": ["10.0.0.0/33"]}),
                                   417)
@@ -138,7 +143,7 @@ def test_allowed_networks(launch: Launcher) -> None:
 def test_networks_that_leave_out_the_caller_are_refused(launch: Launcher) -> None:
     """An administrator cannot lock itself out: its own address (as the guard sees it,
     behind a trusted proxy too) must be inside the networks it sets."""
-    url = launch([(CUSTOMER, "UTC", PASSWORD)], {}, [])
+    url = launch([(CUSTOMER, "UTC", PASSWORD)], {}, BEHIND_LOCAL_PROXY)
     inside = {"X-Forwarded-For": "203.0.113.9"}
     with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=30) as admin:
         for networks in (["203.0.113.0/24"], ["203.0.113.0/24", "::1"], ["10.0.0.0/8"]):
@@ -160,6 +165,47 @@ def test_networks_that_leave_out_the_caller_are_refused(launch: Launcher) -> Non
         assert admin.get(STATS, params=DAY, headers=inside).status_code == 200
         assert admin.put("/v2/access", json={"networks": []}, headers=inside).status_code == 200
         assert admin.get(STATS, params=DAY).status_code == 200
+
+
+def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(
+        launch: Launcher) -> None:
+    """The allowed networks judge the address of `X-Forwarded-For` when the direct peer
+    is a trusted proxy (the last address the proxies did not add themselves: one a
+    client put in front of it changes nothing), and the peer's own address otherwise."""
+    proxied = launch([(CUSTOMER, "UTC", PASSWORD)], {}, BEHIND_LOCAL_PROXY)
+    inside, outside = "203.0.113.9", "198.51.100.1"
+    with httpx.Client(base_url=proxied, auth=(CUSTOMER, PASSWORD), timeout=30) as client:
+        assert client.put("/v2/access", json={"networks": ["203.0.113.0/24"]},
+                          headers={"X-Forwarded-For": inside}).status_code == 200
+        assert client.get(STATS, params=DAY,
+                          headers={"X-Forwarded-For": inside}).status_code == 200
+        for forwarded in (outside, f"{inside}, {outside}", f"{inside}, 127.0.0.1, {outside}"):
+            [error] = envelope_errors(client.get(STATS, params=DAY,
+                                                 headers={"X-Forwarded-For": forwarded}), 403)
+            assert outside in error["message"], forwarded
+        # a client behind two proxies of the trusted networks
+        assert client.get(STATS, params=DAY, headers={
+            "X-Forwarded-For": f"{outside}, {inside}, 127.0.0.1"}).status_code == 200
+        [error] = envelope_errors(client.get(STATS, params=DAY), 403)
+        assert "127.0.0.1" in error["message"]
+    for options in ([], ["--trusted-proxies", "10.0.0.0/8,2001:db8::/32"]):
+        direct = launch([(CUSTOMER, "UTC", PASSWORD)], {}, options)
+        with httpx.Client(base_url=direct, auth=(CUSTOMER, PASSWORD), timeout=30) as client:
+            [error] = envelope_errors(client.put(
+                "/v2/access", json={"networks": ["203.0.113.0/24"]},
+                headers={"X-Forwarded-For": inside}), 417)
+            assert "127.0.0.1" in error["message"], options
+            assert client.put("/v2/access", json={"networks": ["127.0.0.0/8"]},
+                              headers={"X-Forwarded-For": outside}).status_code == 200
+            assert client.get(STATS, params=DAY,
+                              headers={"X-Forwarded-For": outside}).status_code == 200
+
+
+def test_trusted_proxies_must_be_networks() -> None:
+    done = subprocess.run([str(CCSTATS), "serve", "--trusted-proxies", "127.0.0.1,proxy"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "--trusted-proxies" in done.stderr and "'proxy' is not a network" in done.stderr
 
 
 # rates --------------------------------------------------------------------------------

@@ -44,10 +44,20 @@ class _Server(uvicorn.Server):
                 connection.transport.abort()
 
 
-def run(app: FastAPI, host: str, port: int) -> None:
-    """Serve `app` (from `ccstats.api.app.create_app`) until the process is told to stop."""
+def run(app: FastAPI, host: str, port: int, trusted_proxies: tuple[str, ...] = ()) -> None:
+    """Serve `app` (from `ccstats.api.app.create_app`) until the process is told to stop.
+
+    A request whose direct peer lies in `trusted_proxies` (CIDRs) has the client address
+    of its ``X-Forwarded-For`` (the last one not itself in a trusted network, as uvicorn
+    picks it) and the scheme of its ``X-Forwarded-Proto``; without trusted proxies both
+    headers are ignored, whoever sends them.
+    """
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False,
                             http=EnvelopeH11Protocol,
-                            h11_max_incomplete_event_size=MAX_HEAD_BYTES)
+                            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+                            # uvicorn would trust 127.0.0.1 (or env FORWARDED_ALLOW_IPS)
+                            # by default: only what the operator names is trusted here.
+                            proxy_headers=bool(trusted_proxies),
+                            forwarded_allow_ips=list(trusted_proxies))
     with contextlib.suppress(KeyboardInterrupt):  # (uvicorn raises the stop signal again)
         _Server(config, app.state.broadcaster).run()

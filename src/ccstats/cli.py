@@ -37,6 +37,7 @@ from ccstats.api.settings import (
 from ccstats.digits import parse_digits
 from ccstats.errors import InvalidRequest, NotFound, StoreUnavailable
 from ccstats.model import Status, UserKind
+from ccstats.operator_key import OperatorKey, new_secret
 from ccstats.options import DEFAULT_MAX_DAYS
 from ccstats.query import Endpoint
 from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged
@@ -603,17 +604,45 @@ base_domain_option = click.option(
               type=click.IntRange(min=1),
               help="Snapshots a real-time stream holds for a client that has not read them; "
                    "a client further behind is dropped.")
+@click.option("--operator-key-file", default=None, metavar="PATH",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Serve the operator routes (/v2/operator/...; the commands' --server), "
+                   "which take the key on this file's first line (make one with "
+                   "`ccstats operator-key new > PATH`); only its hash is kept. Without it "
+                   "those routes do not exist.")
 @db_option
 def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days: int,
           rate_limit: int, max_failed_logins: int, body_timeout: float,
-          stream_keep_alive: float, stream_buffer: int, db: str) -> None:
+          stream_keep_alive: float, stream_buffer: int, operator_key_file: Path | None,
+          db: str) -> None:
     """Serve the HTTP API."""
     settings = Settings(base_domain=base_domain, max_body_bytes=max_body_bytes,
                         max_days=max_days, rate_limit=rate_limit,
                         failed_logins_per_minute=max_failed_logins, body_timeout=body_timeout,
-                        stream_keep_alive=stream_keep_alive, stream_buffer=stream_buffer)
+                        stream_keep_alive=stream_keep_alive, stream_buffer=stream_buffer,
+                        operator_key=_operator_key(operator_key_file))
     with _service(db, max_days) as service:
         _serve(service, settings, host, port)
+
+
+def _operator_key(path: Path | None) -> OperatorKey | None:
+    if path is None:
+        return None
+    try:
+        return OperatorKey.from_file(path)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise click.BadParameter(str(error), param_hint="--operator-key-file") from None
+
+
+@main.group("operator-key")
+def operator_key() -> None:
+    """The operator key of `serve --operator-key-file` and the commands' --server."""
+
+
+@operator_key.command("new")
+def operator_key_new() -> None:
+    """Print a new random operator key (e.g. `ccstats operator-key new > FILE`)."""
+    click.echo(new_secret())
 
 
 @main.command()

@@ -79,8 +79,12 @@ class Authenticator:
     """Resolves and checks the tenant of each request."""
 
     def __init__(self, service: Service, guard: Guard, base_domain: str, cache_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 refused: Callable[[str], bool] | None = None) -> None:
+        """`refused(password)` says a password no customer may log in with (the operator
+        key): it is asked after a successful check, so only right passwords pay for it."""
         self._service = service
+        self._refused = refused
         self._guard = guard
         self._base_domain = base_domain
         self._cache_seconds = cache_seconds
@@ -108,7 +112,7 @@ class Authenticator:
         client = client_address(request)
         self._guard.check_login(client)
         found = self._service.authenticate(user, password)
-        if found is None:
+        if found is None or (self._refused is not None and self._refused(password)):
             self._guard.login_failed(client)
             raise unauthorized("wrong credentials for this customer")
         customer, key = found

@@ -9,9 +9,10 @@ wrong key all get the same 401.
 Verifying a key costs a deliberately slow hash; a verified (customer, key) pair
 is remembered for a short time under an HMAC of the key with a per-process
 secret, so that plain keys are never held in memory beyond the request.
-Changing a customer's keys or access through the API forgets its entries at
-once; a change made with the command line reaches a running server within
-that time.
+Changing a customer's keys or access through the API (the customer's routes or
+the operator's, which the commands' ``--server`` use) forgets its entries at
+once; a change made with the command line on the database reaches a running
+server within that time.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import signal
 import sys
 import threading
@@ -25,6 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from ccstats import render
+from ccstats.administration import Administration
 from ccstats.api.settings import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_FAILED_LOGINS,
@@ -37,6 +39,8 @@ from ccstats.api.settings import (
 from ccstats.digits import parse_digits
 from ccstats.errors import InvalidRequest, NotFound, StoreUnavailable
 from ccstats.model import Status, UserKind
+from ccstats.operator_key import ENV as OPERATOR_KEY_ENV
+from ccstats.operator_key import OperatorKey, new_secret
 from ccstats.options import DEFAULT_MAX_DAYS
 from ccstats.query import Endpoint
 from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged, parse_networks
@@ -61,7 +65,18 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
         _err.print(f"error: {error.detail}", markup=False)
         sys.exit(1)
     try:
-        yield service
+        with _failures():
+            yield service
+    finally:
+        service.close()
+
+
+@contextmanager
+def _failures() -> Iterator[None]:
+    """A refusal of the service (or of a server, `_administration`) as one line and an
+    exit status."""
+    try:
+        yield
     except NotFound as error:
         _err.print(f"error: {error}")
         sys.exit(2)
@@ -72,8 +87,32 @@ def _service(db: str, max_days: int = DEFAULT_MAX_DAYS) -> Iterator[Service]:
     except StoreUnavailable as error:
         _err.print(f"error: {error.detail}; nothing was changed", markup=False)
         sys.exit(1)
-    finally:
-        service.close()
+
+
+@contextmanager
+def _administration(db: str, server: str | None) -> Iterator[Administration]:
+    """The database `db`, or with `server` the operator routes of that running server
+    (`ccstats.operator_client`), the key taken from env CCSTATS_OPERATOR_KEY."""
+    if server is None:
+        with _service(db) as service:
+            yield service
+        return
+    ctx = click.get_current_context()
+    if (ctx.get_parameter_source("db") is ParameterSource.COMMANDLINE
+            or ctx.find_root().params.get("db_before")):
+        raise click.UsageError("give --db or --server, not both")
+    key = os.environ.get(OPERATOR_KEY_ENV, "").strip()
+    if not key:
+        raise click.UsageError(f"--server needs the operator key in env {OPERATOR_KEY_ENV} "
+                               "(the key of the server's --operator-key-file)")
+    from ccstats.operator_client import OperatorClient, OperatorRefused
+
+    try:
+        with _failures(), OperatorClient(server, key) as client:
+            yield client
+    except OperatorRefused as error:
+        _err.print(f"error: {error}", markup=False)
+        sys.exit(1)
 
 
 def _given_db(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -90,6 +129,10 @@ DB_HELP = ("Database: a file path or duckdb:///path (embedded DuckDB), or "
 db_option = click.option("--db", envvar="CCSTATS_DB", default=DEFAULT_DB, show_default=True,
                          callback=_given_db, help=DB_HELP)
 customer_option = click.option("--customer", required=True, help="Customer name.")
+server_option = click.option(
+    "--server", default=None, metavar="URL",
+    help="Instead of --db: the running server at URL (started with --operator-key-file); "
+         f"the operator key is read from env {OPERATOR_KEY_ENV}.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -113,9 +156,11 @@ def customer() -> None:
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
 @click.option("--password", default=None, help="Use this API key instead of a generated one.")
 @db_option
-def customer_create(name: str, timezone: str, password: str | None, db: str) -> None:
+@server_option
+def customer_create(name: str, timezone: str, password: str | None, db: str,
+                    server: str | None) -> None:
     """Create customer NAME with one API key holding the read, write and admin scopes."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         secret = service.create_customer(name, timezone, password)
         click.echo(f"customer {name} created (time zone {timezone})")
         if password is None:
@@ -124,9 +169,10 @@ def customer_create(name: str, timezone: str, password: str | None, db: str) -> 
 
 @customer.command("list")
 @db_option
-def customer_list(db: str) -> None:
+@server_option
+def customer_list(db: str, server: str | None) -> None:
     """List customers: name, time zone, allowed networks and rate limit."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         for found in service.customers():
             click.echo(f"{found.name}\t{found.timezone}\t{_networks_text(found.networks)}"
                        f"\t{_rate_text(found.rate_limit)}")
@@ -141,7 +187,9 @@ def customer_list(db: str) -> None:
               help="Requests per second allowed to this customer; 'default' uses the "
                    "server's --rate-limit.")
 @db_option
-def customer_set(name: str, allow: str | None, rate_limit: str | None, db: str) -> None:
+@server_option
+def customer_set(name: str, allow: str | None, rate_limit: str | None, db: str,
+                 server: str | None) -> None:
     """Change who may reach customer NAME's API: networks and rate limit."""
     if allow is None and rate_limit is None:
         raise click.UsageError("give --allow and/or --rate-limit")
@@ -155,7 +203,7 @@ def customer_set(name: str, allow: str | None, rate_limit: str | None, db: str) 
         else:
             raise click.BadParameter("a number of requests per second, or 'default'",
                                      param_hint="--rate-limit")
-    with _service(db) as service:
+    with _administration(db, server) as service:
         found = service.set_access(name, networks, limit)
         click.echo(f"customer {found.name}: networks {_networks_text(found.networks)}, "
                    f"rate limit {_rate_text(found.rate_limit)}")
@@ -179,9 +227,10 @@ def key() -> None:
 @click.option("--scopes", default="read", show_default=True,
               help="Comma-separated scopes: read, write, admin.")
 @db_option
-def key_create(customer: str, scopes: str, db: str) -> None:
+@server_option
+def key_create(customer: str, scopes: str, db: str, server: str | None) -> None:
     """Create an API key; its secret is printed once and stored only as a hash."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         created, secret = service.create_key(customer, scopes.split(","))
         click.echo(f"key {created.key_id} ({','.join(created.scopes)}) created")
         click.echo(f"API key (shown once): {secret}")
@@ -190,9 +239,10 @@ def key_create(customer: str, scopes: str, db: str) -> None:
 @key.command("list")
 @customer_option
 @db_option
-def key_list(customer: str, db: str) -> None:
+@server_option
+def key_list(customer: str, db: str, server: str | None) -> None:
     """List the customer's keys: id and scopes (secrets are never stored)."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         for found in service.keys(customer):
             click.echo(f"{found.key_id}\t{','.join(found.scopes)}")
 
@@ -201,9 +251,10 @@ def key_list(customer: str, db: str) -> None:
 @click.argument("key_id")
 @customer_option
 @db_option
-def key_revoke(key_id: str, customer: str, db: str) -> None:
+@server_option
+def key_revoke(key_id: str, customer: str, db: str, server: str | None) -> None:
     """Revoke key KEY_ID of the customer at once."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         service.revoke_key(customer, key_id)
         click.echo(f"key {key_id} revoked")
 
@@ -369,18 +420,20 @@ def query(customer: str, resource: str, date_from: str, date_to: str, dimensions
 @main.command()
 @click.option("--customer", default=None, help="Only this customer (default: all).")
 @db_option
-def rebuild(customer: str | None, db: str) -> None:
+@server_option
+def rebuild(customer: str | None, db: str, server: str | None) -> None:
     """Recompute every statistic from the stored raw events."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         count = service.rebuild(customer)
         click.echo(f"rebuilt the sums of {count} events")
 
 
 @main.command()
 @db_option
-def compact(db: str) -> None:
+@server_option
+def compact(db: str, server: str | None) -> None:
     """Merge the logs of replaced and deleted events' sums (answers stay the same)."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         service.compact()
         click.echo("compacted the sums")
 
@@ -615,18 +668,46 @@ base_domain_option = click.option(
               help="Comma-separated networks of reverse proxies (e.g. 127.0.0.1,::1): a "
                    "request from one of them is from the client its X-Forwarded-For names. "
                    "Default: none (X-Forwarded-For is ignored).")
+@click.option("--operator-key-file", default=None, metavar="PATH",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Serve the operator routes (/v2/operator/...; the commands' --server), "
+                   "which take the key on this file's first line (make one with "
+                   "`ccstats operator-key new > PATH`); only its hash is kept. Without it "
+                   "those routes do not exist.")
 @db_option
 def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days: int,
           rate_limit: int, max_failed_logins: int, body_timeout: float,
           stream_keep_alive: float, stream_buffer: int, trusted_proxies: tuple[str, ...],
+          operator_key_file: Path | None,
           db: str) -> None:
     """Serve the HTTP API."""
     settings = Settings(base_domain=base_domain, max_body_bytes=max_body_bytes,
                         max_days=max_days, rate_limit=rate_limit,
                         failed_logins_per_minute=max_failed_logins, body_timeout=body_timeout,
-                        stream_keep_alive=stream_keep_alive, stream_buffer=stream_buffer)
+                        stream_keep_alive=stream_keep_alive, stream_buffer=stream_buffer,
+                        operator_key=_operator_key(operator_key_file))
     with _service(db, max_days) as service:
         _serve(service, settings, host, port, trusted_proxies)
+
+
+def _operator_key(path: Path | None) -> OperatorKey | None:
+    if path is None:
+        return None
+    try:
+        return OperatorKey.from_file(path)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise click.BadParameter(str(error), param_hint="--operator-key-file") from None
+
+
+@main.group("operator-key")
+def operator_key() -> None:
+    """The operator key of `serve --operator-key-file` and the commands' --server."""
+
+
+@operator_key.command("new")
+def operator_key_new() -> None:
+    """Print a new random operator key (e.g. `ccstats operator-key new > FILE`)."""
+    click.echo(new_secret())
 
 
 @main.command()

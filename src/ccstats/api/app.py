@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from ccstats import __version__, dashboard
-from ccstats.api import access, events, failures, metadata, probes, realtime, statistics
+from ccstats.api import (
+    access,
+    events,
+    failures,
+    metadata,
+    operator,
+    probes,
+    realtime,
+    statistics,
+)
 from ccstats.api.auth import Authenticator
 from ccstats.api.guard import Guard
 from ccstats.api.metrics import Metrics
 from ccstats.api.middleware import RequestIdAndFaults
+from ccstats.api.operator_auth import OperatorAuthenticator
 from ccstats.api.schemas import finish
 from ccstats.api.settings import Settings
 from ccstats.api.stream import Broadcaster
@@ -37,13 +47,21 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
     app.state.service = service
     app.state.settings = settings
     app.state.guard = Guard(settings.rate_limit, settings.failed_logins_per_minute)
+    routers: tuple[APIRouter, ...] = ROUTERS
+    refused = None
+    if settings.operator_key is not None:
+        app.state.operator = OperatorAuthenticator(
+            settings.operator_key, settings.failed_logins_per_minute,
+            settings.auth_cache_seconds)
+        refused = app.state.operator.is_operator_key
+        routers = (*ROUTERS, operator.router)
     app.state.authenticator = Authenticator(service, app.state.guard, settings.base_domain,
-                                            settings.auth_cache_seconds)
+                                            settings.auth_cache_seconds, refused=refused)
     app.state.metrics = metrics = Metrics()
     app.state.broadcaster = Broadcaster(service, metrics, settings.stream_buffer)
-    for router in ROUTERS:
+    for router in routers:
         app.include_router(router)
-    app.state.routers = ROUTERS
+    app.state.routers = routers
     dashboard.mount(app)
     _finish_openapi(app)
     failures.install(app)

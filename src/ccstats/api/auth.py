@@ -9,9 +9,10 @@ wrong key all get the same 401.
 Verifying a key costs a deliberately slow hash; a verified (customer, key) pair
 is remembered for a short time under an HMAC of the key with a per-process
 secret, so that plain keys are never held in memory beyond the request.
-Changing a customer's keys or access through the API forgets its entries at
-once; a change made with the command line reaches a running server within
-that time.
+Changing a customer's keys or access through the API (the customer's routes or
+the operator's, which the commands' ``--server`` use) forgets its entries at
+once; a change made with the command line on the database reaches a running
+server within that time.
 """
 
 from __future__ import annotations
@@ -79,8 +80,12 @@ class Authenticator:
     """Resolves and checks the tenant of each request."""
 
     def __init__(self, service: Service, guard: Guard, base_domain: str, cache_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 refused: Callable[[str], bool] | None = None) -> None:
+        """`refused(password)` says a password no customer may log in with (the operator
+        key): it is asked after a successful check, so only right passwords pay for it."""
         self._service = service
+        self._refused = refused
         self._guard = guard
         self._base_domain = base_domain
         self._cache_seconds = cache_seconds
@@ -108,7 +113,7 @@ class Authenticator:
         client = client_address(request)
         self._guard.check_login(client)
         found = self._service.authenticate(user, password)
-        if found is None:
+        if found is None or (self._refused is not None and self._refused(password)):
             self._guard.login_failed(client)
             raise unauthorized("wrong credentials for this customer")
         customer, key = found

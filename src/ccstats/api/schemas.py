@@ -252,6 +252,26 @@ class AccessOut(BaseModel):
                                                        "server's default")]
 
 
+class CustomerOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    timezone: str
+    networks: list[str]
+    rateLimit: Annotated[int | None, Field(description="requests per second; null: the "  # noqa: N815
+                                                       "server's default")]
+
+
+class CreatedCustomer(CustomerOut):
+    key: Annotated[str | None, Field(description="the generated key with every scope, shown "
+                                                 "in this answer only; null when the "
+                                                 "password was chosen")]
+
+
+class Rebuilt(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: Annotated[int, Field(ge=0, description="the events whose sums were recomputed")]
+
+
 class Health(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["ok"]
@@ -268,6 +288,7 @@ EventIdPath = Annotated[str, path_id("an event id", ID_PATTERN)]
 EntityIdPath = Annotated[str, path_id("a project, queue or user id", r"^\d{1,16}$")]
 PresetIdPath = Annotated[str, path_id("a preset id", r"^\d{1,18}$")]
 KeyIdPath = Annotated[str, path_id("a key id", r"^[0-9a-f]{8}$")]
+CustomerPath = Annotated[str, path_id("a customer name", r"^[a-z0-9-]{1,63}$")]
 
 
 # request bodies ----------------------------------------------------------------------
@@ -309,6 +330,21 @@ class NewKey(BaseModel):
 class AccessChange(BaseModel):
     networks: Annotated[list[str], Field(description="CIDRs such as 203.0.113.0/24; [] for "
                                                      "any network")]
+
+
+class NewCustomer(BaseModel):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,63}$")]
+    timezone: Annotated[str, Field(description="an IANA time zone")] = "UTC"
+    password: Annotated[str | None, Field(min_length=1, description="the key to create the "
+                                          "customer with; absent: a generated one")] = None
+
+
+class CustomerAccessChange(BaseModel):
+    networks: Annotated[list[str] | None, Field(description="CIDRs such as 203.0.113.0/24; "
+                                                "[] for any network; absent: unchanged")] = None
+    rateLimit: Annotated[int | None, Field(  # noqa: N815
+        ge=1, le=1_000_000, description="requests per second; null: the server's default; "
+                                        "absent: unchanged")] = None
 
 
 class NewPreset(BaseModel):
@@ -445,7 +481,8 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
     """The generated OpenAPI `document` completed: HTTP Basic, no framework 422, links.
 
     Every operation requires HTTP Basic (the customer name and one of its keys)
-    unless it declares ``security: []``. The framework documents a 422 for every
+    unless it declares ``security: []``, or the operator key (operator routes:
+    ``security: [{"operator": []}]``, a bearer token). The framework documents a 422 for every
     route with parameters; this API answers such problems with 417 instead. An
     optional parameter is absent or text, never null. `LINKS` tell clients (and
     fuzzers) which answer names the id that another operation takes.
@@ -456,6 +493,10 @@ def finish(document: dict[str, Any]) -> dict[str, Any]:
     document["security"] = [{"basic": []}]
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
+            if {"operator": []} in operation.get("security", []):
+                document["components"]["securitySchemes"]["operator"] = {
+                    "type": "http", "scheme": "bearer",
+                    "description": "the operator key (ccstats serve --operator-key-file)"}
             operation.get("responses", {}).pop("422", None)
             for parameter in operation.get("parameters", []):
                 _drop_null(parameter["schema"])

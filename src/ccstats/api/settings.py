@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ccstats.operator_key import OperatorKey
 from ccstats.options import DEFAULT_MAX_DAYS
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -37,3 +38,5 @@ class Settings:
     stream_buffer: int = DEFAULT_STREAM_BUFFER
     """Snapshots a real-time stream holds for a client that has not read them yet; a
     client that falls further behind is dropped."""
+    operator_key: OperatorKey | None = None
+    """The hash of the operator key; None: the operator routes do not exist."""

@@ -1,0 +1,154 @@
+"""The operator routes of a running server (`ccstats.api.operator`), as an `Administration`.
+
+The commands' ``--server URL`` use this in place of the database: the same method
+names and answers as `ccstats.service.Service`, and the server's refusals raised
+as the service raises them (`NotFound`, `InvalidRequest`, `StoreUnavailable`), so
+that a command prints the same either way. What only a server can refuse (a wrong
+operator key, too many failed attempts, no operator routes) is an `OperatorRefused`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ccstats import __version__
+from ccstats.errors import ApiError, InvalidRequest, NotFound, StoreUnavailable
+from ccstats.service import UNCHANGED, Unchanged
+
+PREFIX = "/v2/operator"
+#: Seconds to wait for an answer; rebuilding and compacting wait as long as they take.
+TIMEOUT = 120.0
+
+
+class OperatorRefused(Exception):
+    """The server did not do it: a wrong key, too many failed attempts, unreachable..."""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerInfo:
+    name: str
+    timezone: str
+    networks: tuple[str, ...]
+    rate_limit: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    key_id: str
+    scopes: tuple[str, ...]
+
+
+def _customer(found: dict[str, Any]) -> CustomerInfo:
+    return CustomerInfo(found["name"], found["timezone"], tuple(found["networks"]),
+                        found["rateLimit"])
+
+
+def _key(found: dict[str, Any]) -> KeyInfo:
+    return KeyInfo(found["keyid"], tuple(found["scopes"]))
+
+
+def _part(text: str) -> str:
+    """`text` as one path segment."""
+    return quote(text, safe="")
+
+
+class OperatorClient:
+    """A connection to the operator routes of the server at `url`, with operator key `key`."""
+
+    def __init__(self, url: str, key: str, transport: httpx.BaseTransport | None = None) -> None:
+        self._url = url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self._url, timeout=TIMEOUT, transport=transport,
+            headers={"Authorization": f"Bearer {key}",
+                     "User-Agent": f"ccstats/{__version__}"})
+
+    def __enter__(self) -> OperatorClient:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # Administration ---------------------------------------------------------------
+    def customers(self) -> list[CustomerInfo]:
+        return [_customer(found) for found in self._call("GET", "/customers")]
+
+    def create_customer(self, name: str, timezone: str = "UTC", password: str | None = None
+                        ) -> str:
+        body: dict[str, Any] = {"name": name, "timezone": timezone}
+        if password is not None:
+            body["password"] = password
+        created = self._call("POST", "/customers", json=body)
+        return password if password is not None else str(created["key"])
+
+    def set_access(self, customer_name: str, networks: Iterable[str] | None = None,
+                   rate_limit: int | Unchanged | None = UNCHANGED) -> CustomerInfo:
+        body: dict[str, Any] = {}
+        if networks is not None:
+            body["networks"] = list(networks)
+        if not isinstance(rate_limit, Unchanged):
+            body["rateLimit"] = rate_limit
+        path = f"/customers/{_part(customer_name)}/access"
+        return _customer(self._call("PUT", path, json=body))
+
+    def create_key(self, customer_name: str, scopes: Iterable[str]) -> tuple[KeyInfo, str]:
+        created = self._call("POST", f"/customers/{_part(customer_name)}/keys",
+                             json={"scopes": list(scopes)})
+        return _key(created), str(created["key"])
+
+    def keys(self, customer_name: str) -> list[KeyInfo]:
+        return [_key(found) for found in self._call("GET", f"/customers/"
+                                                           f"{_part(customer_name)}/keys")]
+
+    def revoke_key(self, customer_name: str, key_id: str) -> None:
+        self._call("DELETE", f"/customers/{_part(customer_name)}/keys/{_part(key_id)}")
+
+    def rebuild(self, customer_name: str | None = None) -> int:
+        params = {} if customer_name is None else {"customer": customer_name}
+        return int(self._call("POST", "/rebuild", params=params, timeout=None)["events"])
+
+    def compact(self) -> None:
+        self._call("POST", "/compact", timeout=None)
+
+    # the exchange -------------------------------------------------------------------
+    def _call(self, method: str, path: str, **options: Any) -> Any:
+        """The ``response`` of the envelope; a refusal raised as the service raises it."""
+        try:
+            answer = self._http.request(method, PREFIX + path, **options)
+        except httpx.HTTPError as error:
+            raise OperatorRefused(f"cannot reach the server at {self._url}: {error}") from None
+        try:
+            body = answer.json()
+            errors = [ApiError(e["code"], e["message"], e.get("param")) for e in body["errors"]]
+        except (ValueError, KeyError, TypeError):
+            raise OperatorRefused(f"the server at {self._url} answered {answer.status_code} "
+                                  "with no ccstats envelope; is it a ccstats server?") from None
+        if answer.status_code == 200 and not errors:
+            return body["response"]
+        raise self._refusal(answer.status_code, errors)
+
+    def _refusal(self, status: int, errors: list[ApiError]) -> Exception:
+        message = "; ".join(error.message for error in errors) or f"status {status}"
+        if status == 417:
+            return InvalidRequest(errors)
+        if status == 404 and errors and errors[0].message.startswith("no such resource"):
+            return OperatorRefused(f"the server at {self._url} has no operator routes: start "
+                                   "it with --operator-key-file")
+        if status == 404:
+            return NotFound(message, errors[0].param if errors else None)
+        if status == 401:
+            return OperatorRefused(f"the server at {self._url} refused the operator key "
+                                   "(CCSTATS_OPERATOR_KEY): it is not the key of its "
+                                   "--operator-key-file")
+        if status == 503:
+            return StoreUnavailable(message)
+        return OperatorRefused(f"the server at {self._url} answered {status}: {message}")

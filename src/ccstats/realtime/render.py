@@ -11,8 +11,8 @@ quoting, so a tab or line break in a name is written as a space.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,7 @@ _SPACED = str.maketrans({"\t": " ", "\r": " ", "\n": " "})
 
 def iso(epoch: int) -> str:
     """``2026-12-04T13:02:11Z``."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def user_cells(row: Sequence[Any], name: str) -> tuple[list[Cell], list[Cell] | None]:

@@ -25,6 +25,7 @@ import random
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,3 +217,39 @@ def test_acknowledged_batches_survive_sigkill_whole(server: Server) -> None:
                              capture_output=True, text=True, timeout=300, check=False)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert present(server.start()) == before
+
+
+@pytest.mark.skipif(ON_CLICKHOUSE, reason="kills a server on a DuckDB file of its own")
+def test_closing_events_survive_sigkill(server: Server) -> None:
+    """Agents go online (open userstates), then their states are closed one batch at a
+    time; the server is killed right after a closing is acknowledged. Restarted, it
+    shows no closed agent online, and the closed intervals count in the statistics."""
+    rng = random.Random(20261206)
+    now = int(time.time())
+    agents = range(1, 41)
+    url = server.start()
+    with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=120) as client:
+        opened = client.post("/v2/events", json=[
+            {"id": f"live-{u}", "type": "userstate", "state": "available", "start": now - 600,
+             "end": None, "projectId": 500, "userId": u} for u in agents])
+        assert opened.status_code == 200, opened.text
+    closed: list[int] = []
+    for _ in range(ROUNDS):
+        with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=120) as client:
+            for _ in range(rng.randrange(1, 6)):
+                user = len(closed) + 1
+                closing = client.post("/v2/events", json=[{
+                    "id": f"live-{user}", "type": "userstate", "state": "available",
+                    "start": now - 600, "end": now - 60, "projectId": 500, "userId": user}])
+                assert closing.status_code == 200, closing.text
+                closed.append(user)
+        server.kill()
+        url = server.start()
+    with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=120) as client:
+        online = {r["userId"] for r in client.get("/v2/onlineusers").json()["response"]}
+        counted = client.get("/v2/statistics/userbased", params={  # (any zone's today)
+            "from": time.strftime("%Y%m%d", time.gmtime(now - 86_400)),
+            "to": time.strftime("%Y%m%d", time.gmtime(now + 86_400)),
+            "dimensions": "user", "fields": "userstateAvailable", "projects": "500"}).json()
+    assert online == set(agents) - set(closed)
+    assert {r["userId"] for r in counted["response"]} == set(closed)

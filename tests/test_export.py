@@ -332,6 +332,13 @@ def test_from_and_to_split_at_local_midnight(service: Service) -> None:
         assert sorted(ids) == ["first", "last", "next", "nextq"], zone
 
 
+def test_a_customer_without_events_exports_nothing(service: Service, customer: str) -> None:
+    assert exported(service, customer) == b""
+    service.ingest(customer, ndjson(chat("x", 1_700_000_000, 1_700_000_060)))
+    assert service.delete_event(customer, "x")
+    assert exported(service, customer) == b""
+
+
 def test_bad_dates_and_unknown_customers_are_refused(service: Service, customer: str) -> None:
     for date_from, date_to in (("2024-01-01", None), (None, "20240230"), ("20240302", "20240301")):
         with pytest.raises(InvalidRequest):

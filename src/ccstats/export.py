@@ -26,12 +26,11 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import BinaryIO
 
+import duckdb
 import numpy as np
-import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from ccstats import buckets
+from ccstats import buckets, duckdb_connect
 from ccstats.errors import ApiError, InvalidRequest, bad_arguments
 from ccstats.events import ANSWERED_TYPES, NO_ID, POINT_TYPES, QUEUE_CALL, SUBTYPES
 from ccstats.model import Customer
@@ -67,13 +66,15 @@ def export_events(store: Store, customer: Customer, out: BinaryIO,
     number of lines written. `progress` is told how many stored events were read."""
     local = None if days is None else buckets.local_range(customer.timezone, *days)
     written = 0
-    for block in store.events(customer.customer_id):
-        for chunk in _chunks(block):
-            kept = chunk if local is None else chunk.filter(starts_within(chunk, local))
-            out.write(event_lines(kept))
-            written += kept.num_rows
-            if progress:
-                progress(chunk.num_rows)
+    with duckdb_connect.connect() as db:
+        for block in store.events(customer.customer_id):
+            for chunk in _chunks(block):
+                kept = chunk if local is None else chunk.filter(starts_within(chunk, local))
+                for text in event_lines(kept, db):
+                    out.write(text)
+                written += kept.num_rows
+                if progress:
+                    progress(chunk.num_rows)
     return written
 
 
@@ -95,43 +96,73 @@ def starts_within(events: pa.Table, local: buckets.LocalRange) -> pa.Array:
     return pa.array((day >= local.first_day) & (day <= local.last_day))
 
 
-def event_lines(events: pa.Table) -> bytes:
-    """The NDJSON lines (each ending in a newline) of normalized `events`."""
-    columns = {name: events.column(name).to_pylist()
-               for name in ("event_id", "type", "subtype", "project_id", "user_id",
-                            "queue_id")}
-    stamps = {name: _iso(events.column(name)) for name in ("t_start", "t_answer", "t_end")}
-    lines = [orjson.dumps(_event(*row)) for row in zip(
-        columns["event_id"], columns["type"], columns["subtype"], columns["project_id"],
-        columns["user_id"], columns["queue_id"], stamps["t_start"], stamps["t_answer"],
-        stamps["t_end"], strict=True)]
-    return b"".join(line + b"\n" for line in lines)
+def event_lines(events: pa.Table,
+                db: duckdb.DuckDBPyConnection | None = None) -> Iterator[memoryview]:
+    """The NDJSON text (each line ending in a newline) of normalized `events`, in pieces;
+    `db`: an in-memory DuckDB connection to make it with (default: a new one)."""
+    own = db is None
+    db = duckdb_connect.connect() if db is None else db
+    try:
+        db.register("events", events)
+        lines = db.sql(LINES_SQL).to_arrow_table().column(0)
+        db.unregister("events")
+    finally:
+        if own:
+            db.close()
+    for chunk in lines.chunks:
+        yield _text(chunk)
 
 
-def _iso(seconds: pa.ChunkedArray) -> list[str | None]:
-    """Epoch seconds as ISO 8601 UTC text (nulls stay null)."""
-    instants = pc.cast(seconds, pa.timestamp("s"))
-    texts: list[str | None] = pc.strftime(instants, format=_ISO).to_pylist()
-    return texts
+def _text(lines: pa.Array) -> memoryview:
+    """The characters of a string array without nulls, end to end."""
+    if not (pa.types.is_string(lines.type) or pa.types.is_large_string(lines.type)):
+        lines = lines.cast(pa.large_string())  # e.g. string views: one buffer of text
+    offsets_type = np.int64 if pa.types.is_large_string(lines.type) else np.int32
+    _, offsets, data = lines.buffers()
+    bounds = np.frombuffer(offsets, offsets_type)[lines.offset:lines.offset + len(lines) + 1]
+    if data is None:  # no lines
+        return memoryview(b"")
+    return memoryview(data)[int(bounds[0]):int(bounds[-1])]
 
 
-def _event(event_id: str, event_type: str, subtype: str | None, project_id: int,
-           user_id: int, queue_id: int, start: str | None, answer: str | None,
-           end: str | None) -> dict[str, object]:
-    """One event as a client posts it."""
-    event: dict[str, object] = {"id": event_id, "type": event_type}
-    member = SUBTYPES[event_type]
-    if member is not None:
-        event[member[0]] = subtype
-    event["projectId"] = project_id
-    event["userId"] = None if user_id == NO_ID else user_id
-    if event_type == QUEUE_CALL:
-        event["queueId"] = queue_id
-    if event_type in POINT_TYPES:
-        event["time"] = start
-        return event
-    event["start"] = start
-    if event_type in ANSWERED_TYPES:
-        event["answer"] = answer
-    event["end"] = end
-    return event
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _stamp(column: str) -> str:
+    """SQL: a JSON member value of epoch seconds `column`: ISO 8601 UTC text, or null."""
+    return (f"coalesce('\"' || strftime(make_timestamp({column} * 1000000), {_quoted(_ISO)})"
+            " || '\"', 'null')")
+
+
+def _member(name: str) -> str:
+    """The text before a string member's value: ``,"name":"``."""
+    return ',"' + name + '":"'
+
+
+def _lines_sql() -> str:
+    """SQL: one line (an event as a client posts it, and a newline) per row of
+    ``events``. Ids, types and sub-types hold no character that JSON escapes, yet
+    the id is escaped all the same."""
+    subtype = " ".join(
+        f"WHEN {_quoted(t)} THEN {_quoted(_member(member[0]))} || subtype || '\"'"
+        for t, member in SUBTYPES.items() if member)
+    answered = ", ".join(_quoted(t) for t in sorted(ANSWERED_TYPES))
+    points = ", ".join(_quoted(t) for t in sorted(POINT_TYPES))
+    return f"""
+        SELECT concat(
+            '{{"id":', to_json(event_id), ',"type":"', type, '"',
+            CASE type {subtype} ELSE '' END,
+            ',"projectId":', project_id,
+            ',"userId":', CASE WHEN user_id = {NO_ID} THEN 'null' ELSE user_id::VARCHAR END,
+            CASE WHEN type = {_quoted(QUEUE_CALL)} THEN ',"queueId":' || queue_id ELSE '' END,
+            CASE WHEN type IN ({points}) THEN ',"time":' || {_stamp("t_start")}
+                 ELSE ',"start":' || {_stamp("t_start")}
+                      || CASE WHEN type IN ({answered})
+                              THEN ',"answer":' || {_stamp("t_answer")} ELSE '' END
+                      || ',"end":' || {_stamp("t_end")} END,
+            '}}', chr(10)) AS line
+        FROM events"""
+
+
+LINES_SQL = _lines_sql()

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from backends import drop_database, new_database
@@ -60,6 +60,8 @@ MEMBERS = {
 }
 TIMES = ("start", "answer", "end", "time")
 #: Examples of each property test (`CCSTATS_EXPORT_EXAMPLES`).
+#: A real-time answer without records.
+EMPTY = b'"response":[]'
 EXAMPLES = int(os.environ.get("CCSTATS_EXPORT_EXAMPLES", "30"))
 
 
@@ -213,10 +215,12 @@ def store_history(service: Service, customer: str, ops: list[Op]) -> None:
 
 
 def _moments(stored: dict[str, Event]) -> list[int]:
-    """Moments at which the real-time answers hold some of `stored`: after the starts."""
-    starts = sorted({parse_timestamp(event.get("start", event.get("time")))
-                     for event in stored.values()})
-    return [starts[0] + 1, starts[-1] + 600] if starts else [0]
+    """Moments at which the real-time answers hold some of `stored`: just after the starts
+    of some open intervals, and after the last start (queue calls of the last day)."""
+    opened = sorted(parse_timestamp(e["start"]) for e in stored.values()
+                    if "end" in e and e["end"] is None)
+    starts = [parse_timestamp(e.get("start", e.get("time"))) for e in stored.values()]
+    return [*(start + 1 for start in opened[:3]), max(starts, default=0) + 600]
 
 
 @settings(deadline=None, max_examples=EXAMPLES,
@@ -233,6 +237,8 @@ def test_round_trip_gives_the_same_answers(stores: tuple[Service, Service],
     stored = apply_ops(op for op in ops if op != ("delete", ""))
     data = exported(here, customer)
     check_lines(data, stored)
+    event(f"open intervals: {any(e.get('end', 0) is None for e in stored.values())}")
+    event(f"queue calls: {any(e['type'] == 'queuecall' for e in stored.values())}")
 
     days = _local_days(zone, iter(stored.values()))
     moments = _moments(stored)
@@ -244,6 +250,8 @@ def test_round_trip_gives_the_same_answers(stores: tuple[Service, Service],
         assert statistics(target, again, days) == expected[0]
         assert realtime(target, again, moments) == expected[1]
         assert exported(target, again) == data
+    event(f"users online: {any(EMPTY not in body for body in expected[1][::3])}")
+    event(f"queue calls live: {any(EMPTY not in body for body in expected[1][2::3])}")
 
 
 # --------------------------------------------------------------------------- from and to

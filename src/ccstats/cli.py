@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING
 import click
 from click.core import ParameterSource
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TimeRemainingColumn,
+)
 
 from ccstats import render
 from ccstats.administration import Administration
@@ -461,6 +467,54 @@ def copy_(customer: str, source: str, destination: str) -> None:
     with _service(source) as origin, _service(destination) as target:
         copied = origin.copy_customer(customer, target)
         click.echo(f"copied customer {customer} with {copied} events")
+
+
+@main.command("export")
+@customer_option
+@click.option("--from", "date_from", default=None, metavar="YYYYMMDD",
+              help="Only events that start (or happen) on this local date of the customer's "
+                   "zone or later.")
+@click.option("--to", "date_to", default=None, metavar="YYYYMMDD",
+              help="Only events that start (or happen) on this local date or earlier.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: standard output).")
+@db_option
+def export_(customer: str, date_from: str | None, date_to: str | None, output: Path | None,
+            db: str) -> None:
+    """Write the customer's current events as NDJSON that `ccstats import` takes back.
+
+    One line per stored event (replaced versions and deleted events are gone; intervals
+    still going on keep "end": null), timestamps in UTC as 2024-03-31T01:00:00Z. The
+    file holds events only: names and states of projects, users and queues are not in
+    it (an import registers them as "Project <id>" etc.).
+    """
+    with _service(db) as service:
+        total = service.event_count(customer)
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=_err, transient=True,
+            disable=not _err.is_terminal,
+        ) as bar:
+            task = bar.add_task("exporting", total=total)
+            written = _export_to(service, customer, date_from, date_to, output,
+                                 lambda read: bar.advance(task, read))
+        _err.print(f"exported {written} events of customer {customer}", markup=False)
+
+
+def _export_to(service: Service, customer: str, date_from: str | None, date_to: str | None,
+               output: Path | None, progress: Callable[[int], None]) -> int:
+    """Export to `output` (None: standard output); a file left unfinished is removed."""
+    if output is None:
+        written = service.export_events(customer, sys.stdout.buffer, date_from, date_to,
+                                        progress)
+        sys.stdout.buffer.flush()
+        return written
+    try:
+        with output.open("wb") as out:
+            return service.export_events(customer, out, date_from, date_to, progress)
+    except BaseException:
+        output.unlink(missing_ok=True)
+        raise
 
 
 @main.group()

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ccstats import buckets, keys, render
+from ccstats import buckets, export, keys, render
 from ccstats.catalog import BY_NAME
 from ccstats.copy import copy_customer
 from ccstats.errors import (
@@ -480,6 +480,16 @@ class Service:
     def event_count(self, customer_name: str) -> int:
         """The customer's stored events (one per id)."""
         return self._store.event_count(self.customer(customer_name).customer_id)
+
+    def export_events(self, customer_name: str, out: BinaryIO, date_from: str | None = None,
+                      date_to: str | None = None,
+                      progress: Callable[[int], None] | None = None) -> int:
+        """Write the customer's current events to `out` as NDJSON (`ccstats.export`), only
+        those starting on the local dates `date_from`..`date_to` (yyyymmdd, either may be
+        None) if given; returns the number of events written. `progress` is told how
+        many stored events were read."""
+        days = export.export_days(date_from, date_to)
+        return export.export_events(self._store, self.customer(customer_name), out, days, progress)
 
     def rebuild(self, customer_name: str | None = None) -> int:
         customer_id = self.customer(customer_name).customer_id if customer_name else None

@@ -207,11 +207,14 @@ class ClickHouseStore:
         return dataclasses.replace(customer, networks=networks, rate_limit=rate_limit)
 
     def _load_access(self, customer_id: int) -> tuple[tuple[str, ...], int | None]:
-        rows = self._rows("SELECT argMax(networks, version), argMax(rate_limit, version) "
+        # (one tuple: argMax of a Nullable column alone skips the rows where it is NULL,
+        # so a rate limit set back to the default would not be seen)
+        rows = self._rows("SELECT count(), argMax(tuple(networks, rate_limit), version) "
                           "FROM customer_access WHERE customer_id = %(c)s", {"c": customer_id})
-        if not rows or rows[0][0] is None:
+        if not rows or not rows[0][0]:
             return (), None
-        return tuple(rows[0][0]), None if rows[0][1] is None else int(rows[0][1])
+        networks, rate_limit = rows[0][1]
+        return tuple(networks), None if rate_limit is None else int(rate_limit)
 
     def set_access(self, customer_id: int, networks: tuple[str, ...],
                    rate_limit: int | None) -> None:

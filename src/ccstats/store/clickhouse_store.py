@@ -207,14 +207,15 @@ class ClickHouseStore:
         return dataclasses.replace(customer, networks=networks, rate_limit=rate_limit)
 
     def _load_access(self, customer_id: int) -> tuple[tuple[str, ...], int | None]:
-        # (one tuple: argMax of a Nullable column alone skips the rows where it is NULL,
-        # so a rate limit set back to the default would not be seen)
-        rows = self._rows("SELECT count(), argMax(tuple(networks, rate_limit), version) "
+        # (argMax skips the rows whose value is NULL, so the default is read as -1: else a
+        # rate limit set back to the default would not be seen)
+        rows = self._rows("SELECT count(), argMax(networks, version), "
+                          "argMax(ifNull(rate_limit, -1), version) "
                           "FROM customer_access WHERE customer_id = %(c)s", {"c": customer_id})
         if not rows or not rows[0][0]:
             return (), None
-        networks, rate_limit = rows[0][1]
-        return tuple(networks), None if rate_limit is None else int(rate_limit)
+        _, networks, rate_limit = rows[0]
+        return tuple(networks), None if rate_limit < 0 else int(rate_limit)
 
     def set_access(self, customer_id: int, networks: tuple[str, ...],
                    rate_limit: int | None) -> None:

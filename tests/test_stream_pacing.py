@@ -5,12 +5,22 @@ has passed, and a full stream refusing more (its client is then dropped)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ccstats.api.stream import Ending, Stream, Topic
 from ccstats.options import OutputFormat
 from ccstats.realtime.options import QueuesQuery, StreamQuery, UsersQuery
 
 TOPIC = Topic("acme", StreamQuery(UsersQuery(OutputFormat.JSON), QueuesQuery(OutputFormat.JSON)))
+
+
+def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run `scenario` on an event loop of its own thread (the browser tests keep one
+    running in the main thread for the session)."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, scenario()).result()
 
 
 async def taken(stream: Stream) -> list[bytes]:
@@ -32,7 +42,7 @@ def test_a_snapshot_within_the_interval_is_held_and_only_the_newest_is_released(
         assert stream.offer(b"c", 1.5, 1.0) and stream.release(2.0, 1.0)
         assert await taken(stream) == [b"c"]
         assert stream.offer(b"d", 3.5, 1.0) and await taken(stream) == [b"d"]
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_full_stream_refuses_and_an_ended_one_gives_nothing_more() -> None:
@@ -44,7 +54,7 @@ def test_a_full_stream_refuses_and_an_ended_one_gives_nothing_more() -> None:
         stream.end(Ending.LEFT)
         assert stream.ended is Ending.SLOW
         assert await stream.next(10.0) is None
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_stream_with_nothing_new_gives_a_keep_alive_after_the_timeout() -> None:
@@ -52,4 +62,4 @@ def test_a_stream_with_nothing_new_gives_a_keep_alive_after_the_timeout() -> Non
         stream = Stream(TOPIC, "key", capacity=2, sent_at=0.0)
         assert await stream.next(0.01) == b""
         assert stream.offer(b"a", 1.0, 1.0) and await stream.next(10.0) == b"a"
-    asyncio.run(scenario())
+    run(scenario)

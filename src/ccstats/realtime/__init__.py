@@ -8,7 +8,8 @@ A request is answered in four steps, the same for every store:
    customer's local date of `now` as UTC epoch seconds;
 3. the store hands over the live events since `Moment.since`
    (`ccstats.store.base.Store.live_events`), and `ccstats.realtime.sql` computes the
-   records from them with one statement per resource in an in-process DuckDB;
+   records from them in process (online users with Arrow kernels, queues with one
+   DuckDB statement);
 4. `ccstats.realtime.render` writes the records as JSON, csv or tab.
 
 `ccstats.realtime.answers` ties the steps together.

@@ -41,7 +41,7 @@ def iso(epoch: int) -> str:
 
 def user_cells(row: Sequence[Any], name: str) -> tuple[list[Cell], list[Cell] | None]:
     """An online user's `USER_COLUMNS` and its call's `CALL_COLUMNS` (None: no call), from
-    a row of `ccstats.realtime.sql.ONLINE_USERS`."""
+    a row of `ccstats.realtime.sql.online_user_rows`."""
     user_id, project_id, state, start, duration, direction, call_start, answered, queue = row
     user: list[Cell] = [user_id, name, project_id, state, iso(start), duration]
     call: list[Cell] | None = None if direction is None else \

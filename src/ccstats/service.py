@@ -71,6 +71,7 @@ from ccstats.realtime.options import (
 )
 from ccstats.store import open_store
 from ccstats.store.base import NameMapper, Revocation, Store
+from ccstats.store.duckdb_backup import check_destination
 
 __all__ = ["EventsRejected", "ImportReport", "InvalidRequest", "NotFound", "Service"]
 
@@ -92,6 +93,16 @@ class ImportReport:
     lines: int = 0
     rejected: int = 0
     problems: list[tuple[str, EventError]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class BackupReport:
+    """What `Service.backup` wrote: the file, its size, its events and the time taken."""
+
+    path: str
+    bytes: int
+    events: int
+    seconds: float
 
 
 class Unchanged(Enum):
@@ -175,6 +186,20 @@ class Service:
     def compact(self) -> None:
         """Merge the delta logs of the sums (answers stay the same; fewer rows to read)."""
         self._store.compact()
+
+    def backup(self, destination: str, force: bool = False) -> BackupReport:
+        """Write a consistent copy of the database to the new file `destination`, an
+        absolute path, while the service goes on (`Store.backup`); `force` replaces a
+        file there. A mistake in the path is an `InvalidRequest` naming ``path``."""
+        path = Path(destination)
+        if not path.is_absolute():
+            raise InvalidRequest([bad_arguments("path", f"{destination} is not an absolute "
+                                                        "path")])
+        check_destination(path, force)
+        started = time.perf_counter()
+        events = self._store.backup(path)
+        return BackupReport(str(path), path.stat().st_size, events,
+                            time.perf_counter() - started)
 
     def copy_customer(self, name: str, destination: Service) -> int:
         """Copy customer `name` into the store of `destination` (`ccstats.copy`; an

@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
 from enum import Enum
+from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
@@ -255,6 +256,12 @@ class Store(CellSource, Protocol):
 
     def migrate(self) -> None:
         """Create or upgrade the tables (a no-op when they are current)."""
+        ...
+
+    def backup(self, destination: Path) -> int:
+        """Write a consistent copy of the store, as it is between two writes, to the new
+        file `destination`; the number of events in it. Raise `InvalidRequest` (param
+        ``path``) where the store cannot (ClickHouse: its own tools back it up)."""
         ...
 
     def close(self) -> None: ...

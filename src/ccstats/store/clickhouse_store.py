@@ -45,6 +45,7 @@ import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -53,7 +54,7 @@ from clickhouse_driver.errors import Error as ClickHouseError
 from clickhouse_driver.errors import NetworkError, SocketTimeoutError
 
 from ccstats import duckdb_connect
-from ccstats.errors import StoreBusy, StoreUnavailable
+from ccstats.errors import InvalidRequest, StoreBusy, StoreUnavailable, bad_arguments
 from ccstats.model import (
     ApiKey,
     Customer,
@@ -152,6 +153,13 @@ class ClickHouseStore:
 
     def close(self) -> None:
         self._pool.close()
+
+    def backup(self, destination: Path) -> int:
+        """Refused: ClickHouse is backed up with its own tools (docs/clickhouse.md)."""
+        raise InvalidRequest([bad_arguments(
+            "path", "ccstats backup copies the embedded DuckDB store only; back up "
+                    "ClickHouse with its own tools (BACKUP DATABASE ... TO, clickhouse-backup, "
+                    "ALTER TABLE ... FREEZE): see docs/clickhouse.md")])
 
     # customers and keys -------------------------------------------------------------
     def create_customer(self, name: str, timezone: str, key: ApiKey) -> Customer | None:

@@ -43,7 +43,7 @@ import duckdb
 import pyarrow as pa
 
 from ccstats import duckdb_connect
-from ccstats.errors import StoreUnavailable
+from ccstats.errors import InvalidRequest, StoreUnavailable, bad_arguments
 from ccstats.events import QUEUE_CALL
 from ccstats.model import (
     ApiKey,
@@ -67,6 +67,7 @@ from ccstats.store.base import (
     map_new_names,
     refusal,
 )
+from ccstats.store import duckdb_backup
 from ccstats.store.contributions import sums_sql
 from ccstats.store.duckdb_batch import (
     EVENT_COLUMNS,
@@ -384,6 +385,22 @@ class DuckDBStore:
             except duckdb.Error as error:
                 log.warning("cannot checkpoint %s: %s", self._path, error)
             self._db.close()
+
+    def backup(self, destination: Path) -> int:
+        """Write a consistent copy of the open store to the new file `destination`
+        (`ccstats.store.duckdb_backup`); the number of events it holds. Batches wait
+        while the file is copied; reads go on."""
+        if self._path == ":memory:":
+            raise InvalidRequest([bad_arguments("path", "an in-memory database has no "
+                                                        "file to back up")])
+        temporary = duckdb_backup.partial_name(destination)
+        try:
+            with self._write_lock, self._storage_failures():
+                self._db.execute("CHECKPOINT")
+                duckdb_backup.copy_files(Path(self._path), temporary)
+            return duckdb_backup.seal(temporary, destination, Path(self._path))
+        finally:
+            duckdb_backup.discard(temporary)
 
     @contextmanager
     def _transaction(self) -> Iterator[_Transaction]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from ccstats.service import Unchanged
+from ccstats.service import BackupReport, Unchanged
 
 
 class CustomerView(Protocol):
@@ -55,3 +55,5 @@ class Administration(Protocol):
     def rebuild(self, customer_name: str | None = None) -> int: ...
 
     def compact(self) -> None: ...
+
+    def backup(self, destination: str) -> BackupReport: ...

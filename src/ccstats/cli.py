@@ -445,6 +445,48 @@ def compact(db: str, server: str | None) -> None:
 
 
 @main.command()
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace DESTINATION if it exists (with --db).")
+@db_option
+@server_option
+def backup(destination: Path, force: bool, db: str, server: str | None) -> None:
+    """Write a consistent copy of the DuckDB database to the new file DESTINATION.
+
+    With --server the running server writes it, and DESTINATION is a path on the
+    server's machine; writes go on meanwhile (a batch waits while the file is copied).
+    """
+    if server is not None and force:
+        raise click.UsageError("--force is for --db: the server never replaces a file")
+    target = str(destination) if server is not None else str(destination.absolute())
+    with _administration(db, server) as service:
+        written = service.backup(target)
+        click.echo(f"backed up {written.events} events to {written.path} "
+                   f"({written.bytes / 1e6:.1f} MB) in {written.seconds:.2f} s")
+
+
+@main.command()
+@click.argument("backup_file", metavar="BACKUP",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the database file if it exists.")
+@db_option
+def restore(backup_file: Path, force: bool, db: str) -> None:
+    """Make the DuckDB database file --db from BACKUP (a file of `ccstats backup`).
+
+    The database must not be in use: stop the server first. BACKUP is checked to be
+    a ccstats database (an older one is migrated) and left as it is.
+    """
+    from ccstats.store import duckdb_backup
+
+    path = db.removeprefix("duckdb://")
+    if "://" in path:
+        raise click.BadParameter("restore writes a DuckDB file; ClickHouse is restored with "
+                                 "its own tools (docs/clickhouse.md)", param_hint="--db")
+    with _failures():
+        events = duckdb_backup.restore(backup_file, Path(path).absolute(), force)
+    click.echo(f"restored {events} events into {path}")
+
+
+@main.command()
 @db_option
 def migrate(db: str) -> None:
     """Create the tables of the database (or bring them up to date)."""

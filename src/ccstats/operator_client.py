@@ -19,7 +19,7 @@ import httpx
 
 from ccstats import __version__
 from ccstats.errors import ApiError, InvalidRequest, NotFound, StoreUnavailable
-from ccstats.service import UNCHANGED, Unchanged
+from ccstats.service import UNCHANGED, BackupReport, Unchanged
 
 PREFIX = "/v2/operator"
 #: Seconds to wait for an answer; rebuilding and compacting wait as long as they take.
@@ -118,6 +118,10 @@ class OperatorClient:
 
     def compact(self) -> None:
         self._call("POST", "/compact", timeout=None)
+
+    def backup(self, destination: str) -> BackupReport:
+        found = self._call("POST", "/backup", json={"path": destination}, timeout=None)
+        return BackupReport(found["path"], found["bytes"], found["events"], found["seconds"])
 
     # the exchange -------------------------------------------------------------------
     def _call(self, method: str, path: str, **options: Any) -> Any:

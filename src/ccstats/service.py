@@ -197,7 +197,11 @@ class Service:
                                                         "path")])
         check_destination(path, force)
         started = time.perf_counter()
-        events = self._store.backup(path)
+        try:
+            events = self._store.backup(path)
+        except OSError as error:  # the folder is not writable, the disk is full...
+            raise InvalidRequest([bad_arguments("path", f"cannot write {path}: "
+                                                        f"{error.strerror or error}")]) from None
         return BackupReport(str(path), path.stat().st_size, events,
                             time.perf_counter() - started)
 

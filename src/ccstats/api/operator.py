@@ -20,6 +20,7 @@ from ccstats.api.envelope import invalid, ok
 from ccstats.api.operator_auth import OperatorAuthenticator
 from ccstats.api.schemas import (
     BODY_FAILURES,
+    BackupWritten,
     CreatedCustomer,
     CreatedKey,
     CustomerAccessChange,
@@ -27,6 +28,7 @@ from ccstats.api.schemas import (
     CustomerPath,
     KeyIdPath,
     KeyOut,
+    NewBackup,
     NewCustomer,
     NewKey,
     Rebuilt,
@@ -178,3 +180,17 @@ def rebuild(_: Operator, service: ServiceDep,
 def compact(_: Operator, service: ServiceDep) -> Response:
     service.compact()
     return ok(True)
+
+
+@router.post("/backup", summary="Write a consistent copy of the database to a new file on "
+                                "the server's machine (DuckDB store only)",
+             responses=_documented(BackupWritten, *BODY_FAILURES),
+             openapi_extra=_with_body(NewBackup, "Where to write it."))
+def backup(_: Operator, body: Body, service: ServiceDep) -> Response:
+    errors: list[ApiError] = []
+    path = _text(json_object(body), "path", errors, needed=True)
+    if errors or path is None:
+        raise invalid(errors)
+    written = service.backup(path)
+    return ok({"path": written.path, "bytes": written.bytes, "events": written.events,
+               "seconds": round(written.seconds, 3)})

@@ -272,6 +272,19 @@ class Rebuilt(BaseModel):
     events: Annotated[int, Field(ge=0, description="the events whose sums were recomputed")]
 
 
+class BackupWritten(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: Annotated[str, Field(description="the file written, on the server's machine")]
+    bytes: Annotated[int, Field(ge=0, description="its size")]
+    events: Annotated[int, Field(ge=0, description="the events it holds")]
+    seconds: Annotated[float, Field(ge=0, description="how long the backup took")]
+
+
+class NewBackup(BaseModel):
+    path: Annotated[str, Field(description="absolute path ON THE SERVER'S machine of a new "
+                                           "file in an existing folder")]
+
+
 class Health(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["ok"]

@@ -60,6 +60,7 @@ from ccstats.model import (
 )
 from ccstats.pipeline.dialect import DUCKDB
 from ccstats.pipeline.sql import Statement
+from ccstats.store import duckdb_backup
 from ccstats.store.base import (
     ENTITY_TABLES,
     ChooseId,
@@ -67,7 +68,6 @@ from ccstats.store.base import (
     map_new_names,
     refusal,
 )
-from ccstats.store import duckdb_backup
 from ccstats.store.contributions import sums_sql
 from ccstats.store.duckdb_batch import (
     EVENT_COLUMNS,

@@ -22,11 +22,15 @@ import os
 import secrets
 import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
 from ccstats import duckdb_connect
 from ccstats.errors import InvalidRequest, StoreUnavailable, bad_arguments
+
+#: Bytes copied at a time from an open database file.
+COPY_CHUNK = 8 << 20
 
 
 def wal_of(path: Path) -> Path:
@@ -49,9 +53,19 @@ def partial_name(destination: Path) -> Path:
     return destination.with_name(f".{destination.name}.{secrets.token_hex(4)}.partial")
 
 
-def copy_files(source: Path, temporary: Path) -> None:
-    """Copy the database file `source`, and its write-ahead log if it holds anything."""
-    shutil.copyfile(source, temporary)
+def copy_files(source: Path, temporary: Path, opened: BinaryIO | None = None) -> None:
+    """Copy the database file `source`, and its write-ahead log if it holds anything.
+
+    A process that has the database open must pass `opened`, the file opened by it
+    once and kept open: closing any descriptor of a file releases the process's
+    POSIX locks on it, DuckDB's lock included.
+    """
+    if opened is None:
+        shutil.copyfile(source, temporary)
+    else:
+        opened.seek(0)
+        with temporary.open("wb") as out:
+            shutil.copyfileobj(opened, out, COPY_CHUNK)
     log = wal_of(source)
     if log.exists() and log.stat().st_size:
         shutil.copyfile(log, wal_of(temporary))

@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import duckdb
 import pyarrow as pa
@@ -351,6 +351,7 @@ class DuckDBStore:
                                    f"cannot open the database {self._path}: {error}") from None
         self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         self._write_lock = threading.Lock()
+        self._file: BinaryIO | None = None  # the database file, once backed up
         self._cache = StoreCache(self._stored_ids, self._stored_entities)
         # (One process writes the file: its own count of writes is every write.)
         self._writes: Counter[int] = Counter()
@@ -385,6 +386,8 @@ class DuckDBStore:
             except duckdb.Error as error:
                 log.warning("cannot checkpoint %s: %s", self._path, error)
             self._db.close()
+            if self._file is not None:
+                self._file.close()
 
     def backup(self, destination: Path) -> int:
         """Write a consistent copy of the open store to the new file `destination`
@@ -397,7 +400,9 @@ class DuckDBStore:
         try:
             with self._write_lock, self._storage_failures():
                 self._db.execute("CHECKPOINT")
-                duckdb_backup.copy_files(Path(self._path), temporary)
+                if self._file is None:  # kept open: closing it would drop DuckDB's lock
+                    self._file = open(self._path, "rb")  # noqa: SIM115
+                duckdb_backup.copy_files(Path(self._path), temporary, self._file)
             return duckdb_backup.seal(temporary, destination, Path(self._path))
         finally:
             duckdb_backup.discard(temporary)

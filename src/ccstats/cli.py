@@ -459,7 +459,7 @@ def backup(destination: Path, force: bool, db: str, server: str | None) -> None:
         raise click.UsageError("--force is for --db: the server never replaces a file")
     target = str(destination) if server is not None else str(destination.absolute())
     with _administration(db, server) as service:
-        written = service.backup(target)
+        written = service.backup(target, force)
         click.echo(f"backed up {written.events} events to {written.path} "
                    f"({written.bytes / 1e6:.1f} MB) in {written.seconds:.2f} s")
 

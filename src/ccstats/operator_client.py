@@ -119,7 +119,9 @@ class OperatorClient:
     def compact(self) -> None:
         self._call("POST", "/compact", timeout=None)
 
-    def backup(self, destination: str) -> BackupReport:
+    def backup(self, destination: str, force: bool = False) -> BackupReport:
+        if force:
+            raise OperatorRefused("the server never replaces a file: choose a new name")
         found = self._call("POST", "/backup", json={"path": destination}, timeout=None)
         return BackupReport(found["path"], found["bytes"], found["events"], found["seconds"])
 

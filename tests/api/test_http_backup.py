@@ -213,6 +213,8 @@ def test_b_a_stopped_database_backs_up_and_restores_with_the_same_answers(
     made = ccstats("backup", str(copy), "--db", str(source), key=None)
     assert made.returncode == 0, made.stderr
     assert "backed up 1000 events" in made.stdout
+    again = ccstats("backup", str(copy), "--db", str(source), "--force", key=None)
+    assert again.returncode == 0 and "backed up 1000 events" in again.stdout, again.stderr
     done = ccstats("restore", str(copy), "--db", str(restored), key=None)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"restored 1000 events into {restored}"
@@ -247,6 +249,9 @@ def test_c_mistakes_are_refused(served: tuple[str, Path], tmp_path: Path) -> Non
     assert relative.returncode == 2 and "not an absolute path" in relative.stderr
     exists = ccstats("backup", str(taken), "--db", str(tmp_path / "other.duckdb"), key=None)
     assert exists.returncode == 2 and "exists" in exists.stderr
+    other = str(tmp_path / "other.duckdb")
+    itself = ccstats("backup", other, "--db", other, "--force", key=None)
+    assert itself.returncode == 2 and "the database itself" in itself.stderr
     # restoring over the file of the running server
     made = ccstats("backup", str(tmp_path / "b.duckdb"), "--server", url)
     assert made.returncode == 0, made.stderr

@@ -396,6 +396,9 @@ class DuckDBStore:
         if self._path == ":memory:":
             raise InvalidRequest([bad_arguments("path", "an in-memory database has no "
                                                         "file to back up")])
+        if destination.resolve() == Path(self._path).resolve():
+            raise InvalidRequest([bad_arguments("path", "the backup cannot replace the "
+                                                        "database itself")])
         temporary = duckdb_backup.partial_name(destination)
         try:
             with self._write_lock, self._storage_failures():

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
@@ -12,33 +12,32 @@ from starlette.concurrency import run_in_threadpool
 
 from ccstats.api.dependencies import Reader, ServiceDep, SettingsDep
 from ccstats.api.schemas import OnlineUser, RealtimeQueue, responses
-from ccstats.api.statistics import option, repeated_options
+from ccstats.api.statistics import (
+    HIDE_SYSTEM,
+    IDS,
+    SLA,
+    TEXT_MEDIA,
+    checked,
+    option,
+)
 from ccstats.api.stream import Broadcaster, Stream, Topic
-from ccstats.errors import InvalidRequest
 from ccstats.realtime.answers import Answer
-
-T = TypeVar("T")
 
 router = APIRouter(prefix="/v2", tags=["realtime"])
 
-_TEXT = ("text/csv", "text/tab-separated-values")
 _OF = option("json (default), csv (or cvs), tab", enum=["json", "csv", "cvs", "tab"])
-_IDS = option("comma-separated ids", pattern=r"^\d{1,16}(,\d{1,16})*$")
-_HIDE_SYSTEM = option("drop users of kind system", enum=["true", "false", "1", "0"])
-_SLA = option("service level threshold in seconds, 1-3600 (default 30)",
-              pattern=r"^\d{1,4}$")
 
 
 @router.get("/onlineusers", summary="The users online now, their state and current call",
-            responses=responses(list[OnlineUser], 417, text=_TEXT))
+            responses=responses(list[OnlineUser], 417, text=TEXT_MEDIA))
 def online_users(
     request: Request,
     tenant: Reader,
     service: ServiceDep,
     of: Annotated[str | None, _OF] = None,
-    projects: Annotated[str | None, _IDS] = None,
-    users: Annotated[str | None, _IDS] = None,
-    hide_system_users: Annotated[str | None, _HIDE_SYSTEM] = None,
+    projects: Annotated[str | None, IDS] = None,
+    users: Annotated[str | None, IDS] = None,
+    hide_system_users: Annotated[str | None, HIDE_SYSTEM] = None,
 ) -> Response:
     """One record per user with an open, non-stale userstate, sorted by userId.
 
@@ -51,15 +50,15 @@ def online_users(
 
 
 @router.get("/realtime/queues", summary="The queues now: waiting, talking and today's figures",
-            responses=responses(list[RealtimeQueue], 417, text=_TEXT))
+            responses=responses(list[RealtimeQueue], 417, text=TEXT_MEDIA))
 def realtime_queues(
     request: Request,
     tenant: Reader,
     service: ServiceDep,
     of: Annotated[str | None, _OF] = None,
-    projects: Annotated[str | None, _IDS] = None,
-    queues: Annotated[str | None, _IDS] = None,
-    manual_sla: Annotated[str | None, _SLA] = None,
+    projects: Annotated[str | None, IDS] = None,
+    queues: Annotated[str | None, IDS] = None,
+    manual_sla: Annotated[str | None, SLA] = None,
 ) -> Response:
     """One record per queue with an open, non-stale queue call or one that started
     today (the customer's local date), sorted by queueId. ``projects`` keeps the
@@ -81,11 +80,11 @@ async def realtime_stream(
     tenant: Reader,
     service: ServiceDep,
     settings: SettingsDep,
-    projects: Annotated[str | None, _IDS] = None,
-    users: Annotated[str | None, _IDS] = None,
-    hide_system_users: Annotated[str | None, _HIDE_SYSTEM] = None,
-    queues: Annotated[str | None, _IDS] = None,
-    manual_sla: Annotated[str | None, _SLA] = None,
+    projects: Annotated[str | None, IDS] = None,
+    users: Annotated[str | None, IDS] = None,
+    hide_system_users: Annotated[str | None, HIDE_SYSTEM] = None,
+    queues: Annotated[str | None, IDS] = None,
+    manual_sla: Annotated[str | None, SLA] = None,
 ) -> StreamingResponse:
     """``text/event-stream``: on connect an ``event: snapshot`` whose ``data`` is
     ``{"users": <the /v2/onlineusers answer>, "queues": <the /v2/realtime/queues answer>}``
@@ -94,7 +93,7 @@ async def realtime_stream(
     second, and a ``: keep-alive`` comment every 15 seconds. It ends when the key is
     revoked, or when the client falls behind by several snapshots."""
     query = await run_in_threadpool(
-        _checked, request, lambda params: service.stream_query(tenant.customer.name, params))
+        checked, request, lambda params: service.stream_query(tenant.customer.name, params))
     broadcaster: Broadcaster = request.app.state.broadcaster
     stream, first = await broadcaster.open(Topic(tenant.customer.name, query), tenant.key_id)
     return StreamingResponse(_events(broadcaster, stream, first, settings.stream_keep_alive),
@@ -119,21 +118,6 @@ def _snapshot_event(data: bytes) -> bytes:
 
 
 def _answer(request: Request, compute: Callable[[Mapping[str, str]], Answer]) -> Response:
-    """`compute`'s answer to the query string as a response (see `_checked`)."""
-    answer = _checked(request, compute)
+    """`compute`'s answer to the query string as a response (see `checked`)."""
+    answer = checked(request, compute)
     return Response(answer.body, media_type=answer.media_type)
-
-
-def _checked(request: Request, compute: Callable[[Mapping[str, str]], T]) -> T:
-    """`compute`'s result for the query string, or a 417 with every problem: those of the
-    options and each declared option given more than once."""
-    repeated = repeated_options(request)
-    try:
-        answer = compute(dict(request.query_params))
-    except InvalidRequest as rejected:
-        named = {error.param for error in repeated}
-        raise InvalidRequest([*repeated, *(error for error in rejected.errors
-                                           if error.param not in named)]) from None
-    if repeated:
-        raise InvalidRequest(repeated)
-    return answer

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator, Mapping
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -40,6 +40,8 @@ from ccstats.kpis import definitions
 from ccstats.query import Endpoint
 from ccstats.service import Service
 
+T = TypeVar("T")
+
 router = APIRouter(prefix="/v2/statistics", tags=["statistics"])
 
 
@@ -49,15 +51,15 @@ def option(description: str, **form: object) -> object:
 
 
 _DATE = option("yyyymmdd", pattern=r"^\d{8}$")
-_IDS = option("comma-separated ids", pattern=r"^\d{1,16}(,\d{1,16})*$")
+IDS = option("comma-separated ids", pattern=r"^\d{1,16}(,\d{1,16})*$")
 
 
-_STATISTICS_TEXT = ("text/csv", "text/tab-separated-values")
+TEXT_MEDIA = ("text/csv", "text/tab-separated-values")
 _OF = option("json, csv (or cvs), tab", enum=["json", "csv", "cvs", "tab"])
 _TIMEZONE = option("extension: IANA zone")
 _INTERVAL = option("extension: slot minutes", enum=["60", "30", "15"])
-_HIDE_SYSTEM = option("drop users of kind system", enum=["true", "false", "1", "0"])
-_SLA = option("service level threshold in seconds, 1-3600 (default 30)",
+HIDE_SYSTEM = option("drop users of kind system", enum=["true", "false", "1", "0"])
+SLA = option("service level threshold in seconds, 1-3600 (default 30)",
               pattern=r"^\d{1,4}$")
 _NAMES = option("comma-separated names", pattern=r"^[A-Za-z]+(,[A-Za-z]+)*$")
 _USER_DIMENSION = "(project|user|date|time)"
@@ -70,7 +72,7 @@ def _dimensions(one: str) -> object:
 
 
 @router.get("/userbased", summary="User-based statistics (VCC Live compatible)",
-            responses=responses(list[Record], 417, text=_STATISTICS_TEXT))
+            responses=responses(list[Record], 417, text=TEXT_MEDIA))
 def userbased(
     request: Request,
     tenant: Reader,
@@ -79,9 +81,9 @@ def userbased(
     to: Annotated[str | None, _DATE] = None,
     dimensions: Annotated[str | None, _dimensions(_USER_DIMENSION)] = None,
     of: Annotated[str | None, _OF] = None,
-    projects: Annotated[str | None, _IDS] = None,
-    users: Annotated[str | None, _IDS] = None,
-    hide_system_users: Annotated[str | None, _HIDE_SYSTEM] = None,
+    projects: Annotated[str | None, IDS] = None,
+    users: Annotated[str | None, IDS] = None,
+    hide_system_users: Annotated[str | None, HIDE_SYSTEM] = None,
     fields: Annotated[str | None, _NAMES] = None,
     preset: Annotated[str | None, option("a preset id", pattern=r"^\d{1,18}$")] = None,
     timezone: Annotated[str | None, _TIMEZONE] = None,
@@ -97,7 +99,7 @@ def userbased(
 
 
 @router.get("/inbound", summary="Inbound queue statistics",
-            responses=responses(list[InboundRecord], 417, text=_STATISTICS_TEXT))
+            responses=responses(list[InboundRecord], 417, text=TEXT_MEDIA))
 def inbound_statistics(
     request: Request,
     tenant: Reader,
@@ -106,9 +108,9 @@ def inbound_statistics(
     to: Annotated[str | None, _DATE] = None,
     dimensions: Annotated[str | None, _dimensions(_QUEUE_DIMENSION)] = None,
     of: Annotated[str | None, _OF] = None,
-    projects: Annotated[str | None, _IDS] = None,
-    queues: Annotated[str | None, _IDS] = None,
-    manual_sla: Annotated[str | None, _SLA] = None,
+    projects: Annotated[str | None, IDS] = None,
+    queues: Annotated[str | None, IDS] = None,
+    manual_sla: Annotated[str | None, SLA] = None,
     fields: Annotated[str | None, _NAMES] = None,
     timezone: Annotated[str | None, _TIMEZONE] = None,
     interval: Annotated[str | None, _INTERVAL] = None,
@@ -118,7 +120,7 @@ def inbound_statistics(
 
 
 @router.get("/kpis", summary="Contact-centre KPIs: ratios with numerator and denominator",
-            responses=responses(list[KpiRecord], 417, text=_STATISTICS_TEXT))
+            responses=responses(list[KpiRecord], 417, text=TEXT_MEDIA))
 def kpi_statistics(
     request: Request,
     tenant: Reader,
@@ -128,11 +130,11 @@ def kpi_statistics(
     to: Annotated[str | None, _DATE] = None,
     dimensions: Annotated[str | None, _dimensions(_ANY_DIMENSION)] = None,
     of: Annotated[str | None, _OF] = None,
-    projects: Annotated[str | None, _IDS] = None,
-    users: Annotated[str | None, _IDS] = None,
-    hide_system_users: Annotated[str | None, _HIDE_SYSTEM] = None,
-    queues: Annotated[str | None, _IDS] = None,
-    manual_sla: Annotated[str | None, _SLA] = None,
+    projects: Annotated[str | None, IDS] = None,
+    users: Annotated[str | None, IDS] = None,
+    hide_system_users: Annotated[str | None, HIDE_SYSTEM] = None,
+    queues: Annotated[str | None, IDS] = None,
+    manual_sla: Annotated[str | None, SLA] = None,
     timezone: Annotated[str | None, _TIMEZONE] = None,
     interval: Annotated[str | None, _INTERVAL] = None,
 ) -> Response:
@@ -143,16 +145,23 @@ def kpi_statistics(
 
 def _statistics(request: Request, tenant: Tenant, service: Service,
                 endpoint: Endpoint) -> Response:
+    plan = checked(request, lambda params: service.plan(tenant.customer.name, params, endpoint))
+    return _answer(service.stream(plan), render.MEDIA_TYPES[plan.output])
+
+
+def checked(request: Request, compute: Callable[[Mapping[str, str]], T]) -> T:
+    """`compute`'s result for the query string, or a 417 with every problem: those of the
+    options and each declared option given more than once (`repeated_options`)."""
     repeated = repeated_options(request)
     try:
-        plan = service.plan(tenant.customer.name, dict(request.query_params), endpoint)
+        result = compute(dict(request.query_params))
     except InvalidRequest as rejected:
         named = {error.param for error in repeated}
         raise InvalidRequest([*repeated, *(error for error in rejected.errors
                                            if error.param not in named)]) from None
     if repeated:
         raise InvalidRequest(repeated)
-    return _answer(service.stream(plan), render.MEDIA_TYPES[plan.output])
+    return result
 
 
 def repeated_options(request: Request) -> list[ApiError]:

@@ -11,6 +11,8 @@ writing process per file.
 - `server`: the base URL (``http://127.0.0.1:PORT``) of the module's server.
 - `port`: its port, for ``Host: <customer>.localhost:PORT`` headers.
 - `launch`: starts a further server of the module (e.g. with ``--max-body-bytes``).
+- `start_server`: one ``ccstats serve`` on a given database, for tests that manage
+  their servers themselves (restarts, several servers on one database).
 - `seed_dir`: ``shared/fixtures/seed-example`` next to the repository.
 """
 
@@ -86,6 +88,25 @@ def wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) ->
                 f"{log.read_text(errors='replace')}")
 
 
+def start_server(db: str, options: Sequence[str], log: Path
+                 ) -> tuple[subprocess.Popen[bytes], str]:
+    """``ccstats serve --db DB --port PORT OPTIONS`` on a free port, its output in `log`:
+    the process and its base URL once it answers /health (fails the test otherwise)."""
+    for _ in range(3):  # another process may take the free port before the server binds it
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [str(CCSTATS), "serve", "--db", db, "--port", str(port), *options],
+                stdout=out, stderr=subprocess.STDOUT)
+        if wait_until_healthy(process, url, log):
+            return process, url
+        if b"address already in use" not in log.read_bytes().lower():
+            break
+    pytest.fail(f"ccstats serve exited with {process.returncode}:\n"
+                f"{log.read_text(errors='replace')}")
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -124,22 +145,9 @@ def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
         # Tests send bursts from one address: limits only where a test asks for them.
         limits = [*([] if "--rate-limit" in options else ["--rate-limit", "0"]),
                   *([] if "--max-failed-logins" in options else ["--max-failed-logins", "0"])]
-        for _ in range(3):  # another process may take the free port before the server binds it
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    [str(CCSTATS), "serve", "--db", db, "--port", str(port), *limits,
-                     *options],
-                    stdout=out, stderr=subprocess.STDOUT,
-                )
-            processes.append(process)
-            if wait_until_healthy(process, url, log):
-                return url
-            if b"address already in use" not in log.read_bytes().lower():
-                break
-        pytest.fail(f"ccstats serve exited with {process.returncode}:\n"
-                    f"{log.read_text(errors='replace')}")
+        process, url = start_server(db, [*limits, *options], log)
+        processes.append(process)
+        return url
 
     try:
         yield start

@@ -33,13 +33,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.conftest import CCSTATS, create_customers, free_port, stop, wait_until_healthy
+from api.conftest import CCSTATS, create_customers, start_server, stop
+from api.identifiable_batches import batch_body
 from backends import ON_CLICKHOUSE
 
 CUSTOMER, ZONE, PASSWORD = "crash", "Europe/Budapest", "crash-pass"
 ROUNDS = 4
 WRITERS = 3
-DAY = 1_717_200_000  # 2024-06-01T00:00:00Z
 STATS = ("/v2/statistics/userbased?from=20240531&to=20240602&dimensions=project"
          "&fields=userstateAvailable")
 
@@ -85,19 +85,9 @@ class Server:
 
     def start(self) -> str:
         self.starts += 1
-        log = self.folder / f"server-{self.starts}.log"
-        for _ in range(3):  # another process may take the free port first
-            port = free_port()
-            self.url = f"http://127.0.0.1:{port}"
-            with log.open("wb") as out:
-                self.process = subprocess.Popen(
-                    [str(CCSTATS), "serve", "--db", str(self.db), "--port", str(port)],
-                    stdout=out, stderr=subprocess.STDOUT)
-            if wait_until_healthy(self.process, self.url, log):
-                return self.url
-            if b"address already in use" not in log.read_bytes().lower():
-                break
-        pytest.fail(f"ccstats serve did not start:\n{log.read_text(errors='replace')}")
+        self.process, self.url = start_server(
+            str(self.db), [], self.folder / f"server-{self.starts}.log")
+        return self.url
 
     def kill(self) -> None:
         assert self.process is not None
@@ -119,18 +109,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
         running.stop()
 
 
-def batch_body(batch: Batch, rng: random.Random) -> bytes:
-    """`batch.size` available-intervals of the batch's project, as NDJSON."""
-    lines = []
-    for n in range(batch.size):
-        start = DAY + rng.randrange(0, 86_400)
-        lines.append(
-            f'{{"id":"b{batch.project}-{n}","type":"userstate","state":"available",'
-            f'"start":{start},"end":{start + rng.randrange(0, 3600)},'
-            f'"projectId":{batch.project},"userId":{rng.randrange(1, 20)}}}')
-    return ("\n".join(lines) + "\n").encode()
-
-
 def write(url: str, ledger: Ledger, seed: float, stopped: threading.Event) -> None:
     """Post batches until the server is gone (or `stopped`); sizes from 1 to 1,000.
 
@@ -141,8 +119,9 @@ def write(url: str, ledger: Ledger, seed: float, stopped: threading.Event) -> No
         with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=120) as client:
             while not stopped.is_set():
                 batch = ledger.new(rng.choice([1, 10, 100, 1000]))
+                body = batch_body(batch.project, batch.size, rng)
                 try:
-                    response = client.post("/v2/events", content=batch_body(batch, rng),
+                    response = client.post("/v2/events", content=body,
                                            headers={"Content-Type": "application/x-ndjson"})
                 except httpx.TransportError:
                     return

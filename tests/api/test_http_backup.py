@@ -24,7 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.conftest import CCSTATS, create_customers, free_port, stop, wait_until_healthy
+from api.conftest import CCSTATS, create_customers, start_server, stop
+from api.identifiable_batches import batch_body
 from backends import ON_CLICKHOUSE
 from ccstats.query import Endpoint
 from ccstats.service import Service
@@ -34,7 +35,6 @@ pytestmark = pytest.mark.skipif(ON_CLICKHOUSE, reason="backs up a DuckDB file of
 CUSTOMER, ZONE, PASSWORD = "backup", "Europe/Budapest", "backup-pass"
 OPERATOR_KEY = "operator-key-for-backup-tests-0123456789"
 WRITERS = 3
-DAY = 1_717_200_000  # 2024-06-01T00:00:00Z
 BY_PROJECT = {"from": "20240531", "to": "20240602", "dimensions": "project",
               "fields": "userstateAvailable"}
 
@@ -73,24 +73,14 @@ class Ledger:
             return len(self.order)
 
 
-def batch_body(batch: Batch, rng: random.Random) -> bytes:
-    lines = []
-    for n in range(batch.size):
-        start = DAY + rng.randrange(0, 86_400)
-        lines.append(
-            f'{{"id":"b{batch.project}-{n}","type":"userstate","state":"available",'
-            f'"start":{start},"end":{start + rng.randrange(0, 3600)},'
-            f'"projectId":{batch.project},"userId":{rng.randrange(1, 20)}}}')
-    return ("\n".join(lines) + "\n").encode()
-
-
 def write(url: str, ledger: Ledger, seed: int, stopped: threading.Event) -> None:
     rng = random.Random(seed)
     try:
         with httpx.Client(base_url=url, auth=(CUSTOMER, PASSWORD), timeout=120) as client:
             while not stopped.is_set():
                 batch = ledger.new(rng.choice([1, 10, 100, 1000]))
-                response = client.post("/v2/events", content=batch_body(batch, rng),
+                body = batch_body(batch.project, batch.size, rng)
+                response = client.post("/v2/events", content=body,
                                        headers={"Content-Type": "application/x-ndjson"})
                 assert response.status_code == 200, response.text
                 ledger.acknowledge(batch)
@@ -105,24 +95,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     create_customers(str(db), [(CUSTOMER, ZONE, PASSWORD)], {})
     key_file = tmp_path / "operator.key"
     key_file.write_text(OPERATOR_KEY + "\n")
-    log = tmp_path / "server.log"
-    for _ in range(3):  # another process may take the free port first
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [str(CCSTATS), "serve", "--db", str(db), "--port", str(port),
-                 "--rate-limit", "0", "--operator-key-file", str(key_file)],
-                stdout=out, stderr=subprocess.STDOUT)
-        try:
-            if wait_until_healthy(process, url, log):
-                yield url, db
-                return
-        finally:
-            stop(process)
-        if b"address already in use" not in log.read_bytes().lower():
-            break
-    pytest.fail(f"ccstats serve did not start:\n{log.read_text(errors='replace')}")
+    process, url = start_server(str(db), ["--rate-limit", "0", "--operator-key-file",
+                                          str(key_file)], tmp_path / "server.log")
+    try:
+        yield url, db
+    finally:
+        stop(process)
 
 
 def ccstats(*args: str, key: str | None = OPERATOR_KEY) -> subprocess.CompletedProcess[str]:
@@ -206,7 +184,7 @@ def test_b_a_stopped_database_backs_up_and_restores_with_the_same_answers(
     try:
         rng = random.Random(7)
         for project in range(1, 6):
-            service.ingest(CUSTOMER, batch_body(Batch(project, 200, 0), rng))
+            service.ingest(CUSTOMER, batch_body(project, 200, rng))
     finally:
         service.close()
     copy, restored = tmp_path / "copy.duckdb", tmp_path / "restored.duckdb"

@@ -19,15 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.conftest import (
-    CCSTATS,
-    Account,
-    Launcher,
-    create_customers,
-    free_port,
-    stop,
-    wait_until_healthy,
-)
+from api.conftest import Account, Launcher, create_customers, start_server, stop
 from api.stream_client import PATIENCE, Listener
 from backends import ON_CLICKHOUSE, drop_database, new_database
 from conftest import queue_call, userstate
@@ -251,14 +243,9 @@ def _own_servers(folder: Path, accounts: list[Account], count: int, options: Seq
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for index in range(count):
-            port = free_port()
-            url = f"http://127.0.0.1:{port}"
-            log = folder / f"server{index}.log"
-            with log.open("wb") as out:
-                processes.append(subprocess.Popen(
-                    [str(CCSTATS), "serve", "--db", db, "--port", str(port), "--rate-limit", "0",
-                     *FAST_KEEP_ALIVE, *options], stdout=out, stderr=subprocess.STDOUT))
-            assert wait_until_healthy(processes[-1], url, log), log.read_text(errors="replace")
+            process, url = start_server(db, ["--rate-limit", "0", *FAST_KEEP_ALIVE, *options],
+                                        folder / f"server{index}.log")
+            processes.append(process)
             urls.append(url)
         yield urls, processes
     finally:

@@ -28,6 +28,7 @@ from rich.progress import (
     DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TimeRemainingColumn,
 )
 
@@ -265,6 +266,13 @@ def key_revoke(key_id: str, customer: str, db: str, server: str | None) -> None:
         click.echo(f"key {key_id} revoked")
 
 
+def _progress(counter: ProgressColumn) -> Progress:
+    """A progress bar on stderr, showing `counter`; none when stderr is no terminal."""
+    return Progress("[progress.description]{task.description}", BarColumn(), counter,
+                    TimeRemainingColumn(), console=_err, transient=True,
+                    disable=not _err.is_terminal)
+
+
 @main.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -301,11 +309,7 @@ def import_(files: tuple[Path, ...], customer: str, input_format: str, skip_inva
     total = sum(path.stat().st_size for path in files)
     with _service(db) as service:
         service.customer(customer)
-        with Progress(
-            "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-            TimeRemainingColumn(), console=_err, transient=True,
-            disable=not _err.is_terminal,
-        ) as bar:
+        with _progress(DownloadColumn()) as bar:
             task = bar.add_task("validating", total=total)
             report = service.import_files(
                 customer, list(files), skip_invalid, rejects,
@@ -532,11 +536,7 @@ def export_(customer: str, date_from: str | None, date_to: str | None, output: P
     """
     with _service(db) as service:
         total = service.event_count(customer)
-        with Progress(
-            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=_err, transient=True,
-            disable=not _err.is_terminal,
-        ) as bar:
+        with _progress(MofNCompleteColumn()) as bar:
             task = bar.add_task("exporting", total=total)
             written = _export_to(service, customer, date_from, date_to, output,
                                  lambda read: bar.advance(task, read))

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from fastapi import Request
 
@@ -33,6 +34,8 @@ from ccstats.api.envelope import forbidden, unauthorized
 from ccstats.api.guard import Guard, client_address
 from ccstats.model import Customer, Scope
 from ccstats.service import Service
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,47 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
     return (user, password) if colon else None
 
 
+class VerifiedKeys(Generic[V]):
+    """Keys verified lately, each with what it proved (a tenant, ...), remembered for
+    `seconds` under (a name, an HMAC of the key with a per-process secret): the plain
+    key is never held, and the slow hash runs once per `seconds`."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic,
+                 most: int = 10_000) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._most = most
+        self._secret = secrets.token_bytes(32)
+        self._found: dict[tuple[str, bytes], tuple[float, V]] = {}
+        self._lock = threading.Lock()
+
+    def _fingerprint(self, name: str, key: str) -> tuple[str, bytes]:
+        return name, hmac.new(self._secret, key.encode("utf-8"), hashlib.sha256).digest()
+
+    def get(self, name: str, key: str) -> V | None:
+        """What `key` proved for `name`, if it was verified within the last `seconds`."""
+        remembered = self._fingerprint(name, key)
+        with self._lock:
+            found = self._found.get(remembered)
+        return found[1] if found and found[0] > self._clock() else None
+
+    def put(self, name: str, key: str, value: V) -> None:
+        remembered = self._fingerprint(name, key)
+        now = self._clock()
+        with self._lock:
+            if len(self._found) >= self._most:
+                self._found = {k: v for k, v in self._found.items() if v[0] > now}
+                if len(self._found) >= self._most:
+                    self._found.clear()
+            self._found[remembered] = (now + self._seconds, value)
+
+    def forget(self, name: str) -> None:
+        """Drop the keys remembered for `name`."""
+        with self._lock:
+            for remembered in [k for k in self._found if k[0] == name]:
+                del self._found[remembered]
+
+
 class Authenticator:
     """Resolves and checks the tenant of each request."""
 
@@ -88,11 +132,7 @@ class Authenticator:
         self._refused = refused
         self._guard = guard
         self._base_domain = base_domain
-        self._cache_seconds = cache_seconds
-        self._clock = clock
-        self._secret = secrets.token_bytes(32)
-        self._cache: dict[tuple[str, bytes], tuple[float, Tenant]] = {}
-        self._lock = threading.Lock()
+        self._verified: VerifiedKeys[Tenant] = VerifiedKeys(cache_seconds, clock)
 
     def tenant(self, request: Request) -> Tenant:
         """The tenant of `request`; raises a 401 problem when credentials do not match."""
@@ -103,13 +143,9 @@ class Authenticator:
         named = host_customer(request.headers.get("host"), self._base_domain)
         if named is not None and user != named:
             raise unauthorized("wrong credentials for this customer")
-        fingerprint = hmac.new(self._secret, password.encode("utf-8"), hashlib.sha256).digest()
-        remembered = (user, fingerprint)
-        now = self._clock()
-        with self._lock:
-            cached = self._cache.get(remembered)
-        if cached and cached[0] > now:
-            return cached[1]
+        cached = self._verified.get(user, password)
+        if cached is not None:
+            return cached
         client = client_address(request)
         self._guard.check_login(client)
         found = self._service.authenticate(user, password)
@@ -118,14 +154,9 @@ class Authenticator:
             raise unauthorized("wrong credentials for this customer")
         customer, key = found
         tenant = Tenant(customer, frozenset(key.scopes), key.key_id)
-        with self._lock:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[remembered] = (now + self._cache_seconds, tenant)
+        self._verified.put(user, password, tenant)
         return tenant
 
     def forget(self, customer_name: str) -> None:
         """Drop the remembered keys of a customer (after its keys or access changed)."""
-        with self._lock:
-            for key in [k for k in self._cache if k[0] == customer_name]:
-                del self._cache[key]
+        self._verified.forget(customer_name)

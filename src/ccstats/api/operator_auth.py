@@ -4,20 +4,17 @@ Operator routes take ``Authorization: Bearer <key>``. A wrong key costs the same
 slow hash as a right one; failed attempts are counted per client address by a
 `Guard` of their own, so that guessing the operator key and guessing customers'
 keys are limited apart. A verified key is remembered for
-a short time under an HMAC with a per-process secret, as customers' keys are
-(`ccstats.api.auth`), so that an import sent in many parts pays the hash once.
+a short time as customers' keys are (`ccstats.api.auth.VerifiedKeys`), so that an
+import sent in many parts pays the hash once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ccstats.api.auth import VerifiedKeys
 from ccstats.api.envelope import ApiProblem
 from ccstats.api.guard import Guard, client_address
 from ccstats.errors import ApiError
@@ -47,11 +44,7 @@ class OperatorAuthenticator:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._key = key
         self._guard = Guard(0, failed_logins_per_minute)
-        self._cache_seconds = cache_seconds
-        self._clock = clock
-        self._secret = secrets.token_bytes(32)
-        self._verified: dict[bytes, float] = {}
-        self._lock = threading.Lock()
+        self._verified: VerifiedKeys[bool] = VerifiedKeys(cache_seconds, clock)
 
     def check(self, request: Request) -> None:
         """Return if `request` carries the operator key; else raise 401 (429 once the
@@ -61,19 +54,13 @@ class OperatorAuthenticator:
         if token is None:
             self._guard.check_login(client)
             raise operator_unauthorized()
-        fingerprint = hmac.new(self._secret, token.encode("utf-8"), hashlib.sha256).digest()
-        now = self._clock()
-        with self._lock:
-            until = self._verified.get(fingerprint)
-        if until is not None and until > now:
+        if self._verified.get("", token):
             return
         self._guard.check_login(client)
         if not self._key.matches(token):
             self._guard.login_failed(client)
             raise operator_unauthorized()
-        with self._lock:
-            self._verified = {found: end for found, end in self._verified.items() if end > now}
-            self._verified[fingerprint] = now + self._cache_seconds
+        self._verified.put("", token, True)
 
     def is_operator_key(self, password: str) -> bool:
         """Whether `password` is the operator key (one slow hash): no customer may log in

@@ -558,9 +558,7 @@ class Service:
         c = customer.customer_id
         users = self._store.users(c)
         query = parse_users_query(params, self._store.projects(c), users)
-        moment = self._moment(customer, now)
-        return answers.online_users(self._store.live_events(c, moment.since), moment, query,
-                                    users)
+        return answers.online_users(*self._live(customer, now), query, users)
 
     def realtime_queues(self, customer_name: str, params: Mapping[str, str],
                         now: int | None = None) -> Answer:
@@ -570,9 +568,7 @@ class Service:
         c = customer.customer_id
         queues = self._store.queues(c)
         query = parse_queues_query(params, self._store.projects(c), queues)
-        moment = self._moment(customer, now)
-        return answers.realtime_queues(self._store.live_events(c, moment.since), moment,
-                                       query, queues)
+        return answers.realtime_queues(*self._live(customer, now), query, queues)
 
     def stream_query(self, customer_name: str, params: Mapping[str, str]) -> StreamQuery:
         """The options of ``GET /v2/realtime/stream``; raises InvalidRequest with every
@@ -586,18 +582,19 @@ class Service:
         server's clock): the data of one ``snapshot`` event."""
         customer = self.customer(customer_name)
         c = customer.customer_id
-        moment = self._moment(customer, now)
-        return answers.snapshot(self._store.live_events(c, moment.since), moment, query,
-                                self._store.users(c), self._store.queues(c))
+        return answers.snapshot(*self._live(customer, now), query, self._store.users(c),
+                                self._store.queues(c))
 
     def change_mark(self, customer_name: str) -> int:
         """A number that grows with every batch or deletion of the customer committed by any
         process (`Store.change_mark`)."""
         return self._store.change_mark(self.customer(customer_name).customer_id)
 
-    @staticmethod
-    def _moment(customer: Customer, now: int | None) -> clock.Moment:
-        return clock.moment(customer.timezone, int(time.time()) if now is None else now)
+    def _live(self, customer: Customer, now: int | None) -> tuple[pa.Table, clock.Moment]:
+        """The customer's live events at `now` (default: the server's clock), and that
+        moment: what every real-time answer is made of."""
+        moment = clock.moment(customer.timezone, int(time.time()) if now is None else now)
+        return self._store.live_events(customer.customer_id, moment.since), moment
 
 
 def _event_count(blocks: list[ValidatedBlock]) -> int:

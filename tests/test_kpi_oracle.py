@@ -61,7 +61,7 @@ def play(service: Service, scenario: Scenario, kpi_lists: list[list[str]]) -> No
     chosen = iter(itertools.cycle(kpi_lists))
     for step in scenario.steps:
         body = "".join(json.dumps(e) + "\n" for e in step.events).encode()
-        run_step(service, customer, ops, step.delete, step.events, body)
+        run_step(service, customer, ops, step.delete, step.events, body, step.withdraw)
         for query in step.queries:
             kpis = next(chosen)
             params = _kpi_params(query, kpis)

@@ -49,6 +49,7 @@ from ccstats.pipeline.plan import plan_of
 from ccstats.pipeline.sql import record_estimate_sql
 from ccstats.query import Endpoint
 from ccstats.service import Service
+from ccstats.store.selection import EventSelection
 from oracle import CATALOG, Event, Op, apply_ops, expected_csv, expected_response, parse_timestamp
 
 ZONES: tuple[str, ...] = (
@@ -283,11 +284,13 @@ class Query:
 
 @dataclass
 class Step:
-    """A batch of events to ingest (``events``) or an id to delete (``delete``)."""
+    """A batch of events to ingest (``events``), an id to delete (``delete``) or the
+    events to withdraw at once (``withdraw``: those of a user, or ended before a moment)."""
 
     events: list[Event] = field(default_factory=list)
     as_array: bool = False
     delete: str | None = None
+    withdraw: EventSelection | None = None
     queries: list[Query] = field(default_factory=list)
 
 
@@ -426,10 +429,40 @@ class Stored:
     def delete(self, event_id: str) -> None:
         self.events.pop(event_id, None)
 
+    def withdraw(self, selection: EventSelection) -> None:
+        self.events = {event_id: event for event_id, event in self.events.items()
+                       if not taken(selection, event)}
+
     def query(self, draw: st.DrawFn, customer_zone: str, anchor_zone: str) -> Query:
         """A random query (`queries`) about these events."""
         return draw(queries(customer_zone, anchor_zone, dict(self.events), self.projects,
                             self.users))
+
+
+def taken(selection: EventSelection, event: Event) -> bool:
+    """Whether `selection` takes stored event `event` (the oracle's reading of
+    `EventSelection`: a point event ends at its time, an open one counts from its start)."""
+    if selection.user_id is not None and (event.get("userId") is None
+                                          or int(event["userId"]) != selection.user_id):
+        return False
+    if selection.ended_before is None:
+        return True
+    ended = event.get("time", event.get("end"))
+    moment = parse_timestamp(event["start"] if ended is None else ended)
+    return moment < selection.ended_before
+
+
+@st.composite
+def selections(draw: st.DrawFn, stored: Stored) -> EventSelection:
+    """A withdrawal: the events of a known user, or those ended before an instant of the
+    stored events (give or take a second), or both."""
+    instants = sorted({moment + shift for event in stored.events.values()
+                       for moment in _instants(event) for shift in (-1, 0, 1)})
+    user = draw(st.sampled_from(sorted(stored.users))) if stored.users else None
+    moment = draw(st.sampled_from(instants)) if instants else 0
+    which = draw(st.sampled_from(("user", "moment", "both"))) if user is not None else "moment"
+    return EventSelection(user_id=None if which == "moment" else user,
+                          ended_before=None if which == "user" else moment)
 
 
 @st.composite
@@ -446,7 +479,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     stored = Stored()
     steps: list[Step] = []
     for number in range(draw(st.integers(1, 5))):
-        if number > 0 and draw(st.integers(0, 3)) == 0:
+        if number > 0 and draw(st.integers(0, 7)) == 0:
+            selection = draw(selections(stored))
+            steps.append(Step(withdraw=selection))
+            stored.withdraw(selection)
+        elif number > 0 and draw(st.integers(0, 3)) == 0:
             # Delete a stored id, or one that may be unknown.
             target = draw(st.sampled_from(sorted({*stored.events, *ID_POOL[:3]})))
             steps.append(Step(delete=target))
@@ -675,14 +712,21 @@ def _examples(default: int) -> int:
 
 
 def run_step(service: Service, customer: str, ops: list[Op], delete: str | None,
-             events: list[Event], body: bytes) -> None:
-    """Delete `delete` (found iff it is stored), or else ingest `body`, the text of
-    `events`; note what was done in `ops`."""
+             events: list[Event], body: bytes, withdraw: EventSelection | None = None) -> None:
+    """Delete `delete` (found iff it is stored), or withdraw what `withdraw` takes, or else
+    ingest `body`, the text of `events`; note what was done in `ops`."""
     if delete is not None:
         known = delete in apply_ops(ops)
         note(f"delete {delete!r} (stored: {known})")
         assert service.delete_event(customer, delete) is known
         ops.append(("delete", delete))
+        return
+    if withdraw is not None:
+        gone = [event_id for event_id, event in apply_ops(ops).items()
+                if taken(withdraw, event)]
+        note(f"withdraw {withdraw} (stored: {gone})")
+        assert service.withdraw_events(customer, withdraw) == len(gone)
+        ops += [("delete", event_id) for event_id in gone]
         return
     note(f"ingest {body.decode()}")
     stored_count = service.ingest(customer, body)
@@ -699,7 +743,7 @@ def play(service: Service, scenario: Scenario) -> None:
     ops: list[Op] = []
     for step in scenario.steps:
         run_step(service, customer, ops, step.delete, step.events,
-                 _ndjson(step.events, step.as_array))
+                 _ndjson(step.events, step.as_array), step.withdraw)
         for query in step.queries:
             note(f"query {query.params}")
             check_query(service, customer, query, apply_ops(ops))

@@ -72,6 +72,7 @@ from ccstats.realtime.options import (
 from ccstats.store import open_store
 from ccstats.store.base import NameMapper, Revocation, Store
 from ccstats.store.duckdb_backup import check_destination
+from ccstats.store.selection import EventSelection
 
 __all__ = ["EventsRejected", "ImportReport", "InvalidRequest", "NotFound", "Service"]
 
@@ -505,6 +506,12 @@ class Service:
 
     def delete_event(self, customer_name: str, event_id: str) -> bool:
         return self._store.delete_event(self.customer(customer_name).customer_id, event_id)
+
+    def withdraw_events(self, customer_name: str, selection: EventSelection) -> int:
+        """Remove the customer's events that `selection` takes, with their contributions,
+        at once; the number removed."""
+        return self._store.withdraw_events(self.customer(customer_name).customer_id,
+                                           selection)
 
     def event_count(self, customer_name: str) -> int:
         """The customer's stored events (one per id)."""

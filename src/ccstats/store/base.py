@@ -56,6 +56,7 @@ from ccstats.model import (
     UserKind,
 )
 from ccstats.pipeline.source import CellSource
+from ccstats.store.selection import EventSelection
 
 
 class Revocation(Enum):
@@ -227,6 +228,11 @@ class Store(CellSource, Protocol):
 
     def delete_event(self, customer_id: int, event_id: str) -> bool:
         """Remove one event and its contribution; False if the id is unknown."""
+        ...
+
+    def withdraw_events(self, customer_id: int, selection: EventSelection) -> int:
+        """Remove the current events that `selection` takes, and their contributions, in
+        one transaction; the number removed."""
         ...
 
     def rebuild(self, customer_id: int | None = None) -> int:

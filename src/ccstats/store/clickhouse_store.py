@@ -95,6 +95,7 @@ from ccstats.store.clickhouse_target import (
 )
 from ccstats.store.clickhouse_writes import DELTA_TABLES, Writer
 from ccstats.store.metadata_cache import MetadataCache
+from ccstats.store.selection import EventSelection
 
 #: Cells fetched from the server at a time, and rendered together.
 CELLS_PER_BATCH = 65_536
@@ -393,6 +394,12 @@ class ClickHouseStore:
         c = int(customer_id)
         with self._write_lock, self._connection() as client:
             return clickhouse_writes.delete_event(client, c, self._zone(client, c), event_id)
+
+    def withdraw_events(self, customer_id: int, selection: EventSelection) -> int:
+        c = int(customer_id)
+        with self._write_lock, self._connection() as client:
+            return clickhouse_writes.withdraw_events(client, c, self._zone(client, c),
+                                                     selection)
 
     def _customer_ids(self, client: Client, customer_id: int | None) -> list[int]:
         if customer_id is not None:

@@ -5,8 +5,9 @@ each table of events the writer is given, it keeps the last line of each id, rea
 the current versions of those ids (`current_versions`), appends the sums and queue-call
 deltas of replacing them (`append_sums`, computed in an in-memory DuckDB with the
 embedded store's SQL) and appends the new versions (`append_events`); all rows carry the
-batch, which becomes visible when it commits. A deletion (`delete_event`) is a
-batch of one block that withdraws the event's sums and appends it flagged deleted.
+batch, which becomes visible when it commits. A deletion (`delete_event`, and
+`withdraw_events` of many) is a batch of one block that withdraws the events' sums
+and appends them flagged deleted.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from ccstats.store.queue_call_rows import (
     merged_sql,
     queue_call_rows_sql,
 )
+from ccstats.store.selection import EventSelection
 from ccstats.store.temp_tables import TempTables
 
 #: The key columns of each sums table, besides the customer and the batch.
@@ -58,21 +60,23 @@ DELTA_TABLES = {
 
 
 def current_versions(client: Client, customer_id: int, event_ids: list[str] | None = None,
-                     own_batch: int | None = None) -> pa.Table:
+                     own_batch: int | None = None, condition: str | None = None) -> pa.Table:
     """The current (visible, not deleted) versions of `event_ids` (None: of every id), as
-    normalized events; the rows of batch `own_batch` count as visible."""
+    normalized events; the rows of batch `own_batch` count as visible. With `condition`
+    (SQL on the stored columns), only the current versions that meet it."""
     wanted = "" if event_ids is None else " AND event_id IN wanted"
     external = None if event_ids is None else [
         {"name": "wanted", "structure": [("event_id", "String")],
          "data": [(event_id,) for event_id in event_ids]}]
-    rows = client.execute(
-        f"""SELECT {READ_EVENT_COLUMNS} FROM (
-                SELECT * FROM events
-                WHERE customer_id = {int(customer_id)}{wanted}
-                  AND {visible_events(customer_id, own_batch)}
-                ORDER BY event_id, batch DESC, seq DESC LIMIT 1 BY event_id)
-            WHERE deleted = 0""",
-        columnar=True, external_tables=external)
+    current = f"""SELECT {READ_EVENT_COLUMNS} FROM (
+                      SELECT * FROM events
+                      WHERE customer_id = {int(customer_id)}{wanted}
+                        AND {visible_events(customer_id, own_batch)}
+                      ORDER BY event_id, batch DESC, seq DESC LIMIT 1 BY event_id)
+                  WHERE deleted = 0"""
+    if condition is not None:  # on the columns as read (an open end is null)
+        current = f"SELECT * FROM ({current}) WHERE {condition}"
+    rows = client.execute(current, columnar=True, external_tables=external)
     return read_events(rows)
 
 
@@ -127,10 +131,25 @@ def _insert_deltas(client: Client, local: duckdb.DuckDBPyConnection, customer_id
 
 def delete_event(client: Client, customer_id: int, zone: str, event_id: str) -> bool:
     """Withdraw event `event_id` in a batch of its own; False if it is not stored."""
-    batch = Batch(client, customer_id)
     previous = current_versions(client, customer_id, [event_id])
+    withdraw(client, customer_id, zone, previous)
+    return bool(previous.num_rows > 0)
+
+
+def withdraw_events(client: Client, customer_id: int, zone: str,
+                    selection: EventSelection) -> int:
+    """Withdraw the current events `selection` takes in a batch of its own; how many."""
+    previous = current_versions(client, customer_id, condition=selection.condition())
+    withdraw(client, customer_id, zone, previous)
+    return int(previous.num_rows)
+
+
+def withdraw(client: Client, customer_id: int, zone: str, previous: pa.Table) -> None:
+    """Append `previous` (current versions) flagged deleted, and the withdrawal of their
+    sums, as one batch that commits (nothing if `previous` is empty)."""
     if not previous.num_rows:
-        return False
+        return
+    batch = Batch(client, customer_id)
     with duckdb_connect.connect() as local:
         append_sums(client, local, customer_id, zone, batch.batch, previous.slice(0, 0),
                     previous)
@@ -138,7 +157,6 @@ def delete_event(client: Client, customer_id: int, zone: str, event_id: str) -> 
     append_events(client, customer_id, batch.batch, seq, previous, deleted=1)
     append_live(client, customer_id, batch.batch, seq, previous.slice(0, 0), previous)
     batch.commit()
-    return True
 
 
 def _latest(local: duckdb.DuckDBPyConnection, events: pa.Table) -> pa.Table:

@@ -6,7 +6,7 @@ contribution to the sums withdrawn, see `ccstats.store.contributions`). It runs 
 a sequence of small steps, each of which looks at what the batch holds and what
 the transaction's `StagedChanges` know, and skips its work when there is none: a
 batch of new ids never looks for stored versions, one of known projects and users
-registers none. A `Deletion` withdraws one stored event.
+registers none. A `Deletion` withdraws stored events.
 
 Every step's tables are temporary tables of the caller's `TempTables`, dropped when
 its block ends.
@@ -208,24 +208,25 @@ class IncomingBatch:
 
 @dataclass(frozen=True)
 class Deletion:
-    """The removal of event `event_id` of customer `customer_id`, and of its contribution."""
+    """The removal of the events of customer `customer_id` that match `condition` (SQL on
+    the stored columns, with `params` for its ``?``), and of their contributions."""
 
     customer_id: int
-    event_id: str
+    condition: str
+    params: tuple[object, ...] = ()
 
-    def apply(self, temp: TempTables, zone: str) -> bool:
-        """Remove the event (inside an open transaction); False if it is not stored."""
+    def apply(self, temp: TempTables, zone: str) -> int:
+        """Remove the events (inside an open transaction); the number removed."""
         c = self.customer_id
-        deleted = temp.create("deleted", f"SELECT {EVENT_COLUMNS} FROM events "
-                                         f"WHERE customer_id = {c} AND event_id = ?",
-                              [self.event_id])
-        if not count(temp.db, deleted):
-            return False
-        append_sums(temp, c, zone, sums_sql(deleted, -1))
-        append_queue_calls(temp, c, [queue_call_rows_sql(deleted, -1)])
-        temp.db.execute(f"DELETE FROM events WHERE customer_id = {c} AND event_id = ?",
-                        [self.event_id])
-        return True
+        where = f"WHERE customer_id = {c} AND {self.condition}"
+        deleted = temp.create("deleted", f"SELECT {EVENT_COLUMNS} FROM events {where}",
+                              list(self.params))
+        removed = count(temp.db, deleted)
+        if removed:
+            append_sums(temp, c, zone, sums_sql(deleted, -1))
+            append_queue_calls(temp, c, [queue_call_rows_sql(deleted, -1)])
+            temp.db.execute(f"DELETE FROM events {where}", list(self.params))
+        return removed
 
 
 def _distinct(column: pa.ChunkedArray) -> set[int]:

@@ -81,6 +81,7 @@ from ccstats.store.duckdb_batch import (
 from ccstats.store.duckdb_cache import Entities, StagedChanges, StoreCache
 from ccstats.store.id_index import Hashes
 from ccstats.store.queue_call_rows import QUEUE_CALL_KEYS, merged_sql, queue_call_rows_sql
+from ccstats.store.selection import EventSelection
 from ccstats.store.temp_tables import TempTables
 
 log = logging.getLogger(__name__)
@@ -685,9 +686,16 @@ class DuckDBStore:
     def delete_event(self, customer_id: int, event_id: str) -> bool:
         c = int(customer_id)
         with self._transaction() as tx, TempTables(tx.db) as temp:
-            deleted = Deletion(c, event_id).apply(temp, _zone_of(tx.db, c))
+            deleted = Deletion(c, "event_id = ?", (event_id,)).apply(temp, _zone_of(tx.db, c))
         self._writes[c] += 1
-        return deleted
+        return deleted > 0
+
+    def withdraw_events(self, customer_id: int, selection: EventSelection) -> int:
+        c = int(customer_id)
+        with self._transaction() as tx, TempTables(tx.db) as temp:
+            removed = Deletion(c, selection.condition()).apply(temp, _zone_of(tx.db, c))
+        self._writes[c] += 1
+        return removed
 
     def change_mark(self, customer_id: int) -> int:
         return self._writes[int(customer_id)]

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from api.conftest import Launcher
+from api.test_fuzz_openapi import HOSTILE
 from api.test_http_operator import OPERATOR_KEY, _same_text, answer, ccstats, operator
 from backends import drop_database, new_database
 
@@ -186,3 +189,36 @@ def test_mappings_are_saved_with_every_member_checked(operated: str) -> None:
         answer(client.put("/v2/operator/customers/nobody/mappings",
                           json={**mapping, "title": "x"}), 404)
         assert answer(client.get(path)) == [mapping]
+
+
+def _hostile_requests() -> list[tuple[str, str, dict[str, Any] | None]]:
+    """Each new route with each hostile value in its path id, or in each body member."""
+    owned = f"/v2/operator/customers/{CUSTOMER}"
+    bodies: list[tuple[str, str, dict[str, Any]]] = [
+        ("PUT", f"{owned}/projects/1", {"name": "P", "status": "active"}),
+        ("PUT", f"{owned}/queues/5", {"name": "Q", "status": "active"}),
+        ("PUT", f"{owned}/users/1", {"name": "U", "kind": "agent", "status": "active"}),
+        ("POST", f"{owned}/presets", {"name": "P", "fields": ["callIn"]}),
+        ("PUT", f"{owned}/mappings", {"source": "queue_log", "kind": "user", "name": "SIP/1",
+                                      "targetid": 1, "title": "T"}),
+    ]
+    found: list[tuple[str, str, dict[str, Any] | None]] = []
+    for value in HOSTILE:
+        text = quote(str(value), safe="")
+        for kind in ("projects", "queues", "users"):
+            found.append(("PUT", f"{owned}/{kind}/{text}", {}))
+        found.append(("GET", f"/v2/operator/customers/{text}/projects", None))
+        for method, path, body in bodies:
+            found += [(method, path, {**body, member: value}) for member in body]
+    return found
+
+
+def test_hostile_values_are_refused_as_documented(operated: str) -> None:
+    """Never a 500: a hostile path id or body member is a 404 or 417 (or harmless)."""
+    with operator(operated) as client:
+        for method, path, body in _hostile_requests():
+            response = client.request(method, path, json=body)
+            assert response.status_code in (200, 404, 417), (method, path, body, response.text)
+            document = response.json()
+            assert list(document) == ["response", "errors"]
+            assert (document["errors"] == []) == (response.status_code == 200)

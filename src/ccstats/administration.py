@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from ccstats.model import NameMapping, Preset, Project, Queue, Status, User, UserKind
 from ccstats.service import BackupReport, Unchanged
 
 
@@ -36,7 +37,8 @@ class KeyView(Protocol):
 
 
 class Administration(Protocol):
-    """Customers, keys and the sums; the semantics are `Service`'s methods of these names."""
+    """Customers, keys, the sums, and what customers own besides events (projects, queues,
+    users, presets, name mappings); the semantics are `Service`'s methods of these names."""
 
     def customers(self) -> Sequence[CustomerView]: ...
 
@@ -57,3 +59,27 @@ class Administration(Protocol):
     def compact(self) -> None: ...
 
     def backup(self, destination: str, force: bool = False) -> BackupReport: ...
+
+    def projects(self, customer_name: str) -> Sequence[Project]: ...
+
+    def update_project(self, customer_name: str, project_id: int, name: str | None = None,
+                       status: Status | None = None) -> Project: ...
+
+    def queues(self, customer_name: str) -> Sequence[Queue]: ...
+
+    def update_queue(self, customer_name: str, queue_id: int, name: str | None = None,
+                     status: Status | None = None) -> Queue: ...
+
+    def users(self, customer_name: str) -> Sequence[User]: ...
+
+    def update_user(self, customer_name: str, user_id: int, name: str | None = None,
+                    kind: UserKind | None = None, status: Status | None = None) -> User: ...
+
+    def presets(self, customer_name: str) -> Sequence[Preset]: ...
+
+    def create_preset(self, customer_name: str, name: str, fields: list[str]) -> Preset: ...
+
+    def name_mappings(self, customer_name: str, source: str) -> Sequence[NameMapping]: ...
+
+    def save_name_mapping(self, customer_name: str, mapping: NameMapping, title: str
+                          ) -> None: ...

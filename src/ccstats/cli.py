@@ -569,9 +569,11 @@ def project() -> None:
 @click.argument("status", type=click.Choice([s.value for s in Status]))
 @customer_option
 @db_option
-def project_set_status(project_id: int, status: str, customer: str, db: str) -> None:
+@server_option
+def project_set_status(project_id: int, status: str, customer: str, db: str,
+                       server: str | None) -> None:
     """Make project PROJECT_ID active or inactive (inactive ones are not in the default query)."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         updated = service.update_project(customer, project_id, status=Status(status))
         click.echo(f"project {updated.project_id} ({updated.name}) is now {updated.status}")
 
@@ -579,9 +581,10 @@ def project_set_status(project_id: int, status: str, customer: str, db: str) -> 
 @project.command("list")
 @customer_option
 @db_option
-def project_list(customer: str, db: str) -> None:
+@server_option
+def project_list(customer: str, db: str, server: str | None) -> None:
     """List the customer's projects."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         for found in service.projects(customer):
             click.echo(f"{found.project_id}\t{found.status}\t{found.name}")
 
@@ -596,9 +599,11 @@ def queue() -> None:
 @click.argument("status", type=click.Choice([s.value for s in Status]))
 @customer_option
 @db_option
-def queue_set_status(queue_id: int, status: str, customer: str, db: str) -> None:
+@server_option
+def queue_set_status(queue_id: int, status: str, customer: str, db: str,
+                     server: str | None) -> None:
     """Make queue QUEUE_ID active or inactive."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         updated = service.update_queue(customer, queue_id, status=Status(status))
         click.echo(f"queue {updated.queue_id} ({updated.name}) is now {updated.status}")
 
@@ -606,9 +611,10 @@ def queue_set_status(queue_id: int, status: str, customer: str, db: str) -> None
 @queue.command("list")
 @customer_option
 @db_option
-def queue_list(customer: str, db: str) -> None:
+@server_option
+def queue_list(customer: str, db: str, server: str | None) -> None:
     """List the customer's queues."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         for found in service.queues(customer):
             click.echo(f"{found.queue_id}\t{found.status}\t{found.name}")
 
@@ -623,9 +629,10 @@ def user() -> None:
 @click.argument("kind", type=click.Choice([k.value for k in UserKind]))
 @customer_option
 @db_option
-def user_set_kind(user_id: int, kind: str, customer: str, db: str) -> None:
+@server_option
+def user_set_kind(user_id: int, kind: str, customer: str, db: str, server: str | None) -> None:
     """Make user USER_ID an agent or a system user (hidden by hide_system_users)."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         updated = service.update_user(customer, user_id, kind=UserKind(kind))
         click.echo(f"user {updated.user_id} ({updated.name}) is now a {updated.kind} user")
 
@@ -633,9 +640,10 @@ def user_set_kind(user_id: int, kind: str, customer: str, db: str) -> None:
 @user.command("list")
 @customer_option
 @db_option
-def user_list(customer: str, db: str) -> None:
+@server_option
+def user_list(customer: str, db: str, server: str | None) -> None:
     """List the customer's users."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         for found in service.users(customer):
             click.echo(f"{found.user_id}\t{found.kind}\t{found.status}\t{found.name}")
 
@@ -650,9 +658,10 @@ def preset() -> None:
 @click.option("--fields", required=True, help="Comma-separated KPI names.")
 @customer_option
 @db_option
-def preset_create(name: str, fields: str, customer: str, db: str) -> None:
+@server_option
+def preset_create(name: str, fields: str, customer: str, db: str, server: str | None) -> None:
     """Create a preset NAME; prints its id."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         created = service.create_preset(customer, name, [f.strip() for f in fields.split(",")])
         click.echo(f"preset {created.preset_id} created")
 
@@ -660,9 +669,10 @@ def preset_create(name: str, fields: str, customer: str, db: str) -> None:
 @preset.command("list")
 @customer_option
 @db_option
-def preset_list(customer: str, db: str) -> None:
+@server_option
+def preset_list(customer: str, db: str, server: str | None) -> None:
     """List the customer's presets."""
-    with _service(db) as service:
+    with _administration(db, server) as service:
         for found in service.presets(customer):
             click.echo(f"{found.preset_id}\t{found.name}\t{','.join(found.fields)}")
 
@@ -675,11 +685,12 @@ def mapping() -> None:
 @mapping.command("list")
 @customer_option
 @db_option
-def mapping_list(customer: str, db: str) -> None:
+@server_option
+def mapping_list(customer: str, db: str, server: str | None) -> None:
     """List the mappings: kind, name in the log, id, and the project or user name."""
     from ccstats.importers.queue_log import names
 
-    with _service(db) as service:
+    with _administration(db, server) as service:
         for found, name in names.listed(service, customer):
             kind = "queue" if found.kind == "project" else "member"
             click.echo(f"{kind}\t{found.name}\t{found.kind} {found.target_id}\t{name}")
@@ -691,14 +702,16 @@ def mapping_list(customer: str, db: str) -> None:
 @click.argument("target_id", metavar="ID", type=int)
 @customer_option
 @db_option
-def mapping_set(kind: str, name: str, target_id: int, customer: str, db: str) -> None:
+@server_option
+def mapping_set(kind: str, name: str, target_id: int, customer: str, db: str,
+                server: str | None) -> None:
     """Map queue or member NAME (as the log writes it) to project or user ID.
 
     Events imported before keep their ids: import the log again to move them.
     """
     from ccstats.importers.queue_log import names
 
-    with _service(db) as service:
+    with _administration(db, server) as service:
         saved = names.set_mapping(service, customer, kind, name, target_id)
         click.echo(f"{kind} {saved.name} → {saved.kind} {saved.target_id}")
 

@@ -5,6 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+#: The longest name of a project, queue, user or preset.
+MAX_NAME_LENGTH = 200
+#: What such a name must be, as the refusals say it.
+NAME_RULE = f"name must be a non-empty string of at most {MAX_NAME_LENGTH} characters"
+
+
+def valid_name(name: str) -> bool:
+    """Whether `name` may name a project, queue, user or preset (`NAME_RULE`)."""
+    return bool(name.strip()) and len(name) <= MAX_NAME_LENGTH
+
 
 class Status(StrEnum):
     ACTIVE = "active"

@@ -1,4 +1,5 @@
-"""The operator routes of a running server (`ccstats.api.operator`), as an `Administration`.
+"""The operator routes of a running server (`ccstats.api.operator`,
+`ccstats.api.operator_entities`), as an `Administration`.
 
 The commands' ``--server URL`` use this in place of the database: the same method
 names and answers as `ccstats.service.Service`, and the server's refusals raised
@@ -19,6 +20,16 @@ import httpx
 
 from ccstats import __version__
 from ccstats.errors import ApiError, InvalidRequest, NotFound, StoreUnavailable
+from ccstats.model import (
+    MappingKind,
+    NameMapping,
+    Preset,
+    Project,
+    Queue,
+    Status,
+    User,
+    UserKind,
+)
 from ccstats.service import UNCHANGED, BackupReport, Unchanged
 
 PREFIX = "/v2/operator"
@@ -51,6 +62,35 @@ def _customer(found: dict[str, Any]) -> CustomerInfo:
 
 def _key(found: dict[str, Any]) -> KeyInfo:
     return KeyInfo(found["keyid"], tuple(found["scopes"]))
+
+
+def _project(found: dict[str, Any]) -> Project:
+    return Project(found["projectid"], found["name"], Status(found["status"]))
+
+
+def _queue(found: dict[str, Any]) -> Queue:
+    return Queue(found["queueid"], found["name"], Status(found["status"]))
+
+
+def _user(found: dict[str, Any]) -> User:
+    return User(found["userid"], found["name"], UserKind(found["kind"]),
+                Status(found["status"]))
+
+
+def _preset(found: dict[str, Any]) -> Preset:
+    return Preset(found["id"], found["name"], tuple(found["fields"]))
+
+
+def _given(**members: str | None) -> dict[str, str]:
+    """The members of a change that are given (None: unchanged)."""
+    return {member: str(value) for member, value in members.items() if value is not None}
+
+
+def _owned(customer_name: str, kind: str, ident: int | None = None) -> str:
+    """The path of a customer's projects, queues, ... (`ccstats.api.operator_entities`),
+    or of one of them."""
+    path = f"/customers/{_part(customer_name)}/{kind}"
+    return path if ident is None else f"{path}/{ident}"
 
 
 def _part(text: str) -> str:
@@ -124,6 +164,51 @@ class OperatorClient:
             raise OperatorRefused("the server never replaces a file: choose a new name")
         found = self._call("POST", "/backup", json={"path": destination}, timeout=None)
         return BackupReport(found["path"], found["bytes"], found["events"], found["seconds"])
+
+    # what customers own besides events ----------------------------------------------
+    def projects(self, customer_name: str) -> list[Project]:
+        return [_project(found) for found in self._call("GET", _owned(customer_name,
+                                                                      "projects"))]
+
+    def update_project(self, customer_name: str, project_id: int, name: str | None = None,
+                       status: Status | None = None) -> Project:
+        path = _owned(customer_name, "projects", project_id)
+        return _project(self._call("PUT", path, json=_given(name=name, status=status)))
+
+    def queues(self, customer_name: str) -> list[Queue]:
+        return [_queue(found) for found in self._call("GET", _owned(customer_name, "queues"))]
+
+    def update_queue(self, customer_name: str, queue_id: int, name: str | None = None,
+                     status: Status | None = None) -> Queue:
+        path = _owned(customer_name, "queues", queue_id)
+        return _queue(self._call("PUT", path, json=_given(name=name, status=status)))
+
+    def users(self, customer_name: str) -> list[User]:
+        return [_user(found) for found in self._call("GET", _owned(customer_name, "users"))]
+
+    def update_user(self, customer_name: str, user_id: int, name: str | None = None,
+                    kind: UserKind | None = None, status: Status | None = None) -> User:
+        path = _owned(customer_name, "users", user_id)
+        return _user(self._call("PUT", path, json=_given(name=name, kind=kind, status=status)))
+
+    def presets(self, customer_name: str) -> list[Preset]:
+        return [_preset(found) for found in self._call("GET", _owned(customer_name,
+                                                                     "presets"))]
+
+    def create_preset(self, customer_name: str, name: str, fields: list[str]) -> Preset:
+        created = self._call("POST", _owned(customer_name, "presets"),
+                             json={"name": name, "fields": fields})
+        return _preset(created)
+
+    def name_mappings(self, customer_name: str, source: str) -> list[NameMapping]:
+        found = self._call("GET", _owned(customer_name, "mappings"), params={"source": source})
+        return [NameMapping(item["source"], MappingKind(item["kind"]), item["name"],
+                            item["targetid"]) for item in found]
+
+    def save_name_mapping(self, customer_name: str, mapping: NameMapping, title: str) -> None:
+        self._call("PUT", _owned(customer_name, "mappings"), json={
+            "source": mapping.source, "kind": str(mapping.kind), "name": mapping.name,
+            "targetid": mapping.target_id, "title": title})
 
     # the exchange -------------------------------------------------------------------
     def _call(self, method: str, path: str, **options: Any) -> Any:

@@ -41,6 +41,7 @@ from ccstats.ingest.rules import NOT_JSON
 from ccstats.ingest.validate import ValidatedBlock, Validator
 from ccstats.model import (
     ALL_SCOPES,
+    NAME_RULE,
     ApiKey,
     Customer,
     NameMapping,
@@ -51,6 +52,7 @@ from ccstats.model import (
     Status,
     User,
     UserKind,
+    valid_name,
 )
 from ccstats.pipeline.records import records
 from ccstats.query import (
@@ -357,13 +359,16 @@ class Service:
         return self._store.presets(self.customer(customer_name).customer_id)
 
     def create_preset(self, customer_name: str, name: str, fields: list[str]) -> Preset:
+        """Add a preset named `name` (the API's rule for names: `NAME_RULE`) of KPIs
+        `fields`."""
         customer = self.customer(customer_name)
+        if not valid_name(name):
+            raise InvalidRequest([wrong_format("name", NAME_RULE)])
         unknown = [f for f in fields if f not in BY_NAME]
-        if unknown or not fields or not name:
+        if unknown or not fields:
             raise InvalidRequest([bad_arguments(
-                "fields" if name else "name",
-                f"unknown field(s) {', '.join(unknown)}" if unknown
-                else "a preset needs a name and at least one field")])
+                "fields", f"unknown field(s) {', '.join(unknown)}" if unknown
+                else "a preset needs at least one field")])
         return self._store.create_preset(customer.customer_id, name,
                                          tuple(dict.fromkeys(fields)))
 

@@ -11,9 +11,8 @@ import orjson
 from ccstats.api.envelope import invalid
 from ccstats.errors import ApiError, bad_arguments, required, wrong_format
 from ccstats.events import MAX_ENTITY_ID
-from ccstats.model import Status, UserKind
+from ccstats.model import NAME_RULE, MappingKind, NameMapping, Status, UserKind, valid_name
 
-MAX_NAME_LENGTH = 200
 _E = TypeVar("_E", bound=StrEnum)
 
 
@@ -47,9 +46,8 @@ def _name(body: dict[str, object], needed: bool, errors: list[ApiError]) -> str 
         if needed:
             errors.append(required("name", "name is required: a non-empty string"))
         return None
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_LENGTH:
-        errors.append(wrong_format("name", f"name must be a non-empty string of at most "
-                                           f"{MAX_NAME_LENGTH} characters"))
+    if not isinstance(value, str) or not valid_name(value):
+        errors.append(wrong_format("name", NAME_RULE))
         return None
     return value
 
@@ -129,3 +127,29 @@ def preset_body(body: bytes) -> tuple[str, list[str]]:
         raise invalid(errors)
     assert name is not None and isinstance(fields, list)
     return name, [str(f) for f in fields]
+
+
+def _text(body: dict[str, object], member: str, errors: list[ApiError]) -> str:
+    value = body.get(member)
+    if isinstance(value, str) and value:
+        return value
+    make = required if value is None else wrong_format
+    errors.append(make(member, f"{member} is required: a non-empty string"))
+    return ""
+
+
+def mapping_body(body: bytes) -> tuple[NameMapping, str]:
+    """``{"source", "kind": "project"|"user", "name", "targetid", "title"}``: a name
+    mapping to save, and the name of its project or user should it be created."""
+    data = json_object(body)
+    errors: list[ApiError] = []
+    source = _text(data, "source", errors)
+    if data.get("kind") is None:
+        errors.append(required("kind", "kind is required: project or user"))
+    kind = _choice(data, "kind", MappingKind, None, errors)
+    name = _text(data, "name", errors)
+    target = _entity_id(data, "targetid", errors)
+    title = _text(data, "title", errors)
+    if errors or kind is None:
+        raise invalid(errors)
+    return NameMapping(source, kind, name, target), title

@@ -25,15 +25,41 @@ from ccstats.api.schemas import Queue as QueueOut
 from ccstats.api.schemas import User as UserOut
 from ccstats.digits import parse_digits
 from ccstats.model import Project, Queue, Status, User, UserKind
+from ccstats.service import Service
 
 router = APIRouter(prefix="/v2", tags=["projects, queues and users"])
 
 
-def _id(text: str, what: str) -> int:
+def entity_id(text: str, what: str) -> int:
+    """The id of a path (`EntityIdPath`) naming a `what` (project, queue, user): any other
+    text is unknown (404)."""
     number = parse_digits(text, 16)
     if number is None:
         raise not_found(f"unknown {what} {text[:40]!r}", f"{what}_id")
     return number
+
+
+def change_project(service: Service, customer_name: str, project_id: str, body: bytes
+                   ) -> Response:
+    """Change what `body` gives of a project (here and among the operator's routes)."""
+    ident = entity_id(project_id, "project")
+    given = project_body(body, ident)
+    return ok(service.update_project(customer_name, ident, given.name, given.status).public())
+
+
+def change_queue(service: Service, customer_name: str, queue_id: str, body: bytes) -> Response:
+    """Change what `body` gives of a queue (here and among the operator's routes)."""
+    ident = entity_id(queue_id, "queue")
+    given = project_body(body, ident)
+    return ok(service.update_queue(customer_name, ident, given.name, given.status).public())
+
+
+def change_user(service: Service, customer_name: str, user_id: str, body: bytes) -> Response:
+    """Change what `body` gives of a user (here and among the operator's routes)."""
+    ident = entity_id(user_id, "user")
+    given = user_body(body, ident)
+    return ok(service.update_user(customer_name, ident, given.name, given.kind,
+                                  given.status).public())
 
 
 @router.get("/projects", summary="Projects", responses=responses(list[ProjectOut]))
@@ -59,10 +85,7 @@ def create_project(tenant: Admin, body: Body, service: ServiceDep) -> Response:
             openapi_extra=request_body(json_schema(ProjectChange), "The members to change."))
 def update_project(project_id: EntityIdPath, tenant: Admin, body: Body,
                    service: ServiceDep) -> Response:
-    ident = _id(project_id, "project")
-    given = project_body(body, ident)
-    updated = service.update_project(tenant.customer.name, ident, given.name, given.status)
-    return ok(updated.public())
+    return change_project(service, tenant.customer.name, project_id, body)
 
 
 @router.get("/queues", summary="Queues", responses=responses(list[QueueOut]))
@@ -88,10 +111,7 @@ def create_queue(tenant: Admin, body: Body, service: ServiceDep) -> Response:
             openapi_extra=request_body(json_schema(ProjectChange), "The members to change."))
 def update_queue(queue_id: EntityIdPath, tenant: Admin, body: Body,
                  service: ServiceDep) -> Response:
-    ident = _id(queue_id, "queue")
-    given = project_body(body, ident)
-    updated = service.update_queue(tenant.customer.name, ident, given.name, given.status)
-    return ok(updated.public())
+    return change_queue(service, tenant.customer.name, queue_id, body)
 
 
 @router.get("/users", summary="Users", responses=responses(list[UserOut]))
@@ -116,8 +136,4 @@ def create_user(tenant: Admin, body: Body, service: ServiceDep) -> Response:
             responses=responses(UserOut, 404, *BODY_FAILURES),
             openapi_extra=request_body(json_schema(UserChange), "The members to change."))
 def update_user(user_id: EntityIdPath, tenant: Admin, body: Body, service: ServiceDep) -> Response:
-    ident = _id(user_id, "user")
-    given = user_body(body, ident)
-    updated = service.update_user(tenant.customer.name, ident, given.name, given.kind,
-                                  given.status)
-    return ok(updated.public())
+    return change_user(service, tenant.customer.name, user_id, body)

@@ -17,7 +17,6 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict
 
-from ccstats.api.bodies import MAX_NAME_LENGTH
 from ccstats.catalog import CATALOG
 from ccstats.events import (
     ANSWERED_TYPES,
@@ -31,7 +30,7 @@ from ccstats.events import (
 )
 from ccstats.inbound import INBOUND_FIELDS
 from ccstats.kpis import FORMULAS, Source, Unit
-from ccstats.model import Scope, Status, UserKind
+from ccstats.model import MAX_NAME_LENGTH, MappingKind, Scope, Status, UserKind
 
 T = TypeVar("T")
 
@@ -278,6 +277,26 @@ class BackupWritten(BaseModel):
     bytes: Annotated[int, Field(ge=0, description="its size")]
     events: Annotated[int, Field(ge=0, description="the events it holds")]
     seconds: Annotated[float, Field(ge=0, description="how long the backup took")]
+
+
+class NameMappingOut(BaseModel):
+    """A name of an outside system mapped to a project or user (docs/asterisk.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: Annotated[str, Field(description="the outside system, e.g. queue_log")]
+    kind: MappingKind
+    name: Annotated[str, Field(description="the name as that system writes it")]
+    targetid: EntityId
+
+
+class NewNameMapping(BaseModel):
+    source: Annotated[str, Field(min_length=1, description="the outside system, e.g. "
+                                                           "queue_log")]
+    kind: MappingKind
+    name: Annotated[str, Field(min_length=1, description="the name as that system writes it")]
+    targetid: EntityId
+    title: Annotated[str, Field(min_length=1, description="the name of the project or user, "
+                                                          "should it be created")]
 
 
 class NewBackup(BaseModel):

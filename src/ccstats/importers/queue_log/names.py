@@ -17,10 +17,10 @@ import re
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
+from ccstats.administration import Administration
 from ccstats.errors import InvalidRequest, bad_arguments
 from ccstats.events import MAX_ENTITY_ID
 from ccstats.model import MappingKind, NameMapping
-from ccstats.service import Service
 from ccstats.store.base import NameMapper
 
 SOURCE = "queue_log"
@@ -90,9 +90,10 @@ def choose_id(kind: MappingKind, name: str, mapped: Mapping[str, int],
     return target, display_name(kind, name)
 
 
-def set_mapping(service: Service, customer_name: str, kind: str, name: str,
+def set_mapping(service: Administration, customer_name: str, kind: str, name: str,
                 target_id: int) -> NameMapping:
-    """Map queue or member `name` to `target_id` (`ccstats mapping set`)."""
+    """Map queue or member `name` to `target_id` (`ccstats mapping set`), in the database
+    or on a running server (`service` is either)."""
     problems = []
     if kind not in ("queue", "member"):
         problems.append(bad_arguments("kind", f"expected queue or member; got {kind!r}"))
@@ -109,7 +110,7 @@ def set_mapping(service: Service, customer_name: str, kind: str, name: str,
     return mapping
 
 
-def listed(service: Service, customer_name: str) -> list[tuple[NameMapping, str]]:
+def listed(service: Administration, customer_name: str) -> list[tuple[NameMapping, str]]:
     """The stored mappings with the current name of their project or user."""
     projects = {p.project_id: p.name for p in service.projects(customer_name)}
     users = {u.user_id: u.name for u in service.users(customer_name)}

@@ -7,10 +7,11 @@ the same either way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Protocol
 
-from ccstats.service import BackupReport, Unchanged
+from ccstats.service import BackupReport, ImportReport, Unchanged
 
 
 class CustomerView(Protocol):
@@ -57,3 +58,7 @@ class Administration(Protocol):
     def compact(self) -> None: ...
 
     def backup(self, destination: str, force: bool = False) -> BackupReport: ...
+
+    def import_files(self, customer_name: str, paths: list[Path], skip_invalid: bool = False,
+                     rejects: Path | None = None, progress: Callable[[int], None] | None = None,
+                     ) -> ImportReport: ...

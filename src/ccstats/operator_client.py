@@ -9,17 +9,19 @@ operator key, too many failed attempts, no operator routes) is an `OperatorRefus
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ccstats import __version__
+from ccstats import __version__, upload_client
 from ccstats.errors import ApiError, InvalidRequest, NotFound, StoreUnavailable
-from ccstats.service import UNCHANGED, BackupReport, Unchanged
+from ccstats.importers.queue_log.summary import QueueLogSummary
+from ccstats.service import UNCHANGED, BackupReport, ImportReport, Unchanged
 
 PREFIX = "/v2/operator"
 #: Seconds to wait for an answer; rebuilding and compacting wait as long as they take.
@@ -124,6 +126,20 @@ class OperatorClient:
             raise OperatorRefused("the server never replaces a file: choose a new name")
         found = self._call("POST", "/backup", json={"path": destination}, timeout=None)
         return BackupReport(found["path"], found["bytes"], found["events"], found["seconds"])
+
+    def import_files(self, customer_name: str, paths: list[Path], skip_invalid: bool = False,
+                     rejects: Path | None = None, progress: Callable[[int], None] | None = None,
+                     ) -> ImportReport:
+        """Send NDJSON files in parts and import them as one batch (`ccstats.upload_client`)."""
+        if rejects is not None:
+            raise OperatorRefused("the server keeps no rejected lines: --rejects is for --db")
+        return upload_client.import_files(self._call, customer_name, paths, skip_invalid,
+                                          progress)
+
+    def import_logs(self, customer_name: str, paths: list[Path],
+                    progress: Callable[[int], None] | None = None) -> QueueLogSummary:
+        """Send queue_log files in parts and import them as one batch."""
+        return upload_client.import_logs(self._call, customer_name, paths, progress)
 
     # the exchange -------------------------------------------------------------------
     def _call(self, method: str, path: str, **options: Any) -> Any:

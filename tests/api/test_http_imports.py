@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import orjson
 import pytest
 
@@ -324,3 +325,49 @@ def test_at_most_eight_uploads_are_open(spool: tuple[str, Path], key_file: Path,
     finally:
         stop(process)
 
+
+
+
+def test_every_answer_is_as_documented(small: str, files: dict[str, Path]) -> None:
+    """Answers of each import route, 200 and refusals, against `/openapi.json`."""
+    document = httpx.get(f"{small}/openapi.json", timeout=30).json()
+    routes = "/v2/operator/customers/{customer}/imports"
+    checked: set[tuple[str, str, int]] = set()
+
+    def check(response: httpx.Response, method: str, template: str = "") -> Any:
+        documented = document["paths"][routes + template][method]["responses"]
+        status = str(response.status_code)
+        assert status in documented, (method, template, response.text)
+        schema = documented[status]["content"]["application/json"]["schema"]
+        validator = jsonschema_rs.Draft202012Validator(
+            {**schema, "components": document["components"]})
+        assert validator.is_valid(response.json()), (method, template, response.text)
+        checked.add((method, template, response.status_code))
+        return response.json()["response"]
+
+    log = files["pbx.queue_log"].read_bytes()
+    parts, commit = "/{upload}/parts/{part}", "/{upload}/commit"
+    with operator(small) as client:
+        check(client.post(IMPORTS, json={"files": []}), "post")
+        check(client.post(IMPORTS.replace(CUSTOMER, "nobody"),
+                          json={"files": [{"name": "a", "bytes": 1}]}), "post")
+        for options, content in (({"format": "queue_log"}, log[:SMALL]),
+                                 ({"skipInvalid": True}, b'{"id": 1}\n')):
+            opened = check(client.post(IMPORTS, json={
+                **options, "files": [{"name": "a", "bytes": len(content)}]}), "post")
+            base = f"{IMPORTS}/{opened['upload']}"
+            check(client.put(f"{base}/parts/2", content=content), "put", parts)
+            check(client.put(f"{base}/parts/1", content=content + b"x"), "put", parts)
+            check(client.put(f"{base}/parts/1", content=content), "put", parts)
+            check(client.post(f"{base}/commit"), "post", commit)
+        opened = check(client.post(IMPORTS, json={"files": [{"name": "a", "bytes": 2 * SMALL}]}),
+                       "post")
+        base = f"{IMPORTS}/{opened['upload']}"
+        check(client.put(f"{base}/parts/1", content=b"x" * (SMALL + 1)), "put", parts)
+        check(client.post(f"{base}/commit"), "post", commit)
+        check(client.delete(base), "delete", "/{upload}")
+        check(client.delete(base), "delete", "/{upload}")
+        check(client.put(f"{base}/parts/1", content=b"x"), "put", parts)
+    assert {(method, template) for method, template, _ in checked} == {
+        ("post", ""), ("put", parts), ("post", commit), ("delete", "/{upload}")}
+    assert {status for _, _, status in checked} == {200, 404, 413, 417}

@@ -105,7 +105,7 @@ class QueueLogImported(BaseModel):
     unknown: Annotated[dict[str, Count], Field(description="unknown events by name")]
 
 
-Imported = Annotated[NdjsonImported | QueueLogImported, Field(discriminator="format")]
+Imported = NdjsonImported | QueueLogImported
 
 UploadPath = Annotated[str, path_id("an upload id (from the opening's answer)",
                                     UPLOAD_ID_PATTERN)]

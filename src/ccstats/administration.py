@@ -37,7 +37,8 @@ class KeyView(Protocol):
 
 
 class Administration(Protocol):
-    """Customers, keys and the sums; the semantics are `Service`'s methods of these names."""
+    """Customers, keys, the sums and imports; the semantics are `Service`'s methods of these
+    names."""
 
     def customers(self) -> Sequence[CustomerView]: ...
 

@@ -7,11 +7,12 @@ the same either way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from ccstats.model import NameMapping, Preset, Project, Queue, Status, User, UserKind
-from ccstats.service import BackupReport, Unchanged
+from ccstats.service import BackupReport, ImportReport, Unchanged
 
 
 class CustomerView(Protocol):
@@ -37,8 +38,9 @@ class KeyView(Protocol):
 
 
 class Administration(Protocol):
-    """Customers, keys, the sums, and what customers own besides events (projects, queues,
-    users, presets, name mappings); the semantics are `Service`'s methods of these names."""
+    """Customers, keys, the sums, imports, and what customers own besides events
+    (projects, queues, users, presets, name mappings); the semantics are `Service`'s
+    methods of these names."""
 
     def customers(self) -> Sequence[CustomerView]: ...
 
@@ -83,3 +85,7 @@ class Administration(Protocol):
 
     def save_name_mapping(self, customer_name: str, mapping: NameMapping, title: str
                           ) -> None: ...
+
+    def import_files(self, customer_name: str, paths: list[Path], skip_invalid: bool = False,
+                     rejects: Path | None = None, progress: Callable[[int], None] | None = None,
+                     ) -> ImportReport: ...

@@ -43,6 +43,7 @@ from ccstats.api.settings import (
     DEFAULT_STREAM_BUFFER,
     Settings,
 )
+from ccstats.api.upload_spool import spool_root
 from ccstats.digits import parse_digits
 from ccstats.errors import InvalidRequest, NotFound, StoreUnavailable
 from ccstats.model import Status, UserKind
@@ -54,7 +55,7 @@ from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged, parse_n
 from ccstats.store import redacted_url
 
 if TYPE_CHECKING:
-    from ccstats.importers.queue_log.importer import QueueLogReport
+    from ccstats.importers.queue_log.summary import QueueLogSummary
 
 DEFAULT_DB = "ccstats.duckdb"
 #: The demo's own database: it holds a published all-scope key, so never real data.
@@ -288,29 +289,36 @@ def _progress(counter: ProgressColumn) -> Progress:
               help="queue_log: keep importing what is appended to FILE until Ctrl-C/SIGTERM, "
                    "storing what goes on (calls, pauses, waiting callers) as open events.")
 @db_option
+@server_option
 def import_(files: tuple[Path, ...], customer: str, input_format: str, skip_invalid: bool,
-            rejects: Path | None, follow: bool, db: str) -> None:
+            rejects: Path | None, follow: bool, db: str, server: str | None) -> None:
     """Store the events of FILES as one atomic batch.
 
     NDJSON: by default any invalid line stops the import before anything is
     stored, and the problems are listed (up to 100). queue_log: every call,
     ring, pause and login session that has ended is stored; lines that are no
     queue_log line and unknown events are counted and reported.
+
+    With --server the files are sent to the server in parts and imported there
+    as one batch (--rejects and --follow are for --db).
     """
     if rejects and not skip_invalid:
         raise click.UsageError("--rejects needs --skip-invalid")
+    if server is not None and (rejects or follow):
+        raise click.UsageError(f"{'--rejects' if rejects else '--follow'} is for --db: the "
+                               "server keeps no rejected lines and follows no file of "
+                               "this machine")
     if input_format == "queue_log":
         if skip_invalid:
             raise click.UsageError("--skip-invalid is for --format ndjson")
-        _import_queue_log(list(files), customer, follow, db)
+        _import_queue_log(list(files), customer, follow, db, server)
         return
     if follow:
         raise click.UsageError("--follow is for --format queue_log")
     total = sum(path.stat().st_size for path in files)
-    with _service(db) as service:
-        service.customer(customer)
+    with _administration(db, server) as service:
         with _progress(DownloadColumn()) as bar:
-            task = bar.add_task("validating", total=total)
+            task = bar.add_task("validating" if server is None else "sending", total=total)
             report = service.import_files(
                 customer, list(files), skip_invalid, rejects,
                 progress=lambda size: bar.advance(task, size),
@@ -321,12 +329,23 @@ def import_(files: tuple[Path, ...], customer: str, input_format: str, skip_inva
             sys.exit(2)
 
 
-def _import_queue_log(files: list[Path], customer: str, follow: bool, db: str) -> None:
+def _import_queue_log(files: list[Path], customer: str, follow: bool, db: str,
+                      server: str | None) -> None:
     from ccstats.importers.queue_log import importer
+    from ccstats.importers.queue_log.summary import summarize
 
+    if server is not None:
+        from ccstats.operator_client import OperatorClient
+
+        with _administration(db, server) as client, _progress(DownloadColumn()) as bar:
+            assert isinstance(client, OperatorClient)
+            task = bar.add_task("sending", total=sum(path.stat().st_size for path in files))
+            _print_queue_log_report(client.import_logs(
+                customer, files, lambda size: bar.advance(task, size)))
+        return
     with _service(db) as service:
         if not follow:
-            _print_queue_log_report(importer.import_logs(service, customer, files))
+            _print_queue_log_report(summarize(importer.import_logs(service, customer, files)))
             return
         if len(files) != 1:
             raise click.UsageError("--follow takes one FILE")
@@ -334,36 +353,35 @@ def _import_queue_log(files: list[Path], customer: str, follow: bool, db: str) -
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signal_number, lambda *_: stop.set())
         click.echo(f"following {files[0]} (Ctrl-C to stop)")
-        importer.follow(service, customer, files[0], stop, _print_queue_log_report)
+        importer.follow(service, customer, files[0], stop,
+                        lambda report: _print_queue_log_report(summarize(report)))
         click.echo("stopped")
 
 
-def _print_queue_log_report(report: QueueLogReport) -> None:
-    for source, line in report.malformed[:10]:
+def _print_queue_log_report(report: QueueLogSummary) -> None:
+    for source, line in report.malformed:
         _err.print(f"{source}: line {line}: not a queue_log line, skipped", markup=False)
-    if len(report.malformed) > 10:
-        _err.print(f"... {len(report.malformed)} lines skipped in all", markup=False)
-    conversion = report.conversion
+    if report.malformed_count > len(report.malformed):
+        _err.print(f"... {report.malformed_count} lines skipped in all", markup=False)
     click.echo(f"read {report.lines} lines ({report.records} queue_log events): "
-               f"{report.count('call', 'in')} inbound calls, "
-               f"{report.count('call', 'out')} outbound calls, "
-               f"{report.count('userstate')} user states; stored {report.stored} events")
-    if conversion.open_calls or conversion.open_sessions or conversion.open_pauses:
-        click.echo(f"still open, imported once ended: {conversion.open_calls} calls, "
-                   f"{conversion.open_sessions} login sessions, {conversion.open_pauses} pauses")
+               f"{report.inbound} inbound calls, {report.outbound} outbound calls, "
+               f"{report.userstates} user states; stored {report.stored} events")
+    if report.open_calls or report.open_sessions or report.open_pauses:
+        click.echo(f"still open, imported once ended: {report.open_calls} calls, "
+                   f"{report.open_sessions} login sessions, {report.open_pauses} pauses")
     if report.going_on:
         click.echo(f"going on, stored open until the log ends them: {report.going_on} events")
     if report.withdrawn:
         click.echo(f"withdrawn: {report.withdrawn} events stored before that the log no "
                    "longer makes (a call given up, available time interrupted)")
-    if conversion.lost_calls:
-        click.echo(f"{conversion.lost_calls} calls never ended (the member took another call "
+    if report.lost_calls:
+        click.echo(f"{report.lost_calls} calls never ended (the member took another call "
                    "or Asterisk restarted): not imported")
-    if conversion.implausible:
-        click.echo(f"{len(conversion.implausible)} calls longer than a day not imported "
-                   f"(lines {', '.join(map(str, conversion.implausible[:10]))})")
-    if conversion.unknown:
-        listed = ", ".join(f"{name}: {n}" for name, n in sorted(conversion.unknown.items()))
+    if report.implausible_count:
+        click.echo(f"{report.implausible_count} calls longer than a day not imported "
+                   f"(lines {', '.join(map(str, report.implausible))})")
+    if report.unknown:
+        listed = ", ".join(f"{name}: {n}" for name, n in report.unknown.items())
         click.echo(f"unknown events, counted and not imported: {listed}")
 
 
@@ -794,7 +812,8 @@ def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days:
                         max_days=max_days, rate_limit=rate_limit,
                         failed_logins_per_minute=max_failed_logins, body_timeout=body_timeout,
                         stream_keep_alive=stream_keep_alive, stream_buffer=stream_buffer,
-                        operator_key=_operator_key(operator_key_file))
+                        operator_key=_operator_key(operator_key_file),
+                        upload_root=spool_root(db))
     with _service(db, max_days) as service:
         _serve(service, settings, host, port, trusted_proxies)
 

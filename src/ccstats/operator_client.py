@@ -10,16 +10,18 @@ operator key, too many failed attempts, no operator routes) is an `OperatorRefus
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ccstats import __version__
+from ccstats import __version__, upload_client
 from ccstats.errors import ApiError, InvalidRequest, NotFound, StoreUnavailable
+from ccstats.importers.queue_log.summary import QueueLogSummary
 from ccstats.model import (
     MappingKind,
     NameMapping,
@@ -30,7 +32,7 @@ from ccstats.model import (
     User,
     UserKind,
 )
-from ccstats.service import UNCHANGED, BackupReport, Unchanged
+from ccstats.service import UNCHANGED, BackupReport, ImportReport, Unchanged
 
 PREFIX = "/v2/operator"
 #: Seconds to wait for an answer; rebuilding and compacting wait as long as they take.
@@ -209,6 +211,20 @@ class OperatorClient:
         self._call("PUT", _owned(customer_name, "mappings"), json={
             "source": mapping.source, "kind": str(mapping.kind), "name": mapping.name,
             "targetid": mapping.target_id, "title": title})
+
+    def import_files(self, customer_name: str, paths: list[Path], skip_invalid: bool = False,
+                     rejects: Path | None = None, progress: Callable[[int], None] | None = None,
+                     ) -> ImportReport:
+        """Send NDJSON files in parts and import them as one batch (`ccstats.upload_client`)."""
+        if rejects is not None:
+            raise OperatorRefused("the server keeps no rejected lines: --rejects is for --db")
+        return upload_client.import_files(self._call, customer_name, paths, skip_invalid,
+                                          progress)
+
+    def import_logs(self, customer_name: str, paths: list[Path],
+                    progress: Callable[[int], None] | None = None) -> QueueLogSummary:
+        """Send queue_log files in parts and import them as one batch."""
+        return upload_client.import_logs(self._call, customer_name, paths, progress)
 
     # the exchange -------------------------------------------------------------------
     def _call(self, method: str, path: str, **options: Any) -> Any:

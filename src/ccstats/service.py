@@ -12,7 +12,7 @@ import ipaddress
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -444,6 +444,7 @@ class Service:
         skip_invalid: bool = False,
         rejects: Path | None = None,
         progress: Callable[[int], None] | None = None,
+        names: Sequence[str] | None = None,
     ) -> ImportReport:
         """Import NDJSON files as one atomic batch (the last line of an id wins).
 
@@ -451,6 +452,7 @@ class Service:
         problems); with it, the valid lines are stored and the invalid ones are
         counted and, if `rejects` is given, copied there verbatim. Blocks are read
         and validated in a background thread while the previous ones are stored.
+        The report names each file by its path, or by its entry of `names`.
         """
         customer = self.customer(customer_name)
         report = ImportReport()
@@ -458,8 +460,8 @@ class Service:
               self._store.writer(customer.customer_id) as writer):
             checked = (
                 block
-                for path in paths
-                for block in self._checked(file_blocks(path), str(path), report,
+                for path, name in zip(paths, names or [str(p) for p in paths], strict=True)
+                for block in self._checked(file_blocks(path), name, report,
                                            rejected_out, progress)
             )
             for block in read_ahead(checked):

@@ -14,6 +14,7 @@ from ccstats.api import (
     metadata,
     operator,
     operator_entities,
+    operator_imports,
     probes,
     realtime,
     statistics,
@@ -26,6 +27,7 @@ from ccstats.api.operator_auth import OperatorAuthenticator
 from ccstats.api.schemas import finish
 from ccstats.api.settings import Settings
 from ccstats.api.stream import Broadcaster
+from ccstats.api.upload_spool import Uploads, spool_root
 from ccstats.pipeline import render as pipeline_render
 from ccstats.service import Service
 
@@ -44,6 +46,7 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
                     "with VCC Live's API. Every JSON body is {\"response\", \"errors\"}.",
         docs_url=None,
         redoc_url=None,
+        lifespan=operator_imports.lifespan,
     )
     app.state.service = service
     app.state.settings = settings
@@ -55,7 +58,8 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
             settings.operator_key, settings.failed_logins_per_minute,
             settings.auth_cache_seconds)
         refused = app.state.operator.is_operator_key
-        routers = (*ROUTERS, operator.router, operator_entities.router)
+        routers = (*ROUTERS, operator.router, operator_entities.router, operator_imports.router)
+        app.state.uploads = Uploads(settings.upload_root or spool_root())
     app.state.authenticator = Authenticator(service, app.state.guard, settings.base_domain,
                                             settings.auth_cache_seconds, refused=refused)
     app.state.metrics = metrics = Metrics()

@@ -63,6 +63,10 @@ def _with_body(kind: Any, description: str) -> dict[str, Any]:
     return {**_SECURITY, **request_body(json_schema(kind), description)}
 
 
+#: (for the operator routes of other modules)
+documented, with_body = _documented, _with_body
+
+
 def _customer_out(customer: Customer) -> dict[str, object]:
     return {"name": customer.name, "timezone": customer.timezone,
             "networks": list(customer.networks), "rateLimit": customer.rate_limit}

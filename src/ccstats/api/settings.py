@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ccstats.operator_key import OperatorKey
 from ccstats.options import DEFAULT_MAX_DAYS
@@ -40,3 +41,6 @@ class Settings:
     client that falls further behind is dropped."""
     operator_key: OperatorKey | None = None
     """The hash of the operator key; None: the operator routes do not exist."""
+    upload_root: Path | None = None
+    """Where imports sent in parts wait (`ccstats.api.upload_spool`); None: the temporary
+    folder."""

@@ -82,23 +82,25 @@ def _derive(mapper: NameMapper, records: list[Record], live: bool = False) -> Co
     return convert(records, names, live=live)
 
 
-def import_logs(service: Service, customer: str, paths: Sequence[Path]) -> QueueLogReport:
+def import_logs(service: Service, customer: str, paths: Sequence[Path],
+                names: Sequence[str] | None = None) -> QueueLogReport:
     """Import queue_log files (rotated parts in time order) as one atomic batch.
 
-    A file with lines but not one queue_log line is refused (nothing is stored).
+    A file with lines but not one queue_log line is refused (nothing is stored). The
+    report names each file by its path, or by its entry of `names`.
     """
     service.customer(customer)
     report = QueueLogReport()
     records: list[Record] = []
-    for path in paths:
+    for path, name in zip(paths, names or [str(p) for p in paths], strict=True):
         log = read_log(path)
         if log.malformed and not log.records:
             raise InvalidRequest([wrong_format(
-                "FILE", f"{path} has no queue_log line; line {log.malformed[0]} is not of the "
+                "FILE", f"{name} has no queue_log line; line {log.malformed[0]} is not of the "
                         f"form {EXPECTED_FORM}")])
         records.extend(log.records)
         report.lines += log.lines
-        report.malformed.extend((str(path), line) for line in log.malformed)
+        report.malformed.extend((name, line) for line in log.malformed)
     report.records = len(records)
 
     def events(mapper: NameMapper) -> bytes:

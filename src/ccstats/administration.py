@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from ccstats.service import BackupReport, Unchanged
+from ccstats.store.erasure import Erasure
 
 
 class CustomerView(Protocol):
@@ -57,3 +58,5 @@ class Administration(Protocol):
     def compact(self) -> None: ...
 
     def backup(self, destination: str, force: bool = False) -> BackupReport: ...
+
+    def erase_user(self, customer_name: str, user_id: int) -> Erasure: ...

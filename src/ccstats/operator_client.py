@@ -20,6 +20,7 @@ import httpx
 from ccstats import __version__
 from ccstats.errors import ApiError, InvalidRequest, NotFound, StoreUnavailable
 from ccstats.service import UNCHANGED, BackupReport, Unchanged
+from ccstats.store.erasure import Erasure, Scrub
 
 PREFIX = "/v2/operator"
 #: Seconds to wait for an answer; rebuilding and compacting wait as long as they take.
@@ -124,6 +125,12 @@ class OperatorClient:
             raise OperatorRefused("the server never replaces a file: choose a new name")
         found = self._call("POST", "/backup", json={"path": destination}, timeout=None)
         return BackupReport(found["path"], found["bytes"], found["events"], found["seconds"])
+
+    def erase_user(self, customer_name: str, user_id: int) -> Erasure:
+        found = self._call("DELETE", f"/customers/{_part(customer_name)}/users/{int(user_id)}",
+                           timeout=None)
+        return Erasure(found["userid"], found["name"], found["events"], found["mappings"],
+                       Scrub(found["scrub"]))
 
     # the exchange -------------------------------------------------------------------
     def _call(self, method: str, path: str, **options: Any) -> Any:

@@ -13,6 +13,7 @@ from ccstats.api import (
     failures,
     metadata,
     operator,
+    operator_erasure,
     probes,
     realtime,
     statistics,
@@ -54,7 +55,7 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
             settings.operator_key, settings.failed_logins_per_minute,
             settings.auth_cache_seconds)
         refused = app.state.operator.is_operator_key
-        routers = (*ROUTERS, operator.router)
+        routers = (*ROUTERS, operator.router, operator_erasure.router)
     app.state.authenticator = Authenticator(service, app.state.guard, settings.base_domain,
                                             settings.auth_cache_seconds, refused=refused)
     app.state.metrics = metrics = Metrics()

@@ -2,6 +2,8 @@
 
 Tables
 ------
+``meta``: the schema version, and whether an erasure left bytes to scrub
+(`ccstats.store.duckdb_erasure`: the file is rewritten when next opened).
 ``customers``, ``api_keys``, ``projects``, ``users``, ``presets``: metadata.
 ``name_mappings``: names of outside systems (Asterisk queues, members) → ids.
 ``events``: the normalized events, the source of truth (no index: DuckDB's

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from ccstats.model import NameMapping, Preset, Project, Queue, Status, User, UserKind
 from ccstats.service import BackupReport, ImportReport, Unchanged
+from ccstats.store.erasure import Erasure
 
 
 class CustomerView(Protocol):
@@ -89,3 +90,5 @@ class Administration(Protocol):
     def import_files(self, customer_name: str, paths: list[Path], skip_invalid: bool = False,
                      rejects: Path | None = None, progress: Callable[[int], None] | None = None,
                      ) -> ImportReport: ...
+
+    def erase_user(self, customer_name: str, user_id: int) -> Erasure: ...

@@ -9,6 +9,7 @@ Failures print one line to stderr that says what to do, and exit with status 2
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -53,6 +54,7 @@ from ccstats.options import DEFAULT_MAX_DAYS
 from ccstats.query import Endpoint
 from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged, parse_networks
 from ccstats.store import redacted_url
+from ccstats.store.erasure import Scrub
 
 if TYPE_CHECKING:
     from ccstats.importers.queue_log.summary import QueueLogSummary
@@ -639,7 +641,7 @@ def queue_list(customer: str, db: str, server: str | None) -> None:
 
 @main.group()
 def user() -> None:
-    """Change users."""
+    """Change, list and erase users."""
 
 
 @user.command("set-kind")
@@ -664,6 +666,39 @@ def user_list(customer: str, db: str, server: str | None) -> None:
     with _administration(db, server) as service:
         for found in service.users(customer):
             click.echo(f"{found.user_id}\t{found.kind}\t{found.status}\t{found.name}")
+
+
+@user.command("erase")
+@click.argument("user_id", type=int)
+@customer_option
+@db_option
+@server_option
+def user_erase(user_id: int, customer: str, db: str, server: str | None) -> None:
+    """Erase user USER_ID for good: its events (queue calls it answered included), its sums,
+    its name and the names mapped to it. Other users' statistics stay the same.
+
+    With --db the DuckDB file is rewritten at once, so that no free block keeps the
+    erased bytes; a server rewrites its file at its next start (docs/operations.md).
+    """
+    with _administration(db, server) as service:
+        erased = service.erase_user(customer, user_id)
+    mapped = f" and {erased.mappings} name mapping(s)" if erased.mappings else ""
+    click.echo(f"erased user {erased.user_id} ({erased.name}) of {customer}: "
+               f"{erased.events} events, their sums, the name{mapped}")
+    if server is None and erased.scrub is Scrub.PENDING:
+        with _service(db):  # opening the file rewrites it (`ccstats.store.duckdb_erasure`)
+            erased = dataclasses.replace(erased, scrub=Scrub.DONE)
+    click.echo(_SCRUBBED[erased.scrub])
+
+
+#: What the files hold after an erasure (`ccstats.store.erasure.Scrub`).
+_SCRUBBED = {
+    Scrub.DONE: "no file of the database holds them any more",
+    Scrub.PENDING: "the server's database file keeps their bytes in free blocks until its "
+                   "next start rewrites it (a backup taken meanwhile is written without them)",
+    Scrub.RUNNING: "ClickHouse is still running the mutations that delete them (see "
+                   "system.mutations)",
+}
 
 
 @main.group()

@@ -33,6 +33,7 @@ from ccstats.model import (
     UserKind,
 )
 from ccstats.service import UNCHANGED, BackupReport, ImportReport, Unchanged
+from ccstats.store.erasure import Erasure, Scrub
 
 PREFIX = "/v2/operator"
 #: Seconds to wait for an answer; rebuilding and compacting wait as long as they take.
@@ -225,6 +226,12 @@ class OperatorClient:
                     progress: Callable[[int], None] | None = None) -> QueueLogSummary:
         """Send queue_log files in parts and import them as one batch."""
         return upload_client.import_logs(self._call, customer_name, paths, progress)
+
+    def erase_user(self, customer_name: str, user_id: int) -> Erasure:
+        found = self._call("DELETE", f"/customers/{_part(customer_name)}/users/{int(user_id)}",
+                           timeout=None)
+        return Erasure(found["userid"], found["name"], found["events"], found["mappings"],
+                       Scrub(found["scrub"]))
 
     # the exchange -------------------------------------------------------------------
     def _call(self, method: str, path: str, **options: Any) -> Any:

@@ -74,6 +74,7 @@ from ccstats.realtime.options import (
 from ccstats.store import open_store
 from ccstats.store.base import NameMapper, Revocation, Store
 from ccstats.store.duckdb_backup import check_destination
+from ccstats.store.erasure import Erasure
 from ccstats.store.selection import EventSelection
 
 __all__ = ["EventsRejected", "ImportReport", "InvalidRequest", "NotFound", "Service"]
@@ -519,6 +520,16 @@ class Service:
         at once; the number removed."""
         return self._store.withdraw_events(self.customer(customer_name).customer_id,
                                            selection)
+
+    def erase_user(self, customer_name: str, user_id: int) -> Erasure:
+        """Remove every event of the user (queue calls it answered included: the queues'
+        statistics lose them), its sums, its name and the name mappings to it
+        (`Store.erase_user`); NotFound for an unknown id. What the files still hold is
+        the answer's `scrub`."""
+        erased = self._store.erase_user(self.customer(customer_name).customer_id, user_id)
+        if erased is None:
+            raise NotFound(f"unknown user {user_id}", "user_id")
+        return erased
 
     def event_count(self, customer_name: str) -> int:
         """The customer's stored events (one per id)."""

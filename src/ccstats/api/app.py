@@ -14,6 +14,7 @@ from ccstats.api import (
     metadata,
     operator,
     operator_entities,
+    operator_erasure,
     operator_imports,
     probes,
     realtime,
@@ -58,7 +59,8 @@ def create_app(service: Service, settings: Settings | None = None) -> FastAPI:
             settings.operator_key, settings.failed_logins_per_minute,
             settings.auth_cache_seconds)
         refused = app.state.operator.is_operator_key
-        routers = (*ROUTERS, operator.router, operator_entities.router, operator_imports.router)
+        routers = (*ROUTERS, operator.router, operator_entities.router, operator_imports.router,
+                   operator_erasure.router)
         app.state.uploads = Uploads(settings.upload_root or spool_root())
     app.state.authenticator = Authenticator(service, app.state.guard, settings.base_domain,
                                             settings.auth_cache_seconds, refused=refused)

@@ -309,6 +309,23 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+class ErasedUser(BaseModel):
+    """What erasing a user removed (docs/operations.md, "Erasure")."""
+
+    model_config = ConfigDict(extra="forbid")
+    userid: EntityId
+    name: Annotated[str, Field(description="the user's name, now erased")]
+    events: Annotated[int, Field(ge=0, description="its events removed (queue calls it "
+                                                   "answered included)")]
+    mappings: Annotated[int, Field(ge=0, description="the names of an outside system "
+                                                     "mapped to it, removed")]
+    scrub: Annotated[Literal["done", "pending", "running"], Field(description=(
+        "done: no file of the store holds the erased rows; pending (DuckDB): the server "
+        "rewrites its file without them at its next start, and a backup taken meanwhile "
+        "is written without them; running (ClickHouse): its mutations that delete them "
+        "were still running"))]
+
+
 # path ids ----------------------------------------------------------------------------
 
 def path_id(description: str, pattern: str) -> object:

@@ -56,6 +56,7 @@ from ccstats.model import (
     UserKind,
 )
 from ccstats.pipeline.source import CellSource
+from ccstats.store.erasure import Erasure
 from ccstats.store.selection import EventSelection
 
 
@@ -233,6 +234,14 @@ class Store(CellSource, Protocol):
     def withdraw_events(self, customer_id: int, selection: EventSelection) -> int:
         """Remove the current events that `selection` takes, and their contributions, in
         one transaction; the number removed."""
+        ...
+
+    def erase_user(self, customer_id: int, user_id: int) -> Erasure | None:
+        """Remove every row that names user `user_id`: its events (withdrawn, queue calls
+        it answered included), its sums rows, its name and the name mappings to it
+        (`ccstats.store.erasure`); None (nothing changed) if the customer has no such user.
+        The user's statistics are empty afterwards and every other user's unchanged; an
+        event naming the id later registers it again as a new user."""
         ...
 
     def rebuild(self, customer_id: int | None = None) -> int:

@@ -71,6 +71,7 @@ from ccstats.pipeline.dialect import CLICKHOUSE
 from ccstats.pipeline.sql import Statement
 from ccstats.store import (
     clickhouse_entities,
+    clickhouse_erasure,
     clickhouse_keys,
     clickhouse_live,
     clickhouse_schema,
@@ -94,6 +95,7 @@ from ccstats.store.clickhouse_target import (
     unreachable,
 )
 from ccstats.store.clickhouse_writes import DELTA_TABLES, Writer
+from ccstats.store.erasure import Erasure
 from ccstats.store.metadata_cache import MetadataCache
 from ccstats.store.selection import EventSelection
 
@@ -400,6 +402,15 @@ class ClickHouseStore:
         with self._write_lock, self._connection() as client:
             return clickhouse_writes.withdraw_events(client, c, self._zone(client, c),
                                                      selection)
+
+    def erase_user(self, customer_id: int, user_id: int) -> Erasure | None:
+        """`ccstats.store.clickhouse_erasure`: withdrawn and the deletions started under the
+        locks, then their end awaited without them."""
+        c = int(customer_id)
+        with self._write_lock, self._metadata_lock, self._connection() as client:
+            started = clickhouse_erasure.start(self.target, client, c, self._zone(client, c),
+                                               user_id)
+        return None if started is None else clickhouse_erasure.finish(self.target, started)
 
     def _customer_ids(self, client: Client, customer_id: int | None) -> list[int]:
         if customer_id is not None:

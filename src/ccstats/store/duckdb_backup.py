@@ -114,15 +114,15 @@ def seal(temporary: Path, destination: Path, shown: Path) -> int:
         events = store.scalar("SELECT count(*) FROM events")
     finally:
         store.close()
-    _sync(temporary)
+    sync(temporary)
     wal_of(temporary).unlink(missing_ok=True)
     wal_of(destination).unlink(missing_ok=True)  # a log of a replaced file is not ours
     os.replace(temporary, destination)
-    _sync(destination.parent)
+    sync(destination.parent)
     return events
 
 
-def _sync(path: Path) -> None:
+def sync(path: Path) -> None:
     """Flush `path` (a file or a folder) to the disk."""
     descriptor = os.open(path, os.O_RDONLY)
     try:

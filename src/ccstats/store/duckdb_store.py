@@ -2,6 +2,8 @@
 
 Tables
 ------
+``meta``: the schema version, and whether an erasure left bytes to scrub
+(`ccstats.store.duckdb_erasure`: the file is rewritten when next opened).
 ``customers``, ``api_keys``, ``projects``, ``users``, ``presets``: metadata.
 ``name_mappings``: names of outside systems (Asterisk queues, members) → ids.
 ``events``: the normalized events, the source of truth (no index: DuckDB's
@@ -60,7 +62,7 @@ from ccstats.model import (
 )
 from ccstats.pipeline.dialect import DUCKDB
 from ccstats.pipeline.sql import Statement
-from ccstats.store import duckdb_backup
+from ccstats.store import duckdb_backup, duckdb_erasure
 from ccstats.store.base import (
     ENTITY_TABLES,
     ChooseId,
@@ -79,6 +81,7 @@ from ccstats.store.duckdb_batch import (
     id_hashes,
 )
 from ccstats.store.duckdb_cache import Entities, StagedChanges, StoreCache
+from ccstats.store.erasure import Erasure, Scrub
 from ccstats.store.id_index import Hashes
 from ccstats.store.queue_call_rows import QUEUE_CALL_KEYS, merged_sql, queue_call_rows_sql
 from ccstats.store.selection import EventSelection
@@ -340,8 +343,24 @@ class DuckDBStore:
 
     def __init__(self, path: str | Path) -> None:
         self._path = str(path)
+        self._db = self._connect()
+        self._write_lock = threading.Lock()
+        self._file: BinaryIO | None = None  # the database file, once backed up
+        self._cache = StoreCache(self._stored_ids, self._stored_entities)
+        # (One process writes the file: its own count of writes is every write.)
+        self._writes: Counter[int] = Counter()
+        self._db.execute(SCHEMA)
+        self.migrate()
+        if self._path != ":memory:" and duckdb_erasure.scrub_pending(self._db):
+            try:
+                self._scrub()
+            except StoreUnavailable:
+                self._db.close()
+                raise
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
-            self._db = duckdb_connect.connect(self._path)
+            db = duckdb_connect.connect(self._path)
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 raise StoreUnavailable(
@@ -350,14 +369,20 @@ class DuckDBStore:
                     "serve` running on it? stop it, or use the HTTP API)") from None
             raise StoreUnavailable("the database cannot be opened",
                                    f"cannot open the database {self._path}: {error}") from None
-        self._db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
-        self._write_lock = threading.Lock()
-        self._file: BinaryIO | None = None  # the database file, once backed up
-        self._cache = StoreCache(self._stored_ids, self._stored_entities)
-        # (One process writes the file: its own count of writes is every write.)
-        self._writes: Counter[int] = Counter()
-        self._db.execute(SCHEMA)
-        self.migrate()
+        db.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+        return db
+
+    def _scrub(self) -> None:
+        """Rewrite the file without the bytes of erased rows (`ccstats.store.duckdb_erasure`).
+        Only while the store is being opened: nothing else reads it meanwhile (a read on
+        the closed connection would fail, or keep the old file open)."""
+        self._db.execute("CHECKPOINT")
+        self._db.close()
+        try:
+            duckdb_erasure.rewrite(Path(self._path))
+        finally:
+            self._db = self._connect()
+            self._cache.forget()
 
     def migrate(self) -> None:
         """Bring an older database to `SCHEMA_VERSION`.
@@ -696,6 +721,21 @@ class DuckDBStore:
             removed = Deletion(c, selection.condition()).apply(temp, _zone_of(tx.db, c))
         self._writes[c] += 1
         return removed
+
+    def erase_user(self, customer_id: int, user_id: int) -> Erasure | None:
+        """`ccstats.store.duckdb_erasure`: the rows go at once; the file is marked, and
+        rewritten without their bytes when next opened."""
+        c, u = int(customer_id), int(user_id)
+        on_disk = self._path != ":memory:"
+        with self._transaction() as tx, TempTables(tx.db) as temp:
+            erased = duckdb_erasure.erase_rows(temp, c, _zone_of(tx.db, c), u, on_disk)
+            if erased is None:
+                tx.abort()
+                return None
+            tx.changes.entities_of(c).users.discard(u)  # an event naming it registers it anew
+        self._writes[c] += 1
+        name, events, mappings = erased
+        return Erasure(u, name, events, mappings, Scrub.PENDING if on_disk else Scrub.DONE)
 
     def change_mark(self, customer_id: int) -> int:
         return self._writes[int(customer_id)]

@@ -1,0 +1,130 @@
+"""Erasing a user through a running server: ``ccstats user erase --server`` and its route.
+
+The user is gone from the answers at once and every other user's stay the same. On
+DuckDB the server's file waits for its next start to be rewritten: a backup taken
+through the server meanwhile holds no byte of the user's name, nor does the file once
+the server has started again.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.conftest import CCSTATS, create_customers, start_server, stop
+from backends import ON_CLICKHOUSE, drop_database, new_database
+from ccstats.store.duckdb_backup import wal_of
+
+CUSTOMER, PASSWORD = "erase-http", "erase-http-pass"
+OPERATOR_KEY = "operator-key-for-erasure-tests-0123456789"
+NAME = "Zebulon Quixote-Served"
+DAY = {"from": "20240610", "to": "20240610", "dimensions": "user,time", "interval": "15"}
+
+
+class Served:
+    """A server with the operator routes on a database of its own, restartable."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.db = new_database(folder, "erasure")
+        create_customers(self.db, [(CUSTOMER, "Europe/Budapest", PASSWORD)], {})
+        self.key_file = folder / "operator.key"
+        self.key_file.write_text(OPERATOR_KEY + "\n")
+        self.start()
+
+    def start(self) -> None:
+        self.process, self.url = start_server(
+            self.db, ["--rate-limit", "0", "--max-failed-logins", "0",
+                      "--operator-key-file", str(self.key_file)], self.folder / "server.log")
+
+    def stop(self) -> None:
+        stop(self.process)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    server = Served(tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+        drop_database(server.db)
+
+
+def ccstats(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "CCSTATS_DB"}
+    env["CCSTATS_OPERATOR_KEY"] = OPERATOR_KEY
+    return subprocess.run([str(CCSTATS), *args], capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+
+
+def holds(path: Path, text: str) -> bool:
+    return any(found.exists() and text.encode() in found.read_bytes()
+               for found in (path, wal_of(path)))
+
+
+def fill(customer: httpx.Client) -> None:
+    lines = "".join(
+        f'{{"id":"{user}-{n}","type":"userstate","state":"available",'
+        f'"start":{1_718_000_000 + n * 700},"end":{1_718_000_500 + n * 700},'
+        f'"projectId":1,"userId":{user}}}\n' for user in (7, 8, 9) for n in range(40))
+    stored = customer.post("/v2/events", content=lines.encode(),
+                           headers={"Content-Type": "application/x-ndjson"})
+    assert stored.status_code == 200, stored.text
+    renamed = customer.put("/v2/users/7", json={"name": NAME})
+    assert renamed.status_code == 200, renamed.text
+
+
+def test_a_user_is_erased_through_the_server(served: Served, tmp_path: Path) -> None:
+    with httpx.Client(base_url=served.url, auth=(CUSTOMER, PASSWORD), timeout=60) as customer:
+        fill(customer)
+        others = customer.get("/v2/statistics/userbased", params={**DAY, "users": "8,9"})
+        assert others.status_code == 200
+
+        done = ccstats("user", "erase", "7", "--customer", CUSTOMER, "--server", served.url)
+        assert done.returncode == 0, done.stderr
+        pending = ("the server's database file keeps their bytes in free blocks until its "
+                   "next start rewrites it (a backup taken meanwhile is written without them)")
+        assert done.stdout.splitlines() == [
+            f"erased user 7 ({NAME}) of {CUSTOMER}: 40 events, their sums, the name",
+            "no file of the database holds them any more" if ON_CLICKHOUSE else pending]
+
+        users = customer.get("/v2/users").json()["response"]
+        assert [user["userid"] for user in users] == [8, 9]
+        again = customer.get("/v2/statistics/userbased", params={**DAY, "users": "8,9"})
+        assert again.content == others.content
+        everyone = customer.get("/v2/statistics/userbased", params=DAY).json()["response"]
+        assert {record["userId"] for record in everyone} == {8, 9}
+
+    with httpx.Client(base_url=served.url, timeout=60,
+                      headers={"Authorization": f"Bearer {OPERATOR_KEY}"}) as operator:
+        path = f"/v2/operator/customers/{CUSTOMER}/users"
+        for unknown in ("7", "12345", "abc", "0x1"):
+            gone = operator.delete(f"{path}/{unknown}")
+            assert gone.status_code == 404, gone.text
+            assert gone.json()["errors"][0]["param"] == "user_id"
+        erased = operator.delete(f"{path}/9")
+        assert erased.status_code == 200, erased.text
+        assert erased.json()["response"] == {
+            "userid": 9, "name": "User 9", "events": 40, "mappings": 0,
+            "scrub": "done" if ON_CLICKHOUSE else "pending"}
+
+    if ON_CLICKHOUSE:
+        return
+    database = Path(served.db)
+    backup = tmp_path / "after-erasure.duckdb"
+    made = ccstats("backup", str(backup), "--server", served.url)
+    assert made.returncode == 0, made.stderr
+    assert not holds(backup, NAME)
+    served.stop()
+    assert holds(database, NAME)  # (DuckDB leaves deleted rows' bytes in free blocks)
+    served.start()  # rewrites the file before serving
+    assert not holds(database, NAME)
+    with httpx.Client(base_url=served.url, auth=(CUSTOMER, PASSWORD), timeout=60) as customer:
+        users = customer.get("/v2/users").json()["response"]
+        assert [user["userid"] for user in users] == [8]

@@ -56,6 +56,7 @@ from ccstats.model import (
     UserKind,
 )
 from ccstats.pipeline.source import CellSource
+from ccstats.retention import Cutoff
 from ccstats.store.selection import EventSelection
 
 
@@ -149,8 +150,8 @@ class Store(CellSource, Protocol):
     def customer(self, name: str) -> Customer | None: ...
     def customers(self) -> list[Customer]: ...
     def set_access(self, customer_id: int, networks: tuple[str, ...],
-                   rate_limit: int | None) -> None:
-        """Replace the customer's allowed client networks and rate limit."""
+                   rate_limit: int | None, keep_days: int | None) -> None:
+        """Replace the customer's allowed client networks, rate limit and retention."""
         ...
 
     def add_key(self, customer_id: int, key: ApiKey, limit: int | None = None) -> bool:
@@ -233,6 +234,11 @@ class Store(CellSource, Protocol):
     def withdraw_events(self, customer_id: int, selection: EventSelection) -> int:
         """Remove the current events that `selection` takes, and their contributions, in
         one transaction; the number removed."""
+        ...
+
+    def prune_before(self, customer_id: int, cutoff: Cutoff) -> int:
+        """Remove the customer's events and rows before `cutoff` (`ccstats.retention`) at
+        once: readers see all of it or none; the number of events removed."""
         ...
 
     def rebuild(self, customer_id: int | None = None) -> int:

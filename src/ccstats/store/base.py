@@ -38,7 +38,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
 from enum import Enum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
@@ -56,8 +56,10 @@ from ccstats.model import (
     UserKind,
 )
 from ccstats.pipeline.source import CellSource
-from ccstats.retention import Cutoff
 from ccstats.store.selection import EventSelection
+
+if TYPE_CHECKING:  # (ccstats.retention reads ccstats.store.selection)
+    from ccstats.retention import Cutoff
 
 
 class Revocation(Enum):

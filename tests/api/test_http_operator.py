@@ -189,7 +189,7 @@ def _operations(url: str) -> list[tuple[str, str]]:
 def test_customer_keys_never_reach_operator_routes(operated: str) -> None:
     """Every operator operation answers 401 to every customer credential, as to a wrong key."""
     operations = _operations(operated)
-    assert len(operations) == 9
+    assert len(operations) == 10
     with operator(operated) as client:
         admin = answer(client.post(f"/v2/operator/customers/{CUSTOMER}/keys",
                                    json={"scopes": ["read", "write", "admin"]}))

@@ -10,6 +10,7 @@ computed here on its own, by walking quarter-hours to the first one of the day.
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -21,8 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backends import ON_CLICKHOUSE
+from backends import ON_CLICKHOUSE, drop_database
 from ccstats import retention
+from ccstats.api.metrics import Metrics
+from ccstats.api.pruning import PruneSchedule
 from ccstats.kpis import FORMULAS, Source
 from ccstats.query import Endpoint
 from ccstats.service import Service
@@ -227,3 +230,40 @@ def test_on_clickhouse_a_prune_with_nothing_to_remove_commits_no_batch(
     mark = service.change_mark("acme")
     assert service.prune("acme", now=now)[0].events == 0
     assert service.change_mark("acme") == mark
+
+
+def test_the_schedule_prunes_again_and_again_and_logs_each_customer(
+        service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    service.create_customer("acme", "UTC", "pw")
+    service.set_access("acme", keep_days=1)
+    metrics = Metrics()
+    old = int(time.time()) - 5 * DAY
+    with caplog.at_level(logging.INFO, "ccstats.retention"), \
+            PruneSchedule(service, metrics, every=0.1, first_delay=0):
+        for n in range(3):
+            service.ingest("acme", ndjson(userstate(f"old{n}", "available", old, old + 60)))
+            deadline = time.monotonic() + 60
+            while service.event_count("acme"):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    lines = [orjson.loads(record.getMessage()) for record in caplog.records]
+    assert sum(line["events"] for line in lines) == 3
+    assert {(line["event"], line["customer"]) for line in lines} == {("prune", "acme")}
+    assert b"ccstats_pruned_events_total 3.0" in metrics.exposition()
+
+
+def test_a_failed_run_is_logged_and_ends_nothing(url: str,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    service = Service.open(url)
+    service.create_customer("acme", "UTC", "pw")
+    service.set_access("acme", keep_days=1)
+    if ON_CLICKHOUSE:  # the store is gone: every run fails
+        drop_database(url)
+    else:
+        service.close()
+    with caplog.at_level(logging.INFO, "ccstats.retention"):
+        PruneSchedule(service, Metrics(), every=1).run_once()
+    if ON_CLICKHOUSE:
+        service.close()
+    [line] = [orjson.loads(record.getMessage()) for record in caplog.records]
+    assert line["event"] == "prune" and line["error"] and "events" not in line

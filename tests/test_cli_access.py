@@ -66,7 +66,7 @@ def test_customer_set_networks_and_rate_limit(tmp_path: Path) -> None:
     assert changed.returncode == 0, changed.stderr
     assert "10.1.2.3/32,2001:db8::/32" in changed.stdout and "20/s" in changed.stdout
     assert ccstats("customer", "list", db=db).stdout.splitlines() == [
-        "acme\tUTC\t10.1.2.3/32,2001:db8::/32\t20/s"]
+        "acme\tUTC\t10.1.2.3/32,2001:db8::/32\t20/s\tforever"]
     bad = ccstats("customer", "set", "acme", "--allow", "10.0.0.0/40", db=db)
     assert bad.returncode == 2 and "not a network" in bad.stderr
     assert ccstats("customer", "set", "acme", "--rate-limit", "fast", db=db).returncode == 2
@@ -76,7 +76,27 @@ def test_customer_set_networks_and_rate_limit(tmp_path: Path) -> None:
                     db=db)
     assert reset.returncode == 0
     assert ccstats("customer", "list", db=db).stdout.splitlines() == [
-        "acme\tUTC\tany\tdefault"]
+        "acme\tUTC\tany\tdefault\tforever"]
+
+
+def test_customer_set_keep_days(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    ccstats("customer", "create", "acme", "--password", "pw", db=db)
+    changed = ccstats("customer", "set", "acme", "--keep-days", "400", db=db)
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.endswith("keeps 400 days\n")
+    # the other members stay as they are
+    ccstats("customer", "set", "acme", "--rate-limit", "20", db=db)
+    assert ccstats("customer", "list", db=db).stdout.splitlines() == [
+        "acme\tUTC\tany\t20/s\t400 days"]
+    for bad in ("0", "-3", "1.5", "36501", "\u00b9", "always"):
+        refused = ccstats("customer", "set", "acme", "--keep-days", bad, db=db)
+        assert refused.returncode == 2 and "--keep-days" in refused.stderr, bad
+    assert ccstats("customer", "list", db=db).stdout.splitlines() == [
+        "acme\tUTC\tany\t20/s\t400 days"]
+    assert ccstats("customer", "set", "acme", "--keep-days", "forever", db=db).returncode == 0
+    assert ccstats("customer", "list", db=db).stdout.splitlines() == [
+        "acme\tUTC\tany\t20/s\tforever"]
 
 
 def test_a_customer_holds_at_most_max_keys(tmp_path: Path) -> None:

@@ -354,7 +354,7 @@ def test_migrate_creates_the_tables(as_password_user: Target) -> None:
     created = _ccstats("customer", "create", "acme", "--db", url)
     assert created.returncode == 0, created.stderr
     listed = _ccstats("customer", "list", "--db", url).stdout
-    assert listed == "acme\tUTC\tany\tdefault\n"
+    assert listed == "acme\tUTC\tany\tdefault\tforever\n"
 
 
 @on_server

@@ -167,7 +167,7 @@ def test_the_demo_keeps_its_own_database_whatever_ccstats_db_says(tmp_path: Path
         process.wait(timeout=60)
     assert sorted(path.name for path in tmp_path.glob("*.duckdb*")) == ["ccstats-demo.duckdb"]
     listed = _ccstats("customer", "list", "--db", "ccstats-demo.duckdb", cwd=tmp_path)
-    assert listed.stdout.splitlines() == [f"demo\t{demo_customer.TIMEZONE}\tany\tdefault"]
+    assert listed.stdout.splitlines() == [f"demo\t{demo_customer.TIMEZONE}\tany\tdefault\tforever"]
 
 
 def test_the_demo_refuses_a_database_with_other_customers_and_writes_nothing(

@@ -52,6 +52,7 @@ from ccstats.operator_key import ENV as OPERATOR_KEY_ENV
 from ccstats.operator_key import OperatorKey, new_secret
 from ccstats.options import DEFAULT_MAX_DAYS
 from ccstats.query import Endpoint
+from ccstats.retention import MAX_KEEP_DAYS
 from ccstats.service import UNCHANGED, ImportReport, Service, Unchanged, parse_networks
 from ccstats.store import redacted_url
 from ccstats.store.erasure import Scrub
@@ -60,6 +61,8 @@ if TYPE_CHECKING:
     from ccstats.importers.queue_log.summary import QueueLogSummary
 
 DEFAULT_DB = "ccstats.duckdb"
+#: Seconds between the server's prunes (`serve --prune-every`).
+DEFAULT_PRUNE_EVERY = 3600.0
 #: The demo's own database: it holds a published all-scope key, so never real data.
 DEMO_DB = "ccstats-demo.duckdb"
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -181,11 +184,11 @@ def customer_create(name: str, timezone: str, password: str | None, db: str,
 @db_option
 @server_option
 def customer_list(db: str, server: str | None) -> None:
-    """List customers: name, time zone, allowed networks and rate limit."""
+    """List customers: name, time zone, allowed networks, rate limit and retention."""
     with _administration(db, server) as service:
         for found in service.customers():
             click.echo(f"{found.name}\t{found.timezone}\t{_networks_text(found.networks)}"
-                       f"\t{_rate_text(found.rate_limit)}")
+                       f"\t{_rate_text(found.rate_limit)}\t{_keep_text(found.keep_days)}")
 
 
 @customer.command("set")
@@ -196,13 +199,18 @@ def customer_list(db: str, server: str | None) -> None:
 @click.option("--rate-limit", default=None, metavar="N|default",
               help="Requests per second allowed to this customer; 'default' uses the "
                    "server's --rate-limit.")
+@click.option("--keep-days", default=None, metavar="N|forever",
+              help="Keep N whole days before today of the customer's events and sums "
+                   "(older ones go: ccstats prune, and the server's --prune-every); "
+                   "'forever' keeps everything.")
 @db_option
 @server_option
-def customer_set(name: str, allow: str | None, rate_limit: str | None, db: str,
-                 server: str | None) -> None:
-    """Change who may reach customer NAME's API: networks and rate limit."""
-    if allow is None and rate_limit is None:
-        raise click.UsageError("give --allow and/or --rate-limit")
+def customer_set(name: str, allow: str | None, rate_limit: str | None,
+                 keep_days: str | None, db: str, server: str | None) -> None:
+    """Change who may reach customer NAME's API (networks, rate limit) and how long its
+    data is kept."""
+    if allow is None and rate_limit is None and keep_days is None:
+        raise click.UsageError("give --allow, --rate-limit and/or --keep-days")
     networks = None if allow is None else ([] if allow.strip() == "any" else allow.split(","))
     limit: int | Unchanged | None = UNCHANGED
     if rate_limit is not None:
@@ -213,10 +221,23 @@ def customer_set(name: str, allow: str | None, rate_limit: str | None, db: str,
         else:
             raise click.BadParameter("a number of requests per second, or 'default'",
                                      param_hint="--rate-limit")
+    days = UNCHANGED if keep_days is None else _keep_days(keep_days)
     with _administration(db, server) as service:
-        found = service.set_access(name, networks, limit)
+        found = service.set_access(name, networks, limit, days)
         click.echo(f"customer {found.name}: networks {_networks_text(found.networks)}, "
-                   f"rate limit {_rate_text(found.rate_limit)}")
+                   f"rate limit {_rate_text(found.rate_limit)}, "
+                   f"keeps {_keep_text(found.keep_days)}")
+
+
+def _keep_days(text: str) -> int | None:
+    """The value of ``--keep-days``: whole days, or None for 'forever'."""
+    if text.strip() == "forever":
+        return None
+    days = parse_digits(text.strip())
+    if days is None or not 1 <= days <= MAX_KEEP_DAYS:
+        raise click.BadParameter(f"a number of whole days, 1-{MAX_KEEP_DAYS}, or 'forever'",
+                                 param_hint="--keep-days")
+    return days
 
 
 def _networks_text(networks: tuple[str, ...]) -> str:
@@ -225,6 +246,10 @@ def _networks_text(networks: tuple[str, ...]) -> str:
 
 def _rate_text(rate_limit: int | None) -> str:
     return "default" if rate_limit is None else f"{rate_limit}/s"
+
+
+def _keep_text(keep_days: int | None) -> str:
+    return "forever" if keep_days is None else f"{keep_days} days"
 
 
 @main.group()
@@ -456,6 +481,27 @@ def rebuild(customer: str | None, db: str, server: str | None) -> None:
     with _administration(db, server) as service:
         count = service.rebuild(customer)
         click.echo(f"rebuilt the sums of {count} events")
+
+
+@main.command()
+@click.option("--customer", default=None,
+              help="Only this customer (default: every customer with --keep-days).")
+@db_option
+@server_option
+def prune(customer: str | None, db: str, server: str | None) -> None:
+    """Remove the events and sums older than each customer's retention (customer set
+    --keep-days): the answers for the days kept stay the same."""
+    with _administration(db, server) as service:
+        done = service.prune(customer)
+        for found in done:
+            if found.kept_from is None:
+                click.echo(f"{found.customer}: keeps everything (no --keep-days), "
+                           "nothing removed")
+            else:
+                click.echo(f"{found.customer}: kept from {found.kept_from.isoformat()} "
+                           f"({found.keep_days} days), {found.events} events removed")
+        if not done:
+            click.echo("no customer has a retention (ccstats customer set NAME --keep-days N)")
 
 
 @main.command()
@@ -770,19 +816,24 @@ def mapping_set(kind: str, name: str, target_id: int, customer: str, db: str,
 
 
 def _serve(service: Service, settings: Settings, host: str, port: int,
-           trusted_proxies: tuple[str, ...] = ()) -> None:
+           trusted_proxies: tuple[str, ...] = (), prune_every: float = 0) -> None:
     from ccstats.api.app import create_app
+    from ccstats.api.pruning import PruneSchedule
     from ccstats.api.server import run
 
-    # One JSON line per request on stderr (see ccstats.api.middleware).
+    # One JSON line per request (see ccstats.api.middleware), and per customer pruned
+    # (ccstats.api.pruning), on stderr.
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
-    access = logging.getLogger("ccstats.access")
-    access.addHandler(handler)
-    access.setLevel(logging.INFO)
-    access.propagate = False
+    for name in ("ccstats.access", "ccstats.retention"):
+        lines = logging.getLogger(name)
+        lines.addHandler(handler)
+        lines.setLevel(logging.INFO)
+        lines.propagate = False
 
-    run(create_app(service, settings), host, port, trusted_proxies)
+    app = create_app(service, settings)
+    with PruneSchedule(service, app.state.metrics, prune_every):
+        run(app, host, port, trusted_proxies)
 
 
 def _proxy_networks(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -836,11 +887,15 @@ base_domain_option = click.option(
                    "which take the key on this file's first line (make one with "
                    "`ccstats operator-key new > PATH`); only its hash is kept. Without it "
                    "those routes do not exist.")
+@click.option("--prune-every", default=DEFAULT_PRUNE_EVERY, show_default=True,
+              type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Prune the customers with a retention (customer set --keep-days) shortly "
+                   "after the start, then every SECONDS; 0: never (run ccstats prune).")
 @db_option
 def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days: int,
           rate_limit: int, max_failed_logins: int, body_timeout: float,
           stream_keep_alive: float, stream_buffer: int, trusted_proxies: tuple[str, ...],
-          operator_key_file: Path | None,
+          operator_key_file: Path | None, prune_every: float,
           db: str) -> None:
     """Serve the HTTP API."""
     settings = Settings(base_domain=base_domain, max_body_bytes=max_body_bytes,
@@ -850,7 +905,7 @@ def serve(host: str, port: int, base_domain: str, max_body_bytes: int, max_days:
                         operator_key=_operator_key(operator_key_file),
                         upload_root=spool_root(db))
     with _service(db, max_days) as service:
-        _serve(service, settings, host, port, trusted_proxies)
+        _serve(service, settings, host, port, trusted_proxies, prune_every)
 
 
 def _operator_key(path: Path | None) -> OperatorKey | None:

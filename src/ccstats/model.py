@@ -48,6 +48,9 @@ class Customer:
     """Client networks (CIDRs) allowed to call the API; empty: any."""
     rate_limit: int | None = None
     """Requests per second allowed to this customer; None: the server's default."""
+    keep_days: int | None = None
+    """Whole local days of events and sums kept before today (`ccstats.retention`);
+    None: everything is kept."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -32,11 +33,13 @@ from ccstats.model import (
     User,
     UserKind,
 )
+from ccstats.retention import Pruned
 from ccstats.service import UNCHANGED, BackupReport, ImportReport, Unchanged
 from ccstats.store.erasure import Erasure, Scrub
 
 PREFIX = "/v2/operator"
-#: Seconds to wait for an answer; rebuilding and compacting wait as long as they take.
+#: Seconds to wait for an answer; rebuilding, compacting and pruning wait as long as they
+#: take.
 TIMEOUT = 120.0
 
 
@@ -50,6 +53,7 @@ class CustomerInfo:
     timezone: str
     networks: tuple[str, ...]
     rate_limit: int | None
+    keep_days: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +64,13 @@ class KeyInfo:
 
 def _customer(found: dict[str, Any]) -> CustomerInfo:
     return CustomerInfo(found["name"], found["timezone"], tuple(found["networks"]),
-                        found["rateLimit"])
+                        found["rateLimit"], found["keepDays"])
+
+
+def _pruned(found: dict[str, Any]) -> Pruned:
+    kept_from = found["keptFrom"]
+    return Pruned(found["customer"], found["keepDays"],
+                  None if kept_from is None else date.fromisoformat(kept_from), found["events"])
 
 
 def _key(found: dict[str, Any]) -> KeyInfo:
@@ -134,12 +144,15 @@ class OperatorClient:
         return password if password is not None else str(created["key"])
 
     def set_access(self, customer_name: str, networks: Iterable[str] | None = None,
-                   rate_limit: int | Unchanged | None = UNCHANGED) -> CustomerInfo:
+                   rate_limit: int | Unchanged | None = UNCHANGED,
+                   keep_days: int | Unchanged | None = UNCHANGED) -> CustomerInfo:
         body: dict[str, Any] = {}
         if networks is not None:
             body["networks"] = list(networks)
         if not isinstance(rate_limit, Unchanged):
             body["rateLimit"] = rate_limit
+        if not isinstance(keep_days, Unchanged):
+            body["keepDays"] = keep_days
         path = f"/customers/{_part(customer_name)}/access"
         return _customer(self._call("PUT", path, json=body))
 
@@ -161,6 +174,11 @@ class OperatorClient:
 
     def compact(self) -> None:
         self._call("POST", "/compact", timeout=None)
+
+    def prune(self, customer_name: str | None = None) -> list[Pruned]:
+        params = {} if customer_name is None else {"customer": customer_name}
+        return [_pruned(found) for found in self._call("POST", "/prune", params=params,
+                                                       timeout=None)]
 
     def backup(self, destination: str, force: bool = False) -> BackupReport:
         if force:

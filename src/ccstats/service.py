@@ -21,7 +21,7 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ccstats import buckets, export, keys, render
+from ccstats import buckets, export, keys, render, retention
 from ccstats.catalog import BY_NAME
 from ccstats.copy import copy_customer
 from ccstats.errors import (
@@ -277,9 +277,11 @@ class Service:
                          "another admin key first")])
 
     def set_access(self, customer_name: str, networks: Iterable[str] | None = None,
-                   rate_limit: int | Unchanged | None = UNCHANGED) -> Customer:
-        """Change the allowed client networks (CIDRs; none: any) and/or the rate limit
-        (requests per second; None: the server's default). Returns the customer."""
+                   rate_limit: int | Unchanged | None = UNCHANGED,
+                   keep_days: int | Unchanged | None = UNCHANGED) -> Customer:
+        """Change the allowed client networks (CIDRs; none: any), the rate limit
+        (requests per second; None: the server's default) and/or the retention (whole
+        days, `ccstats.retention`; None: forever). Returns the customer."""
         customer = self.customer(customer_name)
         problems = []
         chosen = customer.networks
@@ -292,9 +294,13 @@ class Service:
         if limit is not None and not 1 <= limit <= 1_000_000:
             problems.append(bad_arguments("rate_limit", "the rate limit is a number of "
                                                         "requests per second, 1-1000000"))
+        days = customer.keep_days if isinstance(keep_days, Unchanged) else keep_days
+        if days is not None and not 1 <= days <= retention.MAX_KEEP_DAYS:
+            problems.append(bad_arguments("keep_days", "the retention is a number of whole "
+                                                       f"days, 1-{retention.MAX_KEEP_DAYS}"))
         if problems:
             raise InvalidRequest(problems)
-        self._store.set_access(customer.customer_id, chosen, limit)
+        self._store.set_access(customer.customer_id, chosen, limit, days)
         return self.customer(customer_name)
 
     # projects and users ------------------------------------------------------------
@@ -546,8 +552,29 @@ class Service:
         return export.export_events(self._store, self.customer(customer_name), out, days, progress)
 
     def rebuild(self, customer_name: str | None = None) -> int:
+        """Recompute the sums from the stored events; the number of events read. The
+        customers with a retention are pruned again, as the events that straddle their
+        cutoff bring back sums of days before it."""
         customer_id = self.customer(customer_name).customer_id if customer_name else None
-        return self._store.rebuild(customer_id)
+        total = self._store.rebuild(customer_id)
+        self.prune(customer_name)
+        return total
+
+    def prune(self, customer_name: str | None = None, now: int | None = None
+              ) -> list[retention.Pruned]:
+        """Remove what each customer with a retention keeps no longer at `now` (default:
+        the clock; `ccstats.retention`), or only customer `customer_name`'s."""
+        moment = int(time.time()) if now is None else now
+        chosen = self.customers() if customer_name is None else [self.customer(customer_name)]
+        return [self._prune(found, moment) for found in chosen
+                if found.keep_days is not None or customer_name is not None]
+
+    def _prune(self, customer: Customer, now: int) -> retention.Pruned:
+        if customer.keep_days is None:
+            return retention.Pruned(customer.name, None, None, 0)
+        cutoff = retention.cutoff(customer.timezone, customer.keep_days, now)
+        removed = self._store.prune_before(customer.customer_id, cutoff)
+        return retention.Pruned(customer.name, customer.keep_days, cutoff.day, removed)
 
     # statistics ---------------------------------------------------------------------
     def plan(self, customer_name: str, params: Mapping[str, str],

@@ -75,7 +75,7 @@ def test_customers_are_created_listed_and_their_access_changed(operated: str) ->
         created = answer(client.post("/v2/operator/customers",
                                      json={"name": "globex-op", "timezone": "Europe/Paris"}))
         assert created == {"name": "globex-op", "timezone": "Europe/Paris", "networks": [],
-                           "rateLimit": None, "key": created["key"]}
+                           "rateLimit": None, "keepDays": None, "key": created["key"]}
         with httpx.Client(base_url=operated, auth=("globex-op", created["key"]),
                           timeout=30) as globex:
             assert globex.get("/v2/keys").status_code == 200  # every scope
@@ -91,6 +91,14 @@ def test_customers_are_created_listed_and_their_access_changed(operated: str) ->
         kept = answer(client.put("/v2/operator/customers/initech-op/access",
                                  json={"rateLimit": None}))
         assert kept["networks"] == ["10.1.2.3/32"] and kept["rateLimit"] is None
+        kept = answer(client.put("/v2/operator/customers/initech-op/access",
+                                 json={"keepDays": 30}))
+        assert kept["networks"] == ["10.1.2.3/32"] and kept["keepDays"] == 30
+        listed = answer(client.get("/v2/operator/customers"))
+        assert [found["keepDays"] for found in listed if found["name"] == "initech-op"] == [30]
+        forever = answer(client.put("/v2/operator/customers/initech-op/access",
+                                    json={"keepDays": None}))
+        assert forever["keepDays"] is None and forever["networks"] == ["10.1.2.3/32"]
         with httpx.Client(base_url=operated, auth=("initech-op", "initech-pass"),
                           timeout=30) as initech:
             answer(initech.get("/v2/projects"), 403)  # 127.0.0.1 is not allowed any more
@@ -109,13 +117,18 @@ def test_customer_mistakes(operated: str) -> None:
         answer(client.post("/v2/operator/customers", content=b"[1]"), 417)
         answer(client.put("/v2/operator/customers/nobody/access", json={"networks": []}), 404)
         [error] = answer(client.put(f"/v2/operator/customers/{CUSTOMER}/access", json={}), 417)
-        assert "networks and/or rateLimit" in error["message"]
+        assert "rateLimit and/or keepDays" in error["message"]
         answer(client.put(f"/v2/operator/customers/{CUSTOMER}/access",
                           json={"networks": ["10.0.0.0/40"]}), 417)
         answer(client.put(f"/v2/operator/customers/{CUSTOMER}/access",
                           json={"rateLimit": True}), 417)
         answer(client.put(f"/v2/operator/customers/{CUSTOMER}/access",
                           json={"rateLimit": 0}), 417)
+        for bad in (0, 36501, "30", 1.5, True):
+            [error] = answer(client.put(f"/v2/operator/customers/{CUSTOMER}/access",
+                                        json={"keepDays": bad}), 417)
+            assert error["param"] in {"keepDays", "keep_days"}, bad
+        [error] = answer(client.post("/v2/operator/prune", params={"customer": "nobody"}), 404)
 
 
 def test_keys_are_created_listed_and_revoked_at_once(operated: str) -> None:
@@ -176,7 +189,7 @@ def _operations(url: str) -> list[tuple[str, str]]:
 def test_customer_keys_never_reach_operator_routes(operated: str) -> None:
     """Every operator operation answers 401 to every customer credential, as to a wrong key."""
     operations = _operations(operated)
-    assert len(operations) == 24
+    assert len(operations) == 25
     with operator(operated) as client:
         admin = answer(client.post(f"/v2/operator/customers/{CUSTOMER}/keys",
                                    json={"scopes": ["read", "write", "admin"]}))
@@ -280,6 +293,14 @@ SESSION: Sequence[tuple[str, ...]] = (
     ("customer", "set", "nobody", "--allow", "any"),
     ("customer", "list"),
     ("customer", "set", "acme", "--allow", "any", "--rate-limit", "default"),
+    ("customer", "set", "acme", "--keep-days", "0"),
+    ("customer", "set", "acme", "--keep-days", "3650"),
+    ("customer", "list"),
+    ("prune",),
+    ("prune", "--customer", "globex"),
+    ("prune", "--customer", "nobody"),
+    ("customer", "set", "acme", "--keep-days", "forever"),
+    ("prune",),
     ("key", "create", "--customer", "acme", "--scopes", "read,write"),
     ("key", "create", "--customer", "acme", "--scopes", "read,root"),
     ("key", "create", "--customer", "nobody"),
@@ -307,7 +328,8 @@ def test_the_commands_say_the_same_with_server_as_with_db(
         revoked = ccstats("key", "revoke", key_id.group(), "--customer", "acme", "--server", url)
         assert revoked.returncode == 0 and revoked.stdout == f"key {key_id.group()} revoked\n"
         assert ccstats("customer", "list", "--server", url).stdout.splitlines() == [
-            "acme\tEurope/Budapest\tany\tdefault", "globex\tUTC\tany\tdefault"]
+            "acme\tEurope/Budapest\tany\tdefault\tforever",
+            "globex\tUTC\tany\tdefault\tforever"]
     finally:
         drop_database(db)
 

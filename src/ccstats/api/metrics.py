@@ -21,7 +21,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class Metrics:
-    """Request counts and latencies, events stored, and the real-time streams."""
+    """Request counts and latencies, events stored and pruned, and the real-time streams."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -39,6 +39,9 @@ class Metrics:
             "ccstats_streams_ended", "Real-time streams ended, by why: left (the client went), "
             "revoked (the key), slow (the client did not read), stopping (the server)",
             ["why"], registry=self.registry)
+        self._pruned = Counter(
+            "ccstats_pruned_events", "Events removed by the server's schedule of pruning "
+            "(serve --prune-every), as customers' retention ran out", registry=self.registry)
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count a request; `route` is a path template (or ``unmatched``)."""
@@ -48,6 +51,9 @@ class Metrics:
 
     def events_stored(self, count: int) -> None:
         self._events.inc(count)
+
+    def events_pruned(self, count: int) -> None:
+        self._pruned.inc(count)
 
     def stream_opened(self) -> None:
         self._streams.inc()

@@ -31,6 +31,7 @@ from ccstats.api.schemas import (
     NewBackup,
     NewCustomer,
     NewKey,
+    PruneDone,
     Rebuilt,
     json_schema,
     request_body,
@@ -69,7 +70,20 @@ documented, with_body = _documented, _with_body
 
 def _customer_out(customer: Customer) -> dict[str, object]:
     return {"name": customer.name, "timezone": customer.timezone,
-            "networks": list(customer.networks), "rateLimit": customer.rate_limit}
+            "networks": list(customer.networks), "rateLimit": customer.rate_limit,
+            "keepDays": customer.keep_days}
+
+
+def _whole_or_null(found: dict[str, object], member: str, errors: list[ApiError]
+                   ) -> int | Unchanged | None:
+    """Member `member`: an integer or null; absent: `UNCHANGED`."""
+    if member not in found:
+        return UNCHANGED
+    given = found[member]
+    if given is None or (isinstance(given, int) and not isinstance(given, bool)):
+        return given
+    errors.append(wrong_format(member, f"{member} must be an integer or null"))
+    return UNCHANGED
 
 
 def _text(found: dict[str, object], member: str, errors: list[ApiError],
@@ -113,7 +127,7 @@ def create_customer(_: Operator, body: Body, service: ServiceDep) -> Response:
 
 
 @router.put("/customers/{customer}/access",
-            summary="Change a customer's allowed networks and/or rate limit",
+            summary="Change a customer's allowed networks, rate limit and/or retention",
             responses=_documented(CustomerOut, 404, *BODY_FAILURES),
             openapi_extra=_with_body(CustomerAccessChange, "The members to change."))
 def set_access(customer: CustomerPath, request: Request, _: Operator, body: Body,
@@ -125,19 +139,14 @@ def set_access(customer: CustomerPath, request: Request, _: Operator, body: Body
                                  or not all(isinstance(item, str) for item in networks)):
         errors.append(wrong_format("networks", "networks must be a list of CIDRs such as "
                                                '["203.0.113.0/24"]; [] for any network'))
-    limit: int | Unchanged | None = UNCHANGED
-    if "rateLimit" in found:
-        given = found["rateLimit"]
-        if given is None or (isinstance(given, int) and not isinstance(given, bool)):
-            limit = given
-        else:
-            errors.append(wrong_format("rateLimit", "rateLimit must be an integer or null"))
-    if networks is None and "rateLimit" not in found:
-        errors.append(required("networks", "give networks and/or rateLimit"))
+    limit = _whole_or_null(found, "rateLimit", errors)
+    keep_days = _whole_or_null(found, "keepDays", errors)
+    if networks is None and "rateLimit" not in found and "keepDays" not in found:
+        errors.append(required("networks", "give networks, rateLimit and/or keepDays"))
     if errors:
         raise invalid(errors)
     changed = service.set_access(customer, networks if isinstance(networks, list) else None,
-                                 limit)
+                                 limit, keep_days)
     _forget(request, customer)
     return ok(_customer_out(changed))
 
@@ -184,6 +193,17 @@ def rebuild(_: Operator, service: ServiceDep,
 def compact(_: Operator, service: ServiceDep) -> Response:
     service.compact()
     return ok(True)
+
+
+@router.post("/prune", summary="Remove the events and sums older than each customer's "
+                               "retention (ccstats prune)",
+             responses=_documented(list[PruneDone], 404), openapi_extra=_SECURITY)
+def prune(_: Operator, service: ServiceDep,
+          customer: Annotated[str | None, Query(description="only this customer")] = None,
+          ) -> Response:
+    return ok([{"customer": done.customer, "keepDays": done.keep_days,
+                "keptFrom": None if done.kept_from is None else done.kept_from.isoformat(),
+                "events": done.events} for done in service.prune(customer)])
 
 
 @router.post("/backup", summary="Write a consistent copy of the database to a new file on "

@@ -31,6 +31,7 @@ from ccstats.events import (
 from ccstats.inbound import INBOUND_FIELDS
 from ccstats.kpis import FORMULAS, Source, Unit
 from ccstats.model import MAX_NAME_LENGTH, MappingKind, Scope, Status, UserKind
+from ccstats.retention import MAX_KEEP_DAYS
 
 T = TypeVar("T")
 
@@ -258,6 +259,8 @@ class CustomerOut(BaseModel):
     networks: list[str]
     rateLimit: Annotated[int | None, Field(description="requests per second; null: the "  # noqa: N815
                                                        "server's default")]
+    keepDays: Annotated[int | None, Field(description="whole days of events and sums kept "  # noqa: N815
+                                                      "before today; null: forever")]
 
 
 class CreatedCustomer(CustomerOut):
@@ -269,6 +272,16 @@ class CreatedCustomer(CustomerOut):
 class Rebuilt(BaseModel):
     model_config = ConfigDict(extra="forbid")
     events: Annotated[int, Field(ge=0, description="the events whose sums were recomputed")]
+
+
+class PruneDone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer: str
+    keepDays: Annotated[int | None, Field(description="its retention; null: forever, "  # noqa: N815
+                                                      "nothing was removed")]
+    keptFrom: Annotated[str | None, Field(  # noqa: N815
+        description="the first local date kept (YYYY-MM-DD); null: forever")]
+    events: Annotated[int, Field(ge=0, description="the events removed")]
 
 
 class BackupWritten(BaseModel):
@@ -394,6 +407,10 @@ class CustomerAccessChange(BaseModel):
     rateLimit: Annotated[int | None, Field(  # noqa: N815
         ge=1, le=1_000_000, description="requests per second; null: the server's default; "
                                         "absent: unchanged")] = None
+    keepDays: Annotated[int | None, Field(  # noqa: N815
+        ge=1, le=MAX_KEEP_DAYS, description="whole days of events and sums kept before "
+                                            "today (ccstats prune); null: forever; absent: "
+                                            "unchanged")] = None
 
 
 class NewPreset(BaseModel):

@@ -38,7 +38,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
 from enum import Enum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
@@ -58,6 +58,9 @@ from ccstats.model import (
 from ccstats.pipeline.source import CellSource
 from ccstats.store.erasure import Erasure
 from ccstats.store.selection import EventSelection
+
+if TYPE_CHECKING:  # (ccstats.retention reads ccstats.store.selection)
+    from ccstats.retention import Cutoff
 
 
 class Revocation(Enum):
@@ -150,8 +153,8 @@ class Store(CellSource, Protocol):
     def customer(self, name: str) -> Customer | None: ...
     def customers(self) -> list[Customer]: ...
     def set_access(self, customer_id: int, networks: tuple[str, ...],
-                   rate_limit: int | None) -> None:
-        """Replace the customer's allowed client networks and rate limit."""
+                   rate_limit: int | None, keep_days: int | None) -> None:
+        """Replace the customer's allowed client networks, rate limit and retention."""
         ...
 
     def add_key(self, customer_id: int, key: ApiKey, limit: int | None = None) -> bool:
@@ -242,6 +245,11 @@ class Store(CellSource, Protocol):
         (`ccstats.store.erasure`); None (nothing changed) if the customer has no such user.
         The user's statistics are empty afterwards and every other user's unchanged; an
         event naming the id later registers it again as a new user."""
+        ...
+
+    def prune_before(self, customer_id: int, cutoff: Cutoff) -> int:
+        """Remove the customer's events and rows before `cutoff` (`ccstats.retention`) at
+        once: readers see all of it or none; the number of events removed."""
         ...
 
     def rebuild(self, customer_id: int | None = None) -> int:

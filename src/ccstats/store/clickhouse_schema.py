@@ -16,7 +16,8 @@ Tables
 ------
 ``meta``         schema version.
 ``customers``    id (a hash of the name), name, zone; written once.
-``customer_access`` allowed client networks and rate limit; the latest version wins.
+``customer_access`` allowed client networks, rate limit and retention (``keep_days``);
+                 the latest version wins.
 ``api_keys``     salted key hashes; the latest version wins (it may say revoked).
 ``name_mappings`` names of outside systems → project and user ids; latest version wins.
 ``projects``, ``queues``, ``users``, ``presets``
@@ -53,8 +54,9 @@ from ccstats.events import NORMALIZED_SCHEMA
 from ccstats.store.clickhouse_target import Target, cluster_hosts
 
 #: Version 2 added the queues, the queue calls and the events' ``queue_id``; version 3
-#: the open intervals (``OPEN_END``) and ``live_events``.
-SCHEMA_VERSION = 3
+#: the open intervals (``OPEN_END``) and ``live_events``; version 4 the customers'
+#: ``keep_days``.
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +82,10 @@ TABLES = (
     Table("customers", "customer_id UInt64, name String, timezone String",
           "ReplacingMergeTree() ORDER BY (customer_id, name)"),
     Table("customer_access", "customer_id UInt64, networks Array(String), "
-                             "rate_limit Nullable(Int32), version UInt64",
-          "ReplacingMergeTree(version) ORDER BY customer_id"),
+                             "rate_limit Nullable(Int32), version UInt64, "
+                             "keep_days Nullable(Int32)",
+          "ReplacingMergeTree(version) ORDER BY customer_id",
+          added=(("keep_days", "Nullable(Int32)"),)),
     Table("api_keys", "customer_id UInt64, key_id String, salt String, digest String, "
                       "scopes Array(String), revoked UInt8, version UInt64",
           "ReplacingMergeTree(version) ORDER BY (customer_id, key_id)"),

@@ -69,11 +69,13 @@ from ccstats.model import (
 )
 from ccstats.pipeline.dialect import CLICKHOUSE
 from ccstats.pipeline.sql import Statement
+from ccstats.retention import Cutoff
 from ccstats.store import (
     clickhouse_entities,
     clickhouse_erasure,
     clickhouse_keys,
     clickhouse_live,
+    clickhouse_retention,
     clickhouse_schema,
     clickhouse_writes,
 )
@@ -94,7 +96,7 @@ from ccstats.store.clickhouse_target import (
     cluster_hosts,
     unreachable,
 )
-from ccstats.store.clickhouse_writes import DELTA_TABLES, Writer
+from ccstats.store.clickhouse_writes import DELTA_TABLES, Writer, fold_deltas_sql
 from ccstats.store.erasure import Erasure
 from ccstats.store.metadata_cache import MetadataCache
 from ccstats.store.selection import EventSelection
@@ -125,8 +127,8 @@ class ClickHouseStore:
         # Changes of metadata that read before they write (see the module docstring).
         self._metadata_lock = threading.Lock()
         self._customers: dict[str, Customer] = {}
-        # customer id -> (networks, rate limit)
-        self._access: MetadataCache[int, tuple[tuple[str, ...], int | None]] = \
+        # customer id -> (networks, rate limit, keep days)
+        self._access: MetadataCache[int, tuple[tuple[str, ...], int | None, int | None]] = \
             MetadataCache(max_age=ACCESS_SECONDS)
 
     def migrate(self) -> None:
@@ -212,28 +214,34 @@ class ClickHouseStore:
         return [self._with_access(Customer(int(r[0]), r[1], r[2])) for r in rows]
 
     def _with_access(self, customer: Customer) -> Customer:
-        """`customer` with its networks and rate limit (read again after `ACCESS_SECONDS`)."""
-        networks, rate_limit = self._access.get(customer.customer_id,
-                                                lambda: self._load_access(customer.customer_id))
-        return dataclasses.replace(customer, networks=networks, rate_limit=rate_limit)
+        """`customer` with its networks, rate limit and retention (read again after
+        `ACCESS_SECONDS`)."""
+        networks, rate_limit, keep_days = self._access.get(
+            customer.customer_id, lambda: self._load_access(customer.customer_id))
+        return dataclasses.replace(customer, networks=networks, rate_limit=rate_limit,
+                                   keep_days=keep_days)
 
-    def _load_access(self, customer_id: int) -> tuple[tuple[str, ...], int | None]:
+    def _load_access(self, customer_id: int
+                     ) -> tuple[tuple[str, ...], int | None, int | None]:
         # (argMax skips the rows whose value is NULL, so the default is read as -1: else a
-        # rate limit set back to the default would not be seen)
+        # rate limit or retention set back to the default would not be seen)
         rows = self._rows("SELECT count(), argMax(networks, version), "
-                          "argMax(ifNull(rate_limit, -1), version) "
+                          "argMax(ifNull(rate_limit, -1), version), "
+                          "argMax(ifNull(keep_days, -1), version) "
                           "FROM customer_access WHERE customer_id = %(c)s", {"c": customer_id})
         if not rows or not rows[0][0]:
-            return (), None
-        _, networks, rate_limit = rows[0]
-        return tuple(networks), None if rate_limit < 0 else int(rate_limit)
+            return (), None, None
+        _, networks, rate_limit, keep_days = rows[0]
+        return (tuple(networks), None if rate_limit < 0 else int(rate_limit),
+                None if keep_days < 0 else int(keep_days))
 
     def set_access(self, customer_id: int, networks: tuple[str, ...],
-                   rate_limit: int | None) -> None:
+                   rate_limit: int | None, keep_days: int | None) -> None:
         with self._connection() as client:
             client.execute(
-                "INSERT INTO customer_access (customer_id, networks, rate_limit, version) "
-                "VALUES", [(customer_id, list(networks), rate_limit, tick())])
+                "INSERT INTO customer_access (customer_id, networks, rate_limit, keep_days, "
+                "version) VALUES", [(customer_id, list(networks), rate_limit, keep_days,
+                                     tick())])
         self._access.invalidate()
 
     def add_key(self, customer_id: int, key: ApiKey, limit: int | None = None) -> bool:
@@ -412,6 +420,10 @@ class ClickHouseStore:
                                                user_id)
         return None if started is None else clickhouse_erasure.finish(self.target, started)
 
+    def prune_before(self, customer_id: int, cutoff: Cutoff) -> int:
+        with self._write_lock, self._connection() as client:
+            return clickhouse_retention.prune_before(client, int(customer_id), cutoff)
+
     def _customer_ids(self, client: Client, customer_id: int | None) -> list[int]:
         if customer_id is not None:
             return [int(customer_id)]
@@ -451,15 +463,8 @@ class ClickHouseStore:
         with self._write_lock, self._connection() as client:
             for c in self._customer_ids(client, None):
                 batch = Batch(client, c)
-                for table, (key_columns, measures) in DELTA_TABLES.items():
-                    keys = ", ".join(key_columns)
-                    sums = ", ".join(f"sum({m})" for m in measures)
-                    client.execute(
-                        f"""INSERT INTO {table} (customer_id, {keys}, batch, {', '.join(measures)})
-                            SELECT customer_id, {keys}, {batch.batch}, {sums}
-                            FROM {table} WHERE customer_id = {c} AND {visible_sums(c)}
-                            GROUP BY customer_id, {keys}
-                            HAVING {' OR '.join(f"sum({m}) <> 0" for m in measures)}""")
+                for table in DELTA_TABLES:
+                    client.execute(fold_deltas_sql(table, c, batch.batch))
                 batch.commit(fold_earlier=True)
                 self._drop_folded(client, c, batch.batch)
 

@@ -24,7 +24,7 @@ from ccstats.events import NO_ID, NORMALIZED_SCHEMA
 from ccstats.model import MappingKind, NameMapping
 from ccstats.store import clickhouse_entities
 from ccstats.store.base import ChooseId, map_new_names
-from ccstats.store.clickhouse_batches import Batch, visible_events
+from ccstats.store.clickhouse_batches import Batch, visible_events, visible_sums
 from ccstats.store.clickhouse_live import append_live
 from ccstats.store.clickhouse_schema import (
     EVENT_COLUMNS,
@@ -57,6 +57,21 @@ DELTA_TABLES = {
     **{table: (keys, ["cnt", "secs", "hits"]) for table, keys in SUMS_KEYS.items()},
     "queue_calls": (list(QUEUE_CALL_KEYS), list(QUEUE_CALL_MEASURES)),
 }
+
+
+def fold_deltas_sql(table: str, customer_id: int, batch: int, condition: str = "1",
+                    sign: int = 1) -> str:
+    """The INSERT that adds to `batch`, for each key of delta table `table` (one of
+    `DELTA_TABLES`) whose visible rows meeting `condition` do not add up to nothing, one
+    row of their sum (times `sign`)."""
+    key_columns, measures = DELTA_TABLES[table]
+    keys, c = ", ".join(key_columns), int(customer_id)
+    sums = ", ".join(f"{int(sign)} * sum({m})" for m in measures)
+    return f"""INSERT INTO {table} (customer_id, {keys}, batch, {', '.join(measures)})
+               SELECT customer_id, {keys}, {int(batch)}, {sums}
+               FROM {table} WHERE customer_id = {c} AND {visible_sums(c)} AND {condition}
+               GROUP BY customer_id, {keys}
+               HAVING {' OR '.join(f"sum({m}) <> 0" for m in measures)}"""
 
 
 def current_versions(client: Client, customer_id: int, event_ids: list[str] | None = None,

@@ -62,6 +62,7 @@ from ccstats.model import (
 )
 from ccstats.pipeline.dialect import DUCKDB
 from ccstats.pipeline.sql import Statement
+from ccstats.retention import PRUNED_TABLES, Cutoff
 from ccstats.store import duckdb_backup, duckdb_erasure
 from ccstats.store.base import (
     ENTITY_TABLES,
@@ -95,7 +96,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_THRESHOLD = "256MiB"
 
 #: Version of the layout below; a database written by an older version is migrated on open.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -107,6 +108,7 @@ CREATE TABLE IF NOT EXISTS customers (
 );
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS networks VARCHAR[] DEFAULT [];
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS rate_limit INTEGER;
+ALTER TABLE customers ADD COLUMN IF NOT EXISTS keep_days INTEGER;
 CREATE TABLE IF NOT EXISTS api_keys (
     customer_id INTEGER NOT NULL,
     key_id VARCHAR NOT NULL,
@@ -271,12 +273,13 @@ def _is_storage_failure(error: duckdb.Error) -> bool:
         "No space left" in text)
 
 
-_CUSTOMER_COLUMNS = "customer_id, name, timezone, networks, rate_limit"
+_CUSTOMER_COLUMNS = "customer_id, name, timezone, networks, rate_limit, keep_days"
 
 
 def _customer(row: tuple[Any, ...]) -> Customer:
     return Customer(int(row[0]), row[1], row[2], tuple(row[3] or ()),
-                    None if row[4] is None else int(row[4]))
+                    None if row[4] is None else int(row[4]),
+                    None if row[5] is None else int(row[5]))
 
 
 def _zone_of(db: duckdb.DuckDBPyConnection, customer_id: int) -> str:
@@ -390,7 +393,9 @@ class DuckDBStore:
         Version 2 changed the layout of the sums (derived data: they are rebuilt);
         version 3 added ``name_mappings``, version 4 the queues, the queue calls and the
         events' ``queue_id`` (created by `SCHEMA`: no event of an older version is a
-        queue call); version 5 lets an event's ``t_end`` be null (an open interval).
+        queue call); version 5 lets an event's ``t_end`` be null (an open interval);
+        version 6 added the customers' ``keep_days`` (created by `SCHEMA`: null, keep
+        everything).
         """
         rows = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         version = int(rows[0][0]) if rows else 0
@@ -525,11 +530,12 @@ class DuckDBStore:
         return [_customer(r) for r in rows]
 
     def set_access(self, customer_id: int, networks: tuple[str, ...],
-                   rate_limit: int | None) -> None:
+                   rate_limit: int | None, keep_days: int | None) -> None:
         with self._transaction() as tx:
             tx.db.execute(
-                "UPDATE customers SET networks = ?, rate_limit = ? WHERE customer_id = ?",
-                [list(networks), rate_limit, customer_id],
+                "UPDATE customers SET networks = ?, rate_limit = ?, keep_days = ? "
+                "WHERE customer_id = ?",
+                [list(networks), rate_limit, keep_days, customer_id],
             )
 
     def add_key(self, customer_id: int, key: ApiKey, limit: int | None = None) -> bool:
@@ -736,6 +742,20 @@ class DuckDBStore:
         self._writes[c] += 1
         name, events, mappings = erased
         return Erasure(u, name, events, mappings, Scrub.PENDING if on_disk else Scrub.DONE)
+
+    def prune_before(self, customer_id: int, cutoff: Cutoff) -> int:
+        """One transaction deletes the events and the rows (`ccstats.retention`): the
+        removed events' contributions need no negated rows, as all of them lie in the
+        rows deleted."""
+        c = int(customer_id)
+        with self._transaction() as tx:
+            removed = _scalar(tx.db, f"DELETE FROM events WHERE customer_id = {c} "
+                                     f"AND {cutoff.events().condition()}")
+            for table in PRUNED_TABLES:
+                tx.db.execute(f"DELETE FROM {table} WHERE customer_id = {c} "
+                              f"AND {cutoff.before(table)}")
+        self._writes[c] += 1
+        return removed
 
     def change_mark(self, customer_id: int) -> int:
         return self._writes[int(customer_id)]

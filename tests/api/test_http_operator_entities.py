@@ -11,19 +11,11 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import requests
-import schemathesis
-from fastapi.routing import APIRoute
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from schemathesis import APIOperation, Case, GenerationMode
-from schemathesis.core.result import Ok
 
 from api.conftest import Launcher
-from api.test_fuzz_openapi import CHECKS, EXAMPLES, HOSTILE, check_envelope, plant
+from api.test_fuzz_openapi import HOSTILE
 from api.test_http_operator import OPERATOR_KEY, _same_text, answer, ccstats, operator
 from backends import drop_database, new_database
-from ccstats.api import operator_entities
 
 CUSTOMER, PASSWORD = "acme", "pw-acme"
 MARCH_1 = 1709280000
@@ -228,43 +220,3 @@ def test_hostile_values_are_refused_as_documented(operated: str) -> None:
             document = response.json()
             assert list(document) == ["response", "errors"]
             assert (document["errors"] == []) == (response.status_code == 200)
-
-
-def _fuzz(operation: APIOperation[Any, Any, Any, Any], mode: GenerationMode, server: str,
-          session: requests.Session) -> None:
-    """Cases generated from the document, half of them of the customer that exists, with a
-    hostile value planted into some: each answered as documented (fewer cases than
-    test_fuzz_openapi.py's: these routes are few and alike)."""
-
-    @settings(max_examples=max(EXAMPLES // 3, 12), deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy(mode), data=st.data(), ours=st.booleans(),
-           hostile=st.none() | st.sampled_from(HOSTILE))
-    def run(case: Case[Any], data: st.DataObject, ours: bool, hostile: Any) -> None:
-        if ours and case.path_parameters:
-            case.path_parameters["customer"] = CUSTOMER
-        if hostile is not None:
-            plant(hostile, data, case)
-        response = case.call(base_url=server, session=session, timeout=60)
-        case.validate_response(response, checks=CHECKS)
-        check_envelope(response)
-
-    run()
-
-
-def test_the_routes_answer_as_documented(operated: str) -> None:
-    """The fuzzing of tests/api/test_fuzz_openapi.py, for these routes (whose server there
-    has no operator key)."""
-    routes = {(method, route.path) for route in operator_entities.router.routes
-              if isinstance(route, APIRoute) for method in route.methods}
-    schema = schemathesis.openapi.from_url(f"{operated}/openapi.json", timeout=30)
-    schema.config.generation.update(with_security_parameters=False)
-    ours = [found.ok() for found in schema.get_all_operations()
-            if isinstance(found, Ok)
-            and (found.ok().method.upper(), found.ok().path) in routes]
-    assert len(ours) == 10
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {OPERATOR_KEY}"
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            for operation in ours:
-                _fuzz(operation, mode, operated, session)

@@ -40,12 +40,13 @@ def snapshot(data: dict[str, Any], kind: FrameKind) -> Snapshot:
 
 def snapshot_data(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     """The parsed data of each ``snapshot`` event of a stream's `lines`."""
-    event, data = "message", list[str]()
+    event = "message"
+    data: list[str] = []
     for text in lines:
         if not text:
             if event == "snapshot" and data:
                 yield orjson.loads("\n".join(data))
-            event, data = "message", list[str]()
+            event, data = "message", []
         elif text.startswith("event:"):
             event = text.partition(":")[2].strip()
         elif text.startswith("data:"):

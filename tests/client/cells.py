@@ -59,14 +59,13 @@ def python_value(value: Any) -> Cell:
         return None
     if value is pd.NaT:
         return None
+    found: Cell = value
     if isinstance(value, pd.Timestamp):
-        if value.tzinfo is None and value == value.normalize():
-            return value.date()
-        return value.to_pydatetime()
-    if hasattr(value, "item"):  # a numpy scalar
-        found: Cell = value.item()
-        return found
-    return value  # type: ignore[no-any-return]
+        midnight = value.tzinfo is None and value == value.normalize()
+        found = value.date() if midnight else value.to_pydatetime()
+    elif hasattr(value, "item"):  # a numpy scalar
+        found = value.item()
+    return found
 
 
 def frame_cells(frame: Any) -> tuple[list[str], list[list[Cell]]]:

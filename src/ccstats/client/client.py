@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from datetime import date
 from types import TracebackType
 
@@ -107,10 +107,11 @@ class Client:
         return frame(table, checked)
 
     def stream(self, *, frame: str = "pandas", idle_timeout: float | None = None,
-               **option: Value) -> Iterator[Snapshot]:
+               **option: Value) -> Generator[Snapshot, None, None]:
         """``GET /v2/realtime/stream``: a `Snapshot` now, then one after each change (at
         most one a second), until the server ends the stream (it stops, the key is
-        revoked, or this client read too slowly) or the caller stops iterating.
+        revoked, or this client read too slowly) or the caller stops iterating (or
+        calls ``close()`` on it, which closes the connection).
 
         `idle_timeout`: seconds without even a keep-alive (every 15 s by default)
         after which the connection is taken for dead (`Unreachable`); ``None``
@@ -122,7 +123,7 @@ class Client:
         return self._snapshots(params, checked, timeout)
 
     def _snapshots(self, params: dict[str, str], kind: FrameKind, timeout: httpx.Timeout
-                   ) -> Iterator[Snapshot]:
+                   ) -> Generator[Snapshot, None, None]:
         with self._connection.stream("/v2/realtime/stream", params, timeout) as answer:
             for data in snapshot_data(answer.iter_lines()):
                 yield snapshot(data, kind)

@@ -54,8 +54,16 @@ class ApiFailure(ClientError):
         return self.errors[0].param if self.errors else None
 
     def _text(self) -> str:
-        problems = "; ".join(f"{error.code}: {error}" for error in self.errors)
+        problems = "; ".join(f"{error.code}: {_said(error)}" for error in self.errors)
         return f"{self.status} {problems}" if problems else f"status {self.status}"
+
+
+def _said(error: ApiError) -> str:
+    """The error's message, after its param unless the message starts with it already
+    (as a refused event's ``line 2: time: missing...`` does)."""
+    if error.param and not error.message.startswith(error.param):
+        return f"{error.param}: {error.message}"
+    return error.message
 
 
 class RetriesExhausted(ApiFailure):

@@ -38,7 +38,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _SECONDS_PER_DAY = 86_400
 _MINUTES_PER_DAY = 24 * 60
 #: The bytes of the workbook handed on at a time.
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 16
 
 _NUMBER_FORMATS = {Kind.DATE: "yyyy-mm-dd", Kind.TIME: "hh:mm", Kind.SECONDS: "[h]:mm:ss",
                    Kind.RATIO: "0.00%"}

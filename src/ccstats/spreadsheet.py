@@ -77,18 +77,27 @@ def _write(query: StatsQuery, csv_answer: Iterable[bytes], out: IO[bytes],
     with tempfile.TemporaryDirectory(prefix="ccstats-xlsx-") as scratch:
         book = xlsxwriter.Workbook(out, {"constant_memory": True, "tmpdir": scratch})
         sheet = book.add_worksheet(sheet_name(query))
-        writers = _Writers(book, sheet)
-        lines = _lines(csv_answer)
-        header = next(lines, list(columns.names))
-        _begin(sheet, book, columns, header)
-        rows = 1
-        for line in lines:
-            if rows == max_rows:
-                raise _too_long(max_rows)
-            writers.line(rows, line, columns)
-            rows += 1
+        try:
+            rows = _rows(sheet, book, columns, _lines(csv_answer), max_rows)
+        except BaseException:
+            sheet.row_data_fh.close()  # (the workbook closes it only when it is saved)
+            raise
         sheet.autofilter(0, 0, rows - 1, len(columns.names) - 1)
         book.close()
+
+
+def _rows(sheet: Any, book: Any, columns: Columns, lines: Iterator[list[str]],
+          max_rows: int) -> int:
+    """Write the header and every line; returns the rows written."""
+    writers = _Writers(book, sheet)
+    _begin(sheet, book, columns, next(lines, list(columns.names)))
+    rows = 1
+    for line in lines:
+        if rows == max_rows:
+            raise _too_long(max_rows)
+        writers.line(rows, line, columns)
+        rows += 1
+    return rows
 
 
 def _begin(sheet: Any, book: Any, columns: Columns, header: list[str]) -> None:

@@ -12,7 +12,8 @@ STORE_TESTS := tests/test_oracle.py tests/test_ingest.py tests/test_query_option
 	tests/test_partitions.py tests/test_seed_fixture.py tests/test_clickhouse.py tests/api \
 	tests/test_metadata_races.py tests/test_keys.py tests/test_queues.py \
 	tests/test_kpi_oracle.py tests/test_realtime.py tests/test_realtime_oracle.py \
-	tests/test_live_events.py tests/test_erasure.py tests/test_retention.py
+	tests/test_live_events.py tests/test_erasure.py tests/test_retention.py \
+	tests/test_spreadsheet.py
 CLICKHOUSE_SERVER := clickhouse://127.0.0.1:19000/
 CLICKHOUSE_CLUSTER := clickhouse://127.0.0.1:19101/?cluster=ccstats
 

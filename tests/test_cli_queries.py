@@ -3,6 +3,8 @@ the API's answer, and the queues' metadata."""
 
 from __future__ import annotations
 
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ from ccstats.model import Queue, Status
 from ccstats.query import Endpoint
 from ccstats.service import Service
 from conftest import call, ndjson, userstate
+from workbooks import assert_same_answer
 
 CCSTATS = Path(sys.executable).parent / "ccstats"
 
@@ -68,3 +71,30 @@ def test_queues_are_listed_and_their_status_set(tmp_path: Path) -> None:
     assert listed.stdout == b"4\tinactive\tSales\n"
     unknown = ccstats("queue", "set-status", "5", "active", "--customer", "acme", db=db)
     assert unknown.returncode != 0
+
+
+def test_a_workbook_goes_to_a_file_never_to_a_terminal(tmp_path: Path) -> None:
+    db = tmp_path / "q.duckdb"
+    service = Service.open(str(db))
+    service.create_customer("acme", password="secret")
+    service.ingest("acme", ndjson(
+        call("c1", "in", "2024-05-01T08:00:00Z", "2024-05-01T08:00:05Z", "2024-05-01T08:01:00Z"),
+        userstate("s1", "afterwork", "2024-05-01T08:01:00Z", "2024-05-01T08:01:30Z")))
+    asked = {"from": "20240501", "to": "20240501", "dimensions": "user,time", "kpis": "aht"}
+    csv_answer = service.query("acme", {**asked, "of": "csv"}, Endpoint.KPIS)
+    service.close()
+    options = ["query", "--customer", "acme", "--resource", "kpis", "--from", "20240501",
+               "--to", "20240501", "--dimensions", "user,time", "--kpis", "aht", "--of", "xlsx"]
+    printed = ccstats(*options, db=db)
+    assert printed.returncode == 0, printed.stderr
+    assert assert_same_answer(printed.stdout, csv_answer) == 1
+
+    terminal, other_end = pty.openpty()
+    try:
+        refused = subprocess.run([str(CCSTATS), *options, "--db", str(db)], stdout=other_end,
+                                 stderr=subprocess.PIPE, timeout=120, check=False)
+    finally:
+        os.close(terminal)
+        os.close(other_end)
+    assert refused.returncode == 2
+    assert b"redirect the output to a file" in refused.stderr

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccstats import buckets, catalog
-from ccstats.options import OutputFormat
+from ccstats.options import TEXT_FORMATS, OutputFormat
 from ccstats.pipeline.render import render_cells
 from ccstats.pipeline.resource import USERBASED
 from ccstats.query import StatsQuery
@@ -43,7 +43,7 @@ def _queries(draw: st.DrawFn) -> StatsQuery:
         fields=tuple(fields),
         projects=(1, 2),
         users=None,
-        output=draw(st.sampled_from(list(OutputFormat))),
+        output=draw(st.sampled_from(TEXT_FORMATS)),
         minutes=(0, 24 * 60 - interval),
     )
 

@@ -446,13 +446,20 @@ def _print_report(report: ImportReport, skip_invalid: bool, rejects: Path | None
 @click.option("--fields", default=None, help="Comma-separated field names.")
 @click.option("--kpis", default=None, help="Comma-separated KPI names (kpis).")
 @click.option("--preset", default=None, help="Column preset id (userbased).")
-@click.option("--of", "output", default="json", show_default=True, help="json, csv or tab.")
+@click.option("--of", "output", default="json", show_default=True,
+              help="json, csv, tab or xlsx (an Excel workbook: redirect it to a file).")
 @click.option("--timezone", default=None, help="IANA zone (default: the customer's).")
 @click.option("--interval", default=None, help="Slot length for time: 60, 30 or 15.")
 @db_option
 def query(customer: str, resource: str, date_from: str, date_to: str, dimensions: str,
           hide_system_users: bool, output: str, db: str, **lists: str | None) -> None:
-    """Print exactly the bytes `GET /v2/statistics/<resource>` answers for these options."""
+    """Print exactly the bytes `GET /v2/statistics/<resource>` answers for these options.
+
+    A workbook (``--of xlsx``) is written only to a file or a pipe, never to a terminal.
+    """
+    if output.strip().lower() == "xlsx" and sys.stdout.isatty():
+        raise click.UsageError("--of xlsx writes a binary workbook: redirect the output to a "
+                               "file, e.g. ccstats query ... --of xlsx > answer.xlsx")
     params = {
         "from": date_from, "to": date_to, "dimensions": dimensions, "of": output,
         "hide_system_users": "true" if hide_system_users else None,
@@ -460,15 +467,15 @@ def query(customer: str, resource: str, date_from: str, date_to: str, dimensions
     }
     given = {name: value for name, value in params.items() if value is not None}
     with _service(db) as service:
+        out = sys.stdout.buffer
         try:
-            plan = service.plan(customer, given, Endpoint(resource))
+            # (a workbook is refused, if at all, before its first chunk)
+            for chunk in service.stream(service.plan(customer, given, Endpoint(resource))):
+                out.write(chunk)
         except InvalidRequest as error:
             sys.stderr.buffer.write(render.error_body(e.as_dict() for e in error.errors))
             sys.stderr.buffer.write(b"\n")
             sys.exit(2)
-        out = sys.stdout.buffer
-        for chunk in service.stream(plan):
-            out.write(chunk)
         out.flush()
 
 

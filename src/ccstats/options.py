@@ -43,10 +43,14 @@ class OutputFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     TAB = "tab"
+    XLSX = "xlsx"
+    """Extension: an Excel workbook (`ccstats.spreadsheet`), of the statistics only."""
 
 
 _FORMATS = {"json": OutputFormat.JSON, "csv": OutputFormat.CSV, "cvs": OutputFormat.CSV,
-            "tab": OutputFormat.TAB}
+            "tab": OutputFormat.TAB, "xlsx": OutputFormat.XLSX}
+#: The formats of the answers written as text (the real-time resources offer only these).
+TEXT_FORMATS = (OutputFormat.JSON, OutputFormat.CSV, OutputFormat.TAB)
 
 
 def option(params: Mapping[str, str], name: str) -> str | None:
@@ -187,12 +191,17 @@ def parse_range(params: Mapping[str, str], max_days: int,
     return first, last
 
 
-def parse_output(text: str | None, errors: list[ApiError]) -> OutputFormat | None:
+def parse_output(text: str | None, errors: list[ApiError],
+                 offered: tuple[OutputFormat, ...] = tuple(OutputFormat)
+                 ) -> OutputFormat | None:
+    """``of``: one of the `offered` formats (default json)."""
     output_text = text or "json"
     output = _FORMATS.get(output_text.lower())
-    if output is None:
+    if output not in offered:
+        names = [str(form) for form in offered]
         errors.append(bad_arguments("of", f"unknown output format {output_text[:40]!r}; "
-                                          "use json, csv or tab"))
+                                          f"use {', '.join(names[:-1])} or {names[-1]}"))
+        return None
     return output
 
 

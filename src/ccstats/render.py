@@ -1,4 +1,5 @@
-"""Output formats of the statistics answer (api.md): JSON, csv and tab.
+"""Output formats of the statistics answer (api.md): JSON, csv and tab (and the workbook
+made of the csv answer: `ccstats.spreadsheet`).
 
 The pipeline renders each record (JSON object text, or the csv/tab lines of the
 record, one per field: `ccstats.pipeline.render`); this module adds what
@@ -28,6 +29,7 @@ MEDIA_TYPES: dict[OutputFormat, str] = {
     OutputFormat.JSON: "application/json",
     OutputFormat.CSV: "text/csv; charset=utf-8",
     OutputFormat.TAB: "text/tab-separated-values; charset=utf-8",
+    OutputFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 SEPARATORS: dict[OutputFormat, tuple[str, str]] = {

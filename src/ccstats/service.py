@@ -21,7 +21,7 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ccstats import buckets, export, keys, render, retention
+from ccstats import buckets, export, keys, render, retention, spreadsheet
 from ccstats.catalog import BY_NAME
 from ccstats.copy import copy_customer
 from ccstats.errors import (
@@ -58,6 +58,7 @@ from ccstats.pipeline.records import records
 from ccstats.query import (
     DEFAULT_MAX_DAYS,
     Endpoint,
+    OutputFormat,
     StatsQuery,
     parse_inbound_query,
     parse_kpi_query,
@@ -593,7 +594,10 @@ class Service:
                            store.presets(c), self.max_days)
 
     def stream(self, query: StatsQuery) -> Iterator[bytes]:
-        """The answer body of a validated query, in chunks."""
+        """The answer body of a validated query, in chunks (a workbook: of its csv answer)."""
+        if query.output is OutputFormat.XLSX:
+            lines = replace(query, output=OutputFormat.CSV)
+            return spreadsheet.workbook(query, render.stream(lines, records(lines, self._store)))
         return render.stream(query, records(query, self._store))
 
     def query(self, customer_name: str, params: Mapping[str, str],

@@ -1,7 +1,8 @@
 """The dashboard in headless Chromium against `ccstats demo`, compared with the API.
 
 Every number the page shows is checked against the API's own answer to the same
-query, fetched here with httpx; downloads are compared byte for byte.
+query, fetched here with httpx; downloads are compared byte for byte (the Excel one cell
+for cell with the csv answer).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from e2e.report_page import (
     table,
     wait_for_report,
 )
+from workbooks import assert_same_answer
 
 STATS = "/v2/statistics/userbased"
 
@@ -312,6 +314,21 @@ def test_a_download_is_the_api_answer_byte_for_byte(
     assert saved == expected and len(saved) > 10_000
 
 
+def test_the_excel_download_is_the_csv_answer_cell_for_cell(
+        page: Page, demo: Demo, api: httpx.Client) -> None:
+    """(Not byte for byte: a workbook records when it was made.)"""
+    query = {"from": api_date(demo.first), "to": api_date(demo.first + dt.timedelta(days=2)),
+             "dimensions": "user,date,time", "interval": "30"}
+    sign_in(page, demo, str(httpx.QueryParams(query)))
+    with page.expect_download() as started:
+        page.locator(".downloads").get_by_role("button", name="Excel", exact=True).click()
+    download = started.value
+    assert download.suggested_filename == f"ccstats-{query['from']}-{query['to']}.xlsx"
+    lines = assert_same_answer(download.path().read_bytes(),
+                               api.get(STATS, params={**query, "of": "csv"}).content)
+    assert lines > 100
+
+
 def test_presets_are_saved_and_loaded(page: Page, demo: Demo, api: httpx.Client) -> None:
     sign_in(page, demo)
     check_kpis(page, ["ticketClosed", "callInAnswered"])
@@ -366,8 +383,8 @@ def test_the_keyboard_reaches_every_control(page: Page, demo: Demo) -> None:
     reached = focus_walk(page, 80)
     for control in ("from", "to", "Last week", "dimension-date", "Move Date up",
                     "projects", "users", "hide-system-users", "preset", "load-preset",
-                    "preset-name", "save-preset", "timezone", "interval", "run", "CSV", "Tab",
-                    "JSON", "chart-measures", "Agent states 0 of 9"):
+                    "preset-name", "save-preset", "timezone", "interval", "run", "CSV",
+                    "Excel", "Tab", "JSON", "chart-measures", "Agent states 0 of 9"):
         assert control in reached, control
 
     page.locator("#dimension-date").focus()

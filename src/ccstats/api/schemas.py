@@ -591,17 +591,20 @@ _FAILURES: dict[int, str] = {
 BODY_FAILURES = (408, 413, 415, 417)
 
 
-def responses(model: Any, *failures: int, public: bool = False,
-              text: tuple[str, ...] = ()) -> dict[int | str, dict[str, Any]]:
+def responses(model: Any, *failures: int, public: bool = False, text: tuple[str, ...] = (),
+              binary: tuple[str, ...] = ()) -> dict[int | str, dict[str, Any]]:
     """``responses=`` of a route: 200 with `model` in the envelope, and its failures.
 
     Every route may answer 500 and 503; authenticated ones (not `public`) 401, 403
     and 429.
-    `text` names further media types of the 200 answer, as plain text.
+    `text` names further media types of the 200 answer, as plain text; `binary` others,
+    as bytes (a file).
     """
     documented: dict[int | str, dict[str, Any]] = {200: {"model": Envelope[model]}}
-    if text:
-        documented[200]["content"] = {media: {"schema": {"type": "string"}} for media in text}
+    if text or binary:
+        documented[200]["content"] = {
+            **{media: {"schema": {"type": "string"}} for media in text},
+            **{media: {"schema": {"type": "string", "format": "binary"}} for media in binary}}
     statuses = {500, 503, *failures} | (set() if public else {401, 403, 429})
     for status in sorted(statuses):
         documented[status] = {"model": Failure, "description": _FAILURES[status]}

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from fastapi.routing import APIRoute
 
-from ccstats import render
+from ccstats import render, spreadsheet
 from ccstats.api.auth import Tenant
 from ccstats.api.bodies import preset_body
 from ccstats.api.dependencies import Admin, Body, Reader, ServiceDep
@@ -37,7 +37,7 @@ from ccstats.digits import parse_digits
 from ccstats.errors import ApiError, InvalidRequest, bad_arguments
 from ccstats.inbound import INBOUND_FIELDS
 from ccstats.kpis import definitions
-from ccstats.query import Endpoint
+from ccstats.query import Endpoint, OutputFormat
 from ccstats.service import Service
 
 T = TypeVar("T")
@@ -55,7 +55,10 @@ IDS = option("comma-separated ids", pattern=r"^\d{1,16}(,\d{1,16})*$")
 
 
 TEXT_MEDIA = ("text/csv", "text/tab-separated-values")
-_OF = option("json, csv (or cvs), tab", enum=["json", "csv", "cvs", "tab"])
+#: The media type of a statistics answer as an Excel workbook (``of=xlsx``).
+XLSX_MEDIA = (render.MEDIA_TYPES[OutputFormat.XLSX],)
+_OF = option("json, csv (or cvs), tab; extension: xlsx (an Excel workbook)",
+             enum=["json", "csv", "cvs", "tab", "xlsx"])
 _TIMEZONE = option("extension: IANA zone")
 _INTERVAL = option("extension: slot minutes", enum=["60", "30", "15"])
 HIDE_SYSTEM = option("drop users of kind system", enum=["true", "false", "1", "0"])
@@ -72,7 +75,8 @@ def _dimensions(one: str) -> object:
 
 
 @router.get("/userbased", summary="User-based statistics (VCC Live compatible)",
-            responses=responses(list[Record], 417, text=TEXT_MEDIA))
+            responses=responses(list[Record], 417, text=TEXT_MEDIA,
+                                binary=XLSX_MEDIA))
 def userbased(
     request: Request,
     tenant: Reader,
@@ -99,7 +103,8 @@ def userbased(
 
 
 @router.get("/inbound", summary="Inbound queue statistics",
-            responses=responses(list[InboundRecord], 417, text=TEXT_MEDIA))
+            responses=responses(list[InboundRecord], 417, text=TEXT_MEDIA,
+                                binary=XLSX_MEDIA))
 def inbound_statistics(
     request: Request,
     tenant: Reader,
@@ -120,7 +125,8 @@ def inbound_statistics(
 
 
 @router.get("/kpis", summary="Contact-centre KPIs: ratios with numerator and denominator",
-            responses=responses(list[KpiRecord], 417, text=TEXT_MEDIA))
+            responses=responses(list[KpiRecord], 417, text=TEXT_MEDIA,
+                                binary=XLSX_MEDIA))
 def kpi_statistics(
     request: Request,
     tenant: Reader,
@@ -146,7 +152,9 @@ def kpi_statistics(
 def _statistics(request: Request, tenant: Tenant, service: Service,
                 endpoint: Endpoint) -> Response:
     plan = checked(request, lambda params: service.plan(tenant.customer.name, params, endpoint))
-    return _answer(service.stream(plan), render.MEDIA_TYPES[plan.output])
+    headers = {"Content-Disposition": f'attachment; filename="{spreadsheet.filename(plan)}"'} \
+        if plan.output is OutputFormat.XLSX else None
+    return _answer(service.stream(plan), render.MEDIA_TYPES[plan.output], headers)
 
 
 def checked(request: Request, compute: Callable[[Mapping[str, str]], T]) -> T:
@@ -181,7 +189,8 @@ def repeated_options(request: Request) -> list[ApiError]:
 BUFFERED_BYTES = 4 << 20
 
 
-def _answer(pieces: Iterator[bytes], media_type: str) -> Response:
+def _answer(pieces: Iterator[bytes], media_type: str,
+            headers: Mapping[str, str] | None = None) -> Response:
     """A small answer in one body; a larger one streamed as it is produced.
 
     Sending a small answer whole spares the per-piece hand-over between threads
@@ -194,8 +203,9 @@ def _answer(pieces: Iterator[bytes], media_type: str) -> Response:
         head.append(piece)
         size += len(piece)
         if size > BUFFERED_BYTES:
-            return StreamingResponse(itertools.chain(head, pieces), media_type=media_type)
-    return Response(b"".join(head), media_type=media_type)
+            return StreamingResponse(itertools.chain(head, pieces), media_type=media_type,
+                                     headers=headers)
+    return Response(b"".join(head), media_type=media_type, headers=headers)
 
 
 @router.get("/fields", summary="The KPI catalog", responses=responses(list[Kpi]))

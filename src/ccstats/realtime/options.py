@@ -20,6 +20,7 @@ from ccstats.errors import ApiError, InvalidRequest
 from ccstats.model import Project, Queue, User, UserKind
 from ccstats.options import (
     DEFAULT_SLA,
+    TEXT_FORMATS,
     OutputFormat,
     option,
     parse_boolean,
@@ -62,7 +63,7 @@ def _ids(params: Mapping[str, str], name: str, known: set[int], what: str,
 
 
 def _output(params: Mapping[str, str], errors: list[ApiError]) -> OutputFormat:
-    return parse_output(option(params, "of"), errors) or OutputFormat.JSON
+    return parse_output(option(params, "of"), errors, TEXT_FORMATS) or OutputFormat.JSON
 
 
 def parse_users_query(params: Mapping[str, str], projects: Sequence[Project],

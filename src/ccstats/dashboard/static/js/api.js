@@ -91,7 +91,7 @@ export class Client {
     return this.value(`/v2/statistics/kpis?${params}`);
   }
 
-  /** The answer of the same query in `format` (csv, tab, json), as the server's bytes. */
+  /** The answer of the same query in `format` (csv, xlsx, tab, json), as the server's bytes. */
   async download(params, format) {
     const query = new URLSearchParams(params);
     query.set("of", format);

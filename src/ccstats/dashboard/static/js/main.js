@@ -13,7 +13,7 @@ import { emptyState, fromParams, isoDate, period, toParams } from "./query.js";
 import { ResultsTable, columns } from "./table.js";
 import { Wallboard, isWallboard, wallboardFromParams, wallboardParams } from "./wallboard.js";
 
-const EXTENSIONS = { csv: "csv", tab: "tsv", json: "json" };
+const EXTENSIONS = { csv: "csv", xlsx: "xlsx", tab: "tsv", json: "json" };
 
 const builder = new Builder();
 const charts = new Charts();

@@ -44,8 +44,8 @@ deploy-tools:
 wheel: install
 	$(BIN)/python -m build --no-isolation --outdir dist .
 
-# The wheel's test waits on pip and on the demo's start more than it computes, so it runs
-# beside the mutants; each prints its output when done.
+# The wheel's test (under a minute alone, most of it pip filling a new venv) runs beside the
+# mutants, whose test runs leave the cores part of the time; each prints its output when done.
 test: install browser deploy-tools
 	$(BIN)/python -m pytest
 	$(MAKE) --no-print-directory -j2 --output-sync=target mutants test-wheel

@@ -9,6 +9,7 @@ runs it, and ``make test`` runs that beside the mutants.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import shutil
@@ -19,11 +20,13 @@ import tarfile
 import time
 import tomllib
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from packaging.requirements import Requirement
 
 from ccstats.demo import customer
 from test_demo import _free_port
@@ -33,7 +36,8 @@ pytestmark = pytest.mark.wheel
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "src" / "ccstats" / "dashboard" / "static"
 CLIENT = ROOT / "src" / "ccstats" / "client"
-VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())
+VERSION = CONFIG["project"]["version"]
 #: What the sdist is built from; the rest of the checkout is not packaged.
 SOURCES = ("pyproject.toml", "README.md", "MANIFEST.in", "src")
 #: The installed package runs on its own: nothing of this checkout or its venv on its path.
@@ -68,6 +72,11 @@ def static_files(folder: Path) -> dict[str, bytes]:
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
     """The sdist and the wheel that `python -m build --no-isolation` makes of a copy of the
     sources (so that the checkout stays as it is while other runs read it)."""
+    for text in CONFIG["build-system"]["requires"]:
+        backend = Requirement(text)
+        installed = importlib.metadata.version(backend.name)
+        assert backend.specifier.contains(installed), (
+            f"building needs {backend}, {installed} is installed: run make install")
     tree = tmp_path_factory.mktemp("tree")
     for name in SOURCES:
         if (ROOT / name).is_dir():
@@ -77,20 +86,25 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
             shutil.copy2(ROOT / name, tree / name)
     out = tmp_path_factory.mktemp("dist")
     run([sys.executable, "-m", "build", "--no-isolation", "--outdir", out, tree], timeout=300)
+    shutil.rmtree(tree)
     (sdist,) = out.glob("*.tar.gz")
     (wheel,) = out.glob("*.whl")
     return Dist(sdist, wheel)
 
 
 @pytest.fixture(scope="module")
-def venv(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def venv(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The bin folder of a new virtual environment (without the system's site-packages)
-    into which pip installed the wheel, its dependencies pinned by constraints.txt."""
+    into which pip installed the wheel, its dependencies pinned by constraints.txt; removed
+    afterwards (it takes hundreds of megabytes)."""
     home = tmp_path_factory.mktemp("venv")
-    run([sys.executable, "-m", "venv", home], timeout=120)
-    run([home / "bin" / "python", "-m", "pip", "install", "--quiet", "-c",
-         ROOT / "constraints.txt", dist.wheel], timeout=900)
-    return home / "bin"
+    try:
+        run([sys.executable, "-m", "venv", home], timeout=120)
+        run([home / "bin" / "python", "-m", "pip", "install", "--quiet", "-c",
+             ROOT / "constraints.txt", dist.wheel], timeout=900)
+        yield home / "bin"
+    finally:
+        shutil.rmtree(home)
 
 
 def test_the_wheel_holds_the_package_with_its_dashboard_and_nothing_else(dist: Dist) -> None:

@@ -1,6 +1,7 @@
 # ccstats: `make run` serves the demo, `make test` runs every test; both set everything up.
 # constraints.txt pins every installed package (direct and transitive): regenerate it with
-# `.venv/bin/pip freeze --exclude-editable > constraints.txt` after changing pyproject.toml.
+# `.venv/bin/pip freeze --all --exclude-editable | grep -v '^pip==' > constraints.txt` after
+# changing pyproject.toml (--all keeps setuptools, which pip freeze leaves out before 3.12).
 VENV := .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -17,7 +18,7 @@ STORE_TESTS := tests/test_oracle.py tests/test_ingest.py tests/test_query_option
 CLICKHOUSE_SERVER := clickhouse://127.0.0.1:19000/
 CLICKHOUSE_CLUSTER := clickhouse://127.0.0.1:19101/?cluster=ccstats
 
-.PHONY: install browser deploy-tools test test-clickhouse test-clickhouse-server test-clickhouse-cluster mutants check run bench screenshots clean
+.PHONY: install browser deploy-tools wheel test test-wheel test-clickhouse test-clickhouse-server test-clickhouse-cluster mutants check run bench screenshots clean
 
 install: $(STAMP)
 
@@ -39,10 +40,22 @@ deploy-tools:
 		PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null 2>&1 || \
 		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y systemd nginx openssl; }
 
+# The sdist and the wheel, into dist/, built by the venv's setuptools: what is installed is
+# what builds, pinned by constraints.txt, with nothing to download or set up per build.
+wheel: install
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
+# The wheel's test (under a minute alone, most of it pip filling a new venv) runs beside the
+# mutants, whose test runs leave the cores part of the time; each prints its output when done.
 test: install browser deploy-tools
 	$(BIN)/python -m pytest
-	$(BIN)/python scripts/mutants.py
+	$(MAKE) --no-print-directory -j2 --output-sync=target mutants test-wheel
 	deploy/clickhouse/servers.sh $(MAKE) --no-print-directory test-clickhouse
+
+# Builds the sdist and the wheel, installs the wheel into a clean venv and runs the demo from
+# there; slow, so the plain pytest run leaves it out (marker `wheel`).
+test-wheel: install
+	$(BIN)/python -m pytest -m wheel tests/test_wheel.py
 
 # Needs the servers of deploy/clickhouse/servers.sh. The server's and the cluster's runs wait
 # on the servers most of the time, so they run side by side; each prints its output when done.
@@ -75,4 +88,4 @@ screenshots: install browser
 	$(BIN)/python scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

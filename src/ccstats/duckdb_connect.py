@@ -28,3 +28,10 @@ OFFLINE = {"autoinstall_known_extensions": False, "enable_external_access": Fals
 def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """A connection to `database` (a file path, or ``:memory:``) that never downloads."""
     return duckdb.connect(database, config=dict(OFFLINE))
+
+
+def connect_for_copying() -> duckdb.DuckDBPyConnection:
+    """An in-memory connection that may attach database files, to copy one into another
+    (`ccstats.store.duckdb_erasure`): external access stays on for ``ATTACH``, and still
+    no extension is ever downloaded."""
+    return duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from ccstats import duckdb_connect
 from ccstats.errors import StoreUnavailable
 from ccstats.store import duckdb_backup
 from ccstats.store.duckdb_batch import SUMS_TABLES, Deletion
@@ -32,10 +33,6 @@ from ccstats.store.temp_tables import TempTables
 
 #: The ``meta`` key of a file that holds bytes of erased rows.
 SCRUB_KEY = "scrub_pending"
-
-#: The rewriting connection attaches two files, so it needs file access, which the
-#: store's own connections lack (`ccstats.duckdb_connect`); it still never downloads.
-_REWRITER = {"autoinstall_known_extensions": False}
 
 
 def erase_rows(temp: TempTables, customer_id: int, zone: str, user_id: int,
@@ -93,7 +90,7 @@ def rewrite(path: Path) -> None:
 def _copy_live(path: Path, temporary: Path) -> None:
     """Copy every table and sequence of the file `path` into the new file `temporary`,
     without the mark; both are checkpointed when detached."""
-    db = duckdb.connect(config=dict(_REWRITER))
+    db = duckdb_connect.connect_for_copying()  # attaching files needs file access
     try:
         db.execute(f"ATTACH {_literal(path)} AS erased")
         db.execute(f"ATTACH {_literal(temporary)} AS fresh")

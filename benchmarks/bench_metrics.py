@@ -36,9 +36,15 @@ METRICS: dict[str, str] = {
     "realtime.queues.p50": "6: GET /v2/realtime/queues, 200 callers waiting, median latency",
     "realtime.stream.p99": "6: from POST /v2/events answering to a stream's snapshot, p99",
     "realtime.streams.load": "6: statistics p99 with 200 open streams against without",
+    "ops.import.rate": "7a: `ccstats import --server` of S into an empty store against --db",
+    "ops.backup.time": "7b: `ccstats backup --server` of the S store against cp + fsync",
+    "ops.backup.post_wait": "7b: a POST /v2/events batch while a backup runs against without",
+    "ops.prune.time": "7c: `ccstats prune --server` of S's first 30 days against DuckDB DELETE",
+    "ops.erase.time": "7c: `ccstats user erase --db` (file rewritten) against cp + fsync",
     "answers.identical": "the baselines' answers byte for byte equal to ours",
     "answers.queues.identical": "5: the queue baselines' answers byte for byte equal to ours",
     "answers.realtime.identical": "6: the real-time baselines' answers equal to ours",
+    "answers.ops.identical": "7: import --server stores what --db does; prune, erase counts",
     "code.unchanged": "the code under test did not change during the run",
 }
 
@@ -61,3 +67,10 @@ ONLINE_USERS_P50_MS = 20.0
 STREAM_P99_S = 1.0
 #: The statistics' p99 with the open streams, at most this many times that without.
 STREAMS_LOAD_P99_RATIO = 1.2
+#: The rate of `import --server`, at least this share of that of `import --db`.
+OPS_IMPORT_VS_DB = 0.8
+#: A backup through the server (checkpoint, copy, check, fsync) within this many times
+#: the time of `cp` + fsync of the same file.
+BACKUP_VS_CP = 2.0
+#: A prune through the server within this many times DuckDB's DELETE of the same events.
+PRUNE_VS_DELETE = 2.0

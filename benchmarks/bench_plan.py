@@ -39,6 +39,8 @@ class Plan:
     stream_posts: int = 100  # 6.2
     stream_load_rounds: int = 4  # 6.3
     streams: int = 200  # 6.3
+    ops_runs: int = 3  # 7b, 7c
+    backup_posts: int = 5  # 7b
 
 
 FULL = Plan(

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -40,12 +41,15 @@ class Timing(NamedTuple):
     cpu: float  # user + system seconds of the process and its children
 
 
-def run(argv: list[str], what: str, timeout: float = STEP_TIMEOUT_S) -> tuple[Timing, str]:
-    """Run ``argv`` to its end; return its timing and its output (stdout then stderr)."""
+def run(argv: list[str], what: str, timeout: float = STEP_TIMEOUT_S,
+        env: Mapping[str, str] | None = None) -> tuple[Timing, str]:
+    """Run ``argv`` to its end (with environment ``env``, else this process's); return
+    its timing and its output (stdout then stderr)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout)
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout,
+                              env=env)
     except subprocess.TimeoutExpired:
         raise BenchmarkError(f"{what} did not finish within {timeout:.0f} s") from None
     wall = time.perf_counter() - began
@@ -109,8 +113,9 @@ class Processes:
 
     servers: list[Server] = field(default_factory=list)
 
-    def serve(self, db: Path | str, log: Path) -> Server:
-        """Start `ccstats serve --db DB` on a free port; return once /health answers 200.
+    def serve(self, db: Path | str, log: Path, options: Sequence[str] = ()) -> Server:
+        """Start `ccstats serve --db DB [OPTIONS]` on a free port; return once /health
+        answers 200.
 
         The load tests send more than the default per-customer rate: no rate limit.
         """
@@ -120,7 +125,7 @@ class Processes:
             with log.open("wb") as out:
                 process = subprocess.Popen(
                     [str(CCSTATS), "serve", "--db", str(db), "--port", str(port),
-                     "--rate-limit", "0"],
+                     "--rate-limit", "0", *options],
                     stdout=out,
                     stderr=subprocess.STDOUT,
                 )

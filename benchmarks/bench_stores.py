@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 from bench_data import TIMEZONE, Dataset
 from bench_proc import CCSTATS, CUSTOMER, PASSWORD, BenchmarkError, Timing, run
@@ -58,6 +61,29 @@ def copy_db(source: Path, target: Path) -> None:
     if wal.exists():
         shutil.copy(wal, target.with_name(target.name + ".wal"))
     os.sync()
+
+
+class Copied(NamedTuple):
+    cp: float  # seconds of `cp` alone
+    synced: float  # seconds of `cp` and an fsync of the copy
+
+
+def cp_synced(source: Path, target: Path) -> Copied:
+    """`cp SOURCE TARGET`, then an fsync of TARGET (what a backup that survives a crash
+    needs), timed after every earlier write reached the disk; TARGET is removed after."""
+    target.unlink(missing_ok=True)
+    os.sync()
+    began = time.perf_counter()
+    subprocess.run(["cp", str(source), str(target)], check=True, timeout=1800)
+    copied = time.perf_counter() - began
+    descriptor = os.open(target, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    synced = time.perf_counter() - began
+    target.unlink()
+    return Copied(copied, synced)
 
 
 def same_file(a: Path, b: Path) -> bool:

@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/run.py --table benchmarks/results.json   # the README's table
     .venv/bin/python benchmarks/run.py --queues-only   # metric 5 alone: results-queues.json
     .venv/bin/python benchmarks/run.py --realtime-only  # metric 6 alone: results-realtime.json
+    .venv/bin/python benchmarks/run.py --operations-only  # metric 7: results-operations.json
 
 Data come from the demo generator at a fixed seed (``bench_data``), written once and
 cached under ``benchmarks/.data/``. All stores and servers live in a scratch folder
@@ -36,6 +37,12 @@ the same run, one after the other (never at the same time):
    DuckDB SQL over the raw events (answers compared at the same ``now``); from
    ``POST /v2/events`` answering to a stream's snapshot, against polling once a
    second; 16 statistics clients with 200 open streams against without.
+7. Operations on a running server (`bench_operations.py`, which explains the
+   baselines): ``ccstats import --server`` of S against ``import --db``, answers
+   compared; ``ccstats backup --server`` against ``cp`` + fsync of the file, and a
+   POSTed batch while a backup runs against without; ``ccstats prune --server`` of
+   S's first 30 days against DuckDB's DELETE of the same events from the read_json
+   table; ``ccstats user erase --db`` (the file rewritten) against ``cp`` + fsync.
 
 Prints one table (metric | ours | baseline | ratio | target | met?) and writes the
 figures by metric id (`bench_metrics`) to ``benchmarks/results.json``
@@ -67,6 +74,7 @@ from bench_backend import backend_column
 from bench_console import console, say, step
 from bench_data import START, TIMEZONE, Dataset, DayRange, dataset, replaced_days
 from bench_imports import import_more, import_s
+from bench_operations import operations
 from bench_plan import FULL, QUICK, Bench, Plan
 from bench_post import post_events
 from bench_proc import CCSTATS, BenchmarkError, Processes, run_json
@@ -117,6 +125,17 @@ def realtime_steps(bench: Bench, workdir: Path) -> Dataset:
     return main
 
 
+def operations_steps(bench: Bench, workdir: Path) -> Dataset:
+    """Metric 7 alone (``--operations-only``); returns S."""
+    plan = bench.plan
+    with step("data (generated once, then cached)"):
+        main = dataset(workdir, "main", plan.agents, [(START, plan.days)], say)
+        # (S ends on a Saturday: its next day is quiet; the two after it are weekdays)
+        after = dataset(workdir, "next", plan.agents, [(day(plan.days + 1), 2)], say)
+    operations(bench, main, after)
+    return main
+
+
 def run_steps(bench: Bench, workdir: Path, backend: str | None) -> Dataset:
     """Every step, in an order that reuses the stores; returns S."""
     plan = bench.plan
@@ -138,6 +157,7 @@ def run_steps(bench: Bench, workdir: Path, backend: str | None) -> Dataset:
     with step(f"5: S with queue calls ({queued.events - main.events:,} more events)"):
         queue_calls(bench, main, queued)
     realtime(bench, main, store)
+    operations(bench, main, new)
     if backend:
         with step(f"the same metrics on {backend}"):
             name = backend.split("://", 1)[0]
@@ -232,6 +252,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--realtime-only", action="store_true",
                         help="measure metric 6 alone (default output results-realtime.json, "
                              "results-realtime-quick.json with --quick)")
+    parser.add_argument("--operations-only", action="store_true",
+                        help="measure metric 7 alone (default output results-operations.json, "
+                             "results-operations-quick.json with --quick)")
     parser.add_argument("--table", type=Path, default=None, metavar="RESULTS",
                         help="measure nothing: print the table of a results file as Markdown")
     return parser.parse_args(argv)
@@ -244,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     plan = QUICK if args.quick else FULL
     name = ("results-queues" if args.queues_only
-            else "results-realtime" if args.realtime_only else "results")
+            else "results-realtime" if args.realtime_only
+            else "results-operations" if args.operations_only else "results")
     output = args.output or HERE / (f"{name}-quick.json" if args.quick else f"{name}.json")
     signal.signal(signal.SIGTERM, _terminate)
     began = time.perf_counter()
@@ -266,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
                 main_data = queue_steps(bench, args.workdir)
             elif args.realtime_only:
                 main_data = realtime_steps(bench, args.workdir)
+            elif args.operations_only:
+                main_data = operations_steps(bench, args.workdir)
             else:
                 main_data = run_steps(bench, args.workdir, args.backend)
     except BenchmarkError as error:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import ccstats
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -31,16 +33,34 @@ def _row(metric: str, ours: str, met: bool | None = None) -> dict[str, object]:
             "met": met}
 
 
-def test_the_committed_results_have_a_row_per_metric() -> None:
-    for name in ("results.json", "results-quick.json"):
-        document = json.loads((BENCHMARKS / name).read_text())
-        shown = _table(BENCHMARKS / name)
-        assert shown.returncode == 0, shown.stderr
-        cells = _cells(shown.stdout)
-        assert cells[0][:2] == ["metric", "ours"] and cells[0][-1] == "met?"
-        assert [row[0] for row in cells[2:]] == [row["metric"]
-                                                 for row in document["rows"].values()]
-        assert {"import.S.rate", "query.4a.p50", "query.4f.errors"} <= set(document["rows"])
+#: Every committed results file (`run.py`, `--queues-only`, `--realtime-only`,
+#: `--operations-only`; full and `--quick`) -> ids among its rows.
+COMMITTED = {
+    "results.json": {"import.S.rate", "query.4a.p50", "query.4f.errors"},
+    "results-quick.json": {"import.S.rate", "query.4a.p50", "query.4f.errors"},
+    "results-queues.json": {"import.queues.rate", "answers.queues.identical"},
+    "results-realtime.json": {"realtime.onlineusers.p50", "answers.realtime.identical"},
+    "results-realtime-quick.json": {"realtime.onlineusers.p50", "answers.realtime.identical"},
+    "results-operations.json": {"ops.import.rate", "ops.backup.time", "ops.prune.time",
+                                "ops.erase.time", "answers.ops.identical"},
+    "results-operations-quick.json": {"ops.import.rate", "ops.backup.time", "ops.prune.time",
+                                      "ops.erase.time", "answers.ops.identical"},
+}
+
+
+def test_every_results_file_is_known() -> None:
+    assert {path.name for path in BENCHMARKS.glob("results*.json")} == set(COMMITTED)
+
+
+@pytest.mark.parametrize("name", sorted(COMMITTED))
+def test_the_committed_results_have_a_row_per_metric(name: str) -> None:
+    document = json.loads((BENCHMARKS / name).read_text())
+    shown = _table(BENCHMARKS / name)
+    assert shown.returncode == 0, shown.stderr
+    cells = _cells(shown.stdout)
+    assert cells[0][:2] == ["metric", "ours"] and cells[0][-1] == "met?"
+    assert [row[0] for row in cells[2:]] == [row["metric"] for row in document["rows"].values()]
+    assert COMMITTED[name] <= set(document["rows"])
 
 
 def test_rows_come_in_metric_order_with_each_store_s_figure_beside_its_own(

@@ -18,7 +18,7 @@ STORE_TESTS := tests/test_oracle.py tests/test_ingest.py tests/test_query_option
 CLICKHOUSE_SERVER := clickhouse://127.0.0.1:19000/
 CLICKHOUSE_CLUSTER := clickhouse://127.0.0.1:19101/?cluster=ccstats
 
-.PHONY: install browser deploy-tools wheel test test-wheel test-clickhouse test-clickhouse-server test-clickhouse-cluster mutants check run bench screenshots clean
+.PHONY: install browser deploy-tools wheel test test-wheel test-clickhouse test-clickhouse-server test-clickhouse-cluster mutants check run bench screenshots guide clean
 
 install: $(STAMP)
 
@@ -86,6 +86,11 @@ bench: install
 
 screenshots: install browser
 	$(BIN)/python scripts/screenshots.py
+
+# docs/analysts.md and its pictures, from the demo at a fixed date (tests/test_analysts_guide.py
+# checks that the committed page is what this writes).
+guide: install
+	$(BIN)/python scripts/analysts_guide.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -35,7 +35,6 @@ pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "src" / "ccstats" / "dashboard" / "static"
-CLIENT = ROOT / "src" / "ccstats" / "client"
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())
 VERSION = CONFIG["project"]["version"]
 #: What the sdist is built from; the rest of the checkout is not packaged.
@@ -195,11 +194,8 @@ def check_statistics(client: httpx.Client, printed: str) -> None:
 
 
 def test_the_client_extra_installs_and_imports(dist: Dist, venv: Path, tmp_path: Path) -> None:
-    """The hook for the Python client: `ccstats[client]` installs beside the wheel's own
-    dependencies and ``ccstats.client`` imports from the installed package."""
-    if not CLIENT.exists() and not CLIENT.with_suffix(".py").exists():
-        pytest.skip("ccstats.client is not in this tree yet (it comes with branch wt-client); "
-                    "at the merge this test installs ccstats[client] and imports it")
+    """`ccstats[client]` installs beside the wheel's own dependencies, and
+    ``ccstats.client`` imports from the installed package."""
     run([venv / "python", "-m", "pip", "install", "--quiet", "-c", ROOT / "constraints.txt",
          f"{dist.wheel}[client]"], timeout=900)
     printed = run([venv / "python", "-c", "import ccstats.client as c; print(c.__file__)"],

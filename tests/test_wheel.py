@@ -21,6 +21,7 @@ import time
 import tomllib
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,20 +133,21 @@ def test_the_installed_package_is_the_wheel_with_every_dashboard_file(
     assert "No broken requirements" in run([venv / "python", "-m", "pip", "check"], timeout=60)
 
 
-def test_the_installed_demo_serves_the_dashboard_and_statistics_and_stops_on_sigterm(
-        venv: Path, tmp_path: Path) -> None:
+@contextmanager
+def installed_demo(venv: Path, folder: Path) -> Iterator[tuple[httpx.Client, str]]:
+    """`ccstats demo --no-live` of `venv` on a new database in `folder`: a client of it and
+    what it printed so far; stopped with SIGTERM afterwards (exit status 0)."""
     port = _free_port()
-    log = tmp_path / "demo.log"
+    log = folder / "demo.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [venv / "ccstats", "demo", "--no-live", "--port", str(port),
-             "--db", tmp_path / "demo.duckdb"],
-            cwd=tmp_path, env=CLEAN_ENV, stdout=out, stderr=subprocess.STDOUT)
+             "--db", folder / "demo.duckdb"],
+            cwd=folder, env=CLEAN_ENV, stdout=out, stderr=subprocess.STDOUT)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             wait_until_healthy(client, process, log)
-            check_dashboard(client)
-            check_statistics(client, log.read_text())
+            yield client, log.read_text()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0, log.read_text()
     finally:
@@ -153,6 +155,13 @@ def test_the_installed_demo_serves_the_dashboard_and_statistics_and_stops_on_sig
             process.kill()
             process.wait()
     assert "Traceback" not in log.read_text()
+
+
+def test_the_installed_demo_serves_the_dashboard_and_statistics_and_stops_on_sigterm(
+        venv: Path, tmp_path: Path) -> None:
+    with installed_demo(venv, tmp_path) as (client, printed):
+        check_dashboard(client)
+        check_statistics(client, printed)
 
 
 def wait_until_healthy(client: httpx.Client, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -193,11 +202,32 @@ def check_statistics(client: httpx.Client, printed: str) -> None:
     assert len(rows) > customer.AGENTS // 2 and all(row["data"] for row in rows), rows
 
 
-def test_the_client_extra_installs_and_imports(dist: Dist, venv: Path, tmp_path: Path) -> None:
-    """`ccstats[client]` installs beside the wheel's own dependencies, and
-    ``ccstats.client`` imports from the installed package."""
+#: Run by the installed package's Python: a week of the demo per user, as a DataFrame.
+CLIENT_SNIPPET = """
+import sys
+from datetime import date
+from ccstats.client import Client
+
+with Client(sys.argv[1], "demo", "demo-key") as api:
+    frame = api.userbased(date.fromisoformat(sys.argv[2]), date.fromisoformat(sys.argv[3]),
+                          ["user"], wide=True)
+print(len(frame), frame["userId"].dtype)
+"""
+
+
+def test_the_client_extra_installs_and_asks_the_installed_demo(
+        dist: Dist, venv: Path, tmp_path: Path) -> None:
+    """`ccstats[client]` installs beside the wheel's own dependencies, and the installed
+    ``ccstats.client`` reads the installed demo's statistics into a DataFrame."""
     run([venv / "python", "-m", "pip", "install", "--quiet", "-c", ROOT / "constraints.txt",
          f"{dist.wheel}[client]"], timeout=900)
     printed = run([venv / "python", "-c", "import ccstats.client as c; print(c.__file__)"],
                   timeout=60, cwd=tmp_path)
     assert Path(printed.strip()).is_relative_to(venv.parent), printed
+    with installed_demo(venv, tmp_path) as (client, said):
+        url = re.findall(r"curl -u \S+ '(\S+)'", said)[0]
+        first, last = (f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in re.findall(r"=(\d{8})", url)[:2])
+        answered = run([venv / "python", "-c", CLIENT_SNIPPET, str(client.base_url), first,
+                        last], timeout=120, cwd=tmp_path)
+    rows, dtype = answered.split()
+    assert int(rows) > customer.AGENTS // 2 and dtype == "Int64", answered

@@ -80,6 +80,23 @@ def queue_call(event_id: str, queue: int, start: int | str, answer: int | str | 
             "userId": None if answer is None else user}
 
 
+#: The README's worked example of the inbound statistics. Queue 5: answered after 10 s,
+#: 40 s and 25 s, abandoned after 5 s and 50 s; queue 6: answered after 30 s. All between
+#: 09:00 and 09:15 on 2024-05-01 (UTC).
+README_QUEUE_CALLS = [
+    queue_call("q1", 5, "2024-05-01T09:00:00Z", "2024-05-01T09:00:10Z", "2024-05-01T09:02:10Z",
+               project=2, user=17),
+    queue_call("q2", 5, "2024-05-01T09:01:00Z", "2024-05-01T09:01:40Z", "2024-05-01T09:02:00Z",
+               project=2, user=17),
+    queue_call("q3", 5, "2024-05-01T09:03:00Z", None, "2024-05-01T09:03:05Z", project=2),
+    queue_call("q4", 5, "2024-05-01T09:04:00Z", None, "2024-05-01T09:04:50Z", project=2),
+    queue_call("q5", 6, "2024-05-01T09:05:00Z", "2024-05-01T09:05:30Z", "2024-05-01T09:06:30Z",
+               project=2, user=18),
+    queue_call("q6", 5, "2024-05-01T09:10:00Z", "2024-05-01T09:10:25Z", "2024-05-01T09:15:25Z",
+               project=2, user=18),
+]
+
+
 def records(body: bytes) -> list[dict[str, Any]]:
     """The records of a successful JSON answer (asserting the envelope)."""
     document = orjson.loads(body)

@@ -15,26 +15,10 @@ import httpx
 import orjson
 import pytest
 
+from conftest import README_QUEUE_CALLS as CALLS
 from conftest import queue_call
 
 CUSTOMER, ZONE, PASSWORD = "acme", "UTC", "acme-pass"
-
-
-#: The README's worked example. Queue 5: answered after 10 s, 40 s and 25 s, abandoned
-#: after 5 s and 50 s; queue 6: answered after 30 s. All between 09:00 and 09:15 on
-#: 2024-05-01 (UTC).
-CALLS = [
-    queue_call("q1", 5, "2024-05-01T09:00:00Z", "2024-05-01T09:00:10Z", "2024-05-01T09:02:10Z",
-               project=2, user=17),
-    queue_call("q2", 5, "2024-05-01T09:01:00Z", "2024-05-01T09:01:40Z", "2024-05-01T09:02:00Z",
-               project=2, user=17),
-    queue_call("q3", 5, "2024-05-01T09:03:00Z", None, "2024-05-01T09:03:05Z", project=2),
-    queue_call("q4", 5, "2024-05-01T09:04:00Z", None, "2024-05-01T09:04:50Z", project=2),
-    queue_call("q5", 6, "2024-05-01T09:05:00Z", "2024-05-01T09:05:30Z", "2024-05-01T09:06:30Z",
-               project=2, user=18),
-    queue_call("q6", 5, "2024-05-01T09:10:00Z", "2024-05-01T09:10:25Z", "2024-05-01T09:15:25Z",
-               project=2, user=18),
-]
 
 
 @pytest.fixture(scope="module")

@@ -19,25 +19,11 @@ import pytest
 
 from api.conftest import SEED_DIR, Launcher, launch
 from ccstats.client import Client
-from conftest import queue_call
+from conftest import README_QUEUE_CALLS as QUEUE_CALLS
 
 __all__ = ["launch"]  # the fixture, re-exported for this folder's tests
 
 CUSTOMER, ZONE, PASSWORD = "mycc", "Europe/Budapest", "mycc-pass"
-
-#: The README's worked example of the inbound statistics (2024-05-01, UTC).
-QUEUE_CALLS = [
-    queue_call("q1", 5, "2024-05-01T09:00:00Z", "2024-05-01T09:00:10Z", "2024-05-01T09:02:10Z",
-               project=2, user=17),
-    queue_call("q2", 5, "2024-05-01T09:01:00Z", "2024-05-01T09:01:40Z", "2024-05-01T09:02:00Z",
-               project=2, user=17),
-    queue_call("q3", 5, "2024-05-01T09:03:00Z", None, "2024-05-01T09:03:05Z", project=2),
-    queue_call("q4", 5, "2024-05-01T09:04:00Z", None, "2024-05-01T09:04:50Z", project=2),
-    queue_call("q5", 6, "2024-05-01T09:05:00Z", "2024-05-01T09:05:30Z", "2024-05-01T09:06:30Z",
-               project=2, user=18),
-    queue_call("q6", 5, "2024-05-01T09:10:00Z", "2024-05-01T09:10:25Z", "2024-05-01T09:15:25Z",
-               project=2, user=18),
-]
 
 
 def seed_events() -> bytes:

@@ -14,6 +14,7 @@ writing process per file.
 - `start_server`: one ``ccstats serve`` on a given database, for tests that manage
   their servers themselves (restarts, several servers on one database).
 - `seed_dir`: ``shared/fixtures/seed-example`` next to the repository.
+- `key_file`: a file holding the operator key of `api.operating` (module scope).
 """
 
 from __future__ import annotations
@@ -176,3 +177,10 @@ def seed_dir() -> Path:
     if not SEED_DIR.is_dir():
         pytest.fail(f"seed fixture not found at {SEED_DIR}; clone the repository next to shared/")
     return SEED_DIR
+
+
+@pytest.fixture(scope="module")
+def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from api.operating import write_key_file
+
+    return write_key_file(tmp_path_factory.mktemp("operator"))

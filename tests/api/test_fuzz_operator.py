@@ -10,6 +10,7 @@ machine (its refusals are tested in tests/api/test_http_backup.py).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,15 +22,14 @@ from schemathesis import APIOperation, Case, GenerationMode
 from schemathesis.core.result import Ok
 
 from api.conftest import Account, Launcher
+from api.operating import OPERATOR_KEY
 from api.test_fuzz_openapi import CHECKS, EXAMPLES, HOSTILE, check_envelope, plant
-from api.test_http_operator import CUSTOMER, OPERATOR_KEY, PASSWORD
+from api.test_http_operator import CUSTOMER, PASSWORD
 
 
 @pytest.fixture(scope="module")
-def operated(launch: Launcher, tmp_path_factory: pytest.TempPathFactory) -> str:
+def operated(launch: Launcher, key_file: Path) -> str:
     """A server with the operator routes and one customer."""
-    key_file = tmp_path_factory.mktemp("operator") / "operator.key"
-    key_file.write_text(OPERATOR_KEY + "\n")
     accounts: list[Account] = [(CUSTOMER, "UTC", PASSWORD)]
     return launch(accounts, {}, ["--operator-key-file", str(key_file)])
 

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import random
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 
-from api.conftest import CCSTATS, create_customers, start_server, stop
+from api import operating
+from api.conftest import create_customers, start_server, stop
 from api.identifiable_batches import batch_body
+from api.operating import operator, write_key_file
 from backends import ON_CLICKHOUSE
 from ccstats.query import Endpoint
 from ccstats.service import Service
@@ -33,8 +34,9 @@ from ccstats.service import Service
 pytestmark = pytest.mark.skipif(ON_CLICKHOUSE, reason="backs up a DuckDB file of its own")
 
 CUSTOMER, ZONE, PASSWORD = "backup", "Europe/Budapest", "backup-pass"
-OPERATOR_KEY = "operator-key-for-backup-tests-0123456789"
 WRITERS = 3
+#: (a backup of the whole store with --db takes a while)
+ccstats = partial(operating.ccstats, timeout=300)
 BY_PROJECT = {"from": "20240531", "to": "20240602", "dimensions": "project",
               "fields": "userstateAvailable"}
 
@@ -93,23 +95,13 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """(URL, database file) of a server with the operator routes."""
     db = tmp_path / "source.duckdb"
     create_customers(str(db), [(CUSTOMER, ZONE, PASSWORD)], {})
-    key_file = tmp_path / "operator.key"
-    key_file.write_text(OPERATOR_KEY + "\n")
+    key_file = write_key_file(tmp_path)
     process, url = start_server(str(db), ["--rate-limit", "0", "--operator-key-file",
                                           str(key_file)], tmp_path / "server.log")
     try:
         yield url, db
     finally:
         stop(process)
-
-
-def ccstats(*args: str, key: str | None = OPERATOR_KEY) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("CCSTATS_DB",
-                                                             "CCSTATS_OPERATOR_KEY")}
-    if key is not None:
-        env["CCSTATS_OPERATOR_KEY"] = key
-    return subprocess.run([str(CCSTATS), *args], capture_output=True, text=True, env=env,
-                          timeout=300, check=False)
 
 
 def answer(db: Path, params: dict[str, str]) -> bytes:
@@ -206,8 +198,7 @@ def test_c_mistakes_are_refused(served: tuple[str, Path], tmp_path: Path) -> Non
     url, db = served
     taken = tmp_path / "taken.duckdb"
     taken.write_bytes(b"not mine")
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
-                      timeout=60) as client:
+    with operator(url) as client:
         for body, says in (({"path": str(taken)}, "exists"),
                            ({"path": "relative.duckdb"}, "not an absolute path"),
                            ({"path": str(tmp_path / "no" / "such.duckdb")}, "does not exist"),

@@ -8,21 +8,23 @@ the server has started again.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 
-from api.conftest import CCSTATS, create_customers, start_server, stop
+from api import operating
+from api.conftest import create_customers, start_server, stop
+from api.operating import write_key_file
 from backends import ON_CLICKHOUSE, drop_database, new_database
 from ccstats.store.duckdb_backup import wal_of
 
 CUSTOMER, PASSWORD = "erase-http", "erase-http-pass"
-OPERATOR_KEY = "operator-key-for-erasure-tests-0123456789"
 NAME = "Zebulon Quixote-Served"
+#: (an erasure on ClickHouse awaits its mutations)
+ccstats = partial(operating.ccstats, timeout=300)
 DAY = {"from": "20240610", "to": "20240610", "dimensions": "user,time", "interval": "15"}
 
 
@@ -33,8 +35,7 @@ class Served:
         self.folder = folder
         self.db = new_database(folder, "erasure")
         create_customers(self.db, [(CUSTOMER, "Europe/Budapest", PASSWORD)], {})
-        self.key_file = folder / "operator.key"
-        self.key_file.write_text(OPERATOR_KEY + "\n")
+        self.key_file = write_key_file(folder)
         self.start()
 
     def start(self) -> None:
@@ -54,13 +55,6 @@ def served(tmp_path: Path) -> Iterator[Served]:
     finally:
         server.stop()
         drop_database(server.db)
-
-
-def ccstats(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "CCSTATS_DB"}
-    env["CCSTATS_OPERATOR_KEY"] = OPERATOR_KEY
-    return subprocess.run([str(CCSTATS), *args], capture_output=True, text=True, env=env,
-                          timeout=300, check=False)
 
 
 def holds(path: Path, text: str) -> bool:
@@ -101,8 +95,7 @@ def test_a_user_is_erased_through_the_server(served: Served, tmp_path: Path) -> 
         everyone = customer.get("/v2/statistics/userbased", params=DAY).json()["response"]
         assert {record["userId"] for record in everyone} == {8, 9}
 
-    with httpx.Client(base_url=served.url, timeout=60,
-                      headers={"Authorization": f"Bearer {OPERATOR_KEY}"}) as operator:
+    with operating.operator(served.url) as operator:
         path = f"/v2/operator/customers/{CUSTOMER}/users"
         for unknown in ("7", "12345", "abc", "0x1"):
             gone = operator.delete(f"{path}/{unknown}")

@@ -3,9 +3,9 @@ a real server (`ccstats.api.operator_imports`), stored as one batch, as with --d
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +14,15 @@ import jsonschema_rs
 import orjson
 import pytest
 
+from api import operating
 from api.conftest import CCSTATS, Launcher, start_server, stop
+from api.operating import OPERATOR_KEY, answer, operator
 from backends import ON_CLICKHOUSE, drop_database, new_database
 from ccstats.errors import InvalidRequest
 from ccstats.operator_client import OperatorClient
 from queue_log.synthetic import LINES, T, text
 
 CUSTOMER, PASSWORD = "acme-up", "acme-up-pass"
-OPERATOR_KEY = "operator-key-for-upload-tests-0123456789"
 #: The server's --max-body-bytes: every file below is larger, so it goes in many parts.
 SMALL = 4096
 MARCH_1 = 1_709_251_200
@@ -55,13 +56,6 @@ def ndjson(rows: Sequence[dict[str, Any] | str]) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("operator") / "operator.key"
-    path.write_text(OPERATOR_KEY + "\n")
-    return path
-
-
-@pytest.fixture(scope="module")
 def small(launch: Launcher, key_file: Path) -> str:
     """A server with the operator routes that takes bodies of at most `SMALL` bytes."""
     return launch([(CUSTOMER, "UTC", PASSWORD)], {},
@@ -87,30 +81,12 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {name: folder / name for name in contents}
 
 
-def ccstats(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items() if name != "CCSTATS_DB"}
-    env["CCSTATS_OPERATOR_KEY"] = OPERATOR_KEY
-    return subprocess.run([str(CCSTATS), *args], capture_output=True, text=True, timeout=300,
-                          check=False, env=env)
+#: (an import of every file here takes a while)
+ccstats = partial(operating.ccstats, timeout=300)
 
 
 def said(done: subprocess.CompletedProcess[str]) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
-
-
-def operator(url: str) -> httpx.Client:
-    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
-                        timeout=60)
-
-
-def answer(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    body = response.json()
-    if status == 200:
-        assert body["errors"] == []
-        return body["response"]
-    assert body["response"] is None and body["errors"]
-    return body["errors"]
 
 
 def statistics(url: str) -> bytes:
@@ -324,8 +300,6 @@ def test_at_most_eight_uploads_are_open(spool: tuple[str, Path], key_file: Path,
             _open_any(client, 1)
     finally:
         stop(process)
-
-
 
 
 def test_every_answer_is_as_documented(small: str, files: dict[str, Path]) -> None:

@@ -3,7 +3,6 @@ on the real server."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Sequence
@@ -14,10 +13,10 @@ import httpx
 import pytest
 
 from api.conftest import CCSTATS, Account, Launcher
+from api.operating import OPERATOR_KEY, answer, ccstats, operator
 from backends import drop_database, new_database
 
 CUSTOMER, PASSWORD = "acme-op", "acme-op-admin-pass"
-OPERATOR_KEY = "operator-key-for-tests-0123456789abcdef"
 STATS = "/v2/statistics/userbased"
 DAY = {"from": "20240301", "to": "20240301", "dimensions": "user"}
 
@@ -28,30 +27,9 @@ def accounts() -> list[Account]:
 
 
 @pytest.fixture(scope="module")
-def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("operator") / "operator.key"
-    path.write_text(OPERATOR_KEY + "\n")
-    return path
-
-
-@pytest.fixture(scope="module")
 def operated(launch: Launcher, accounts: list[Account], key_file: Path) -> str:
     """A server with the operator routes."""
     return launch(accounts, {}, ["--operator-key-file", str(key_file)])
-
-
-def operator(url: str, key: str = OPERATOR_KEY) -> httpx.Client:
-    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60)
-
-
-def answer(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    body = response.json()
-    if status == 200:
-        assert body["errors"] == []
-        return body["response"]
-    assert body["response"] is None and body["errors"]
-    return body["errors"]
 
 
 # without the option -------------------------------------------------------------------
@@ -264,15 +242,6 @@ def test_a_bad_operator_key_file_stops_the_server(tmp_path: Path) -> None:
 #: (a secret may begin or end with "-", where a word boundary is not)
 _SECRET = re.compile(r"\b[0-9a-f]{8}\.[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])")
 _KEY_ID = re.compile(r"\b[0-9a-f]{8}\b")
-
-
-def ccstats(*args: str, key: str | None = OPERATOR_KEY) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("CCSTATS_OPERATOR_KEY", "CCSTATS_DB")}
-    if key is not None:
-        env["CCSTATS_OPERATOR_KEY"] = key
-    return subprocess.run([str(CCSTATS), *args], capture_output=True, text=True, timeout=120,
-                          check=False, env=env)
 
 
 def _same_text(done: subprocess.CompletedProcess[str]) -> tuple[int, str, str]:

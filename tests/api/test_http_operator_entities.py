@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from api.conftest import Launcher
+from api.operating import answer, ccstats, operator
 from api.test_fuzz_openapi import HOSTILE
-from api.test_http_operator import OPERATOR_KEY, _same_text, answer, ccstats, operator
+from api.test_http_operator import _same_text
 from backends import drop_database, new_database
 
 CUSTOMER, PASSWORD = "acme", "pw-acme"
@@ -28,13 +29,6 @@ EVENTS = [
     {"id": "e3", "type": "queuecall", "queueId": 5, "start": MARCH_1 + 100,
      "answer": MARCH_1 + 110, "end": MARCH_1 + 200, "projectId": 2, "userId": 1},
 ]
-
-
-@pytest.fixture(scope="module")
-def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("operator") / "operator.key"
-    path.write_text(OPERATOR_KEY + "\n")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@ customer, a metric), and `ccstats prune --server` says what `--db` says."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -16,19 +14,12 @@ import httpx
 import orjson
 import pytest
 
-from api.conftest import CCSTATS, create_customers, start_server, stop
+from api.conftest import create_customers, start_server, stop
+from api.operating import ccstats, write_key_file
 from backends import drop_database, new_database
 
-OPERATOR_KEY = "operator-key-for-retention-tests-0123456789"
 CUSTOMER, PASSWORD, ZONE = "acme", "acme-pass", "Europe/Budapest"
 DAY = 86_400
-
-
-def ccstats(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items() if name != "CCSTATS_DB"}
-    env["CCSTATS_OPERATOR_KEY"] = OPERATOR_KEY
-    return subprocess.run([str(CCSTATS), *args], capture_output=True, text=True, timeout=120,
-                          check=False, env=env)
 
 
 def events() -> list[dict[str, Any]]:
@@ -49,8 +40,7 @@ def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str
     ``request.param`` seconds: its URL and its log."""
     db = new_database(tmp_path, "server")
     create_customers(db, [(CUSTOMER, ZONE, PASSWORD)], {})
-    key_file = tmp_path / "operator.key"
-    key_file.write_text(OPERATOR_KEY + "\n")
+    key_file = write_key_file(tmp_path)
     log = tmp_path / "server.log"
     process, url = start_server(db, ["--operator-key-file", str(key_file), "--rate-limit",
                                      "0", "--prune-every", str(request.param)], log)

@@ -3,12 +3,13 @@ and the folders of ended servers removed."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from ccstats.api.upload_spool import Declared, TooManyUploads, Uploads, spool_root
-from ccstats.errors import InvalidRequest, NotFound
+from ccstats.errors import InvalidRequest, NotFound, StoreUnavailable
 
 
 class Clock:
@@ -40,6 +41,22 @@ def test_parts_fill_the_declared_files_one_after_the_other(tmp_path: Path) -> No
     assert [path.read_bytes() for path in upload.paths] == [b"abc", b"", b"defgh"]
     uploads.close()
     assert not (tmp_path / "root").exists()
+
+
+def test_an_upload_larger_than_the_free_space_is_refused_and_nothing_stays(
+        tmp_path: Path) -> None:
+    """More than the free space: unavailable now (retry later); more than the whole disk:
+    the request is wrong (naming ``files``). Neither leaves a folder behind."""
+    uploads = Uploads(tmp_path / "root")
+    disk = shutil.disk_usage(tmp_path)
+    with pytest.raises(StoreUnavailable, match="no room"):
+        uploads.open(declared(disk.free + 1))
+    with pytest.raises(InvalidRequest, match="more than the server's disk holds") as refused:
+        uploads.open(declared(disk.total, 1))
+    assert refused.value.errors[0].param == "files"
+    folder = uploads.open(declared(1)).folder
+    assert [path for path in folder.parent.iterdir() if path.is_dir()] == [folder]
+    uploads.close()
 
 
 def test_idle_uploads_expire_and_ids_are_per_customer(tmp_path: Path) -> None:

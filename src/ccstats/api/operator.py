@@ -50,22 +50,18 @@ def _operator(request: Request) -> None:
 
 
 Operator = Annotated[None, Depends(_operator)]
-_SECURITY: dict[str, Any] = {"security": [{"operator": []}]}
+SECURITY: dict[str, Any] = {"security": [{"operator": []}]}
 
 router = APIRouter(prefix="/v2/operator", tags=["operator"])
 
 
-def _documented(model: Any, *failures: int) -> dict[int | str, dict[str, Any]]:
+def documented(model: Any, *failures: int) -> dict[int | str, dict[str, Any]]:
     """The answers of an operator route: no scopes or networks, so no 403."""
     return responses(model, 401, 429, *failures, public=True)
 
 
-def _with_body(kind: Any, description: str) -> dict[str, Any]:
-    return {**_SECURITY, **request_body(json_schema(kind), description)}
-
-
-#: (for the operator routes of other modules)
-documented, with_body = _documented, _with_body
+def with_body(kind: Any, description: str) -> dict[str, Any]:
+    return {**SECURITY, **request_body(json_schema(kind), description)}
 
 
 def _customer_out(customer: Customer) -> dict[str, object]:
@@ -105,14 +101,14 @@ def _forget(request: Request, customer_name: str) -> None:
 
 
 @router.get("/customers", summary="Customers: time zone, allowed networks and rate limit",
-            responses=_documented(list[CustomerOut]), openapi_extra=_SECURITY)
+            responses=documented(list[CustomerOut]), openapi_extra=SECURITY)
 def customers(_: Operator, service: ServiceDep) -> Response:
     return ok([_customer_out(found) for found in service.customers()])
 
 
 @router.post("/customers", summary="Create a customer with one key holding every scope",
-             responses=_documented(CreatedCustomer, *BODY_FAILURES),
-             openapi_extra=_with_body(NewCustomer, "The new customer."))
+             responses=documented(CreatedCustomer, *BODY_FAILURES),
+             openapi_extra=with_body(NewCustomer, "The new customer."))
 def create_customer(_: Operator, body: Body, service: ServiceDep) -> Response:
     found = json_object(body)
     errors: list[ApiError] = []
@@ -128,8 +124,8 @@ def create_customer(_: Operator, body: Body, service: ServiceDep) -> Response:
 
 @router.put("/customers/{customer}/access",
             summary="Change a customer's allowed networks, rate limit and/or retention",
-            responses=_documented(CustomerOut, 404, *BODY_FAILURES),
-            openapi_extra=_with_body(CustomerAccessChange, "The members to change."))
+            responses=documented(CustomerOut, 404, *BODY_FAILURES),
+            openapi_extra=with_body(CustomerAccessChange, "The members to change."))
 def set_access(customer: CustomerPath, request: Request, _: Operator, body: Body,
                service: ServiceDep) -> Response:
     found = json_object(body)
@@ -152,15 +148,15 @@ def set_access(customer: CustomerPath, request: Request, _: Operator, body: Body
 
 
 @router.get("/customers/{customer}/keys", summary="A customer's keys (ids and scopes)",
-            responses=_documented(list[KeyOut], 404), openapi_extra=_SECURITY)
+            responses=documented(list[KeyOut], 404), openapi_extra=SECURITY)
 def keys(customer: CustomerPath, _: Operator, service: ServiceDep) -> Response:
     return ok([key.public() for key in service.keys(customer)])
 
 
 @router.post("/customers/{customer}/keys",
              summary="Create a key of a customer; its secret is in this answer only",
-             responses=_documented(CreatedKey, 404, *BODY_FAILURES),
-             openapi_extra=_with_body(NewKey, "The scopes of the new key."))
+             responses=documented(CreatedKey, 404, *BODY_FAILURES),
+             openapi_extra=with_body(NewKey, "The scopes of the new key."))
 def create_key(customer: CustomerPath, _: Operator, body: Body,
                service: ServiceDep) -> Response:
     scopes = json_object(body).get("scopes")
@@ -171,7 +167,7 @@ def create_key(customer: CustomerPath, _: Operator, body: Body,
 
 
 @router.delete("/customers/{customer}/keys/{key_id}", summary="Revoke a customer's key at once",
-               responses=_documented(bool, 404, 417), openapi_extra=_SECURITY)
+               responses=documented(bool, 404, 417), openapi_extra=SECURITY)
 def revoke_key(customer: CustomerPath, key_id: KeyIdPath, request: Request, _: Operator,
                service: ServiceDep) -> Response:
     service.revoke_key(customer, key_id)
@@ -180,7 +176,7 @@ def revoke_key(customer: CustomerPath, key_id: KeyIdPath, request: Request, _: O
 
 
 @router.post("/rebuild", summary="Recompute every statistic from the stored raw events",
-             responses=_documented(Rebuilt, 404), openapi_extra=_SECURITY)
+             responses=documented(Rebuilt, 404), openapi_extra=SECURITY)
 def rebuild(_: Operator, service: ServiceDep,
             customer: Annotated[str | None, Query(description="only this customer")] = None,
             ) -> Response:
@@ -189,7 +185,7 @@ def rebuild(_: Operator, service: ServiceDep,
 
 
 @router.post("/compact", summary="Merge the logs of the sums (answers stay the same)",
-             responses=_documented(bool), openapi_extra=_SECURITY)
+             responses=documented(bool), openapi_extra=SECURITY)
 def compact(_: Operator, service: ServiceDep) -> Response:
     service.compact()
     return ok(True)
@@ -197,7 +193,7 @@ def compact(_: Operator, service: ServiceDep) -> Response:
 
 @router.post("/prune", summary="Remove the events and sums older than each customer's "
                                "retention (ccstats prune)",
-             responses=_documented(list[PruneDone], 404), openapi_extra=_SECURITY)
+             responses=documented(list[PruneDone], 404), openapi_extra=SECURITY)
 def prune(_: Operator, service: ServiceDep,
           customer: Annotated[str | None, Query(description="only this customer")] = None,
           ) -> Response:
@@ -208,8 +204,8 @@ def prune(_: Operator, service: ServiceDep,
 
 @router.post("/backup", summary="Write a consistent copy of the database to a new file on "
                                 "the server's machine (DuckDB store only)",
-             responses=_documented(BackupWritten, *BODY_FAILURES),
-             openapi_extra=_with_body(NewBackup, "Where to write it."))
+             responses=documented(BackupWritten, *BODY_FAILURES),
+             openapi_extra=with_body(NewBackup, "Where to write it."))
 def backup(_: Operator, body: Body, service: ServiceDep) -> Response:
     errors: list[ApiError] = []
     path = _text(json_object(body), "path", errors, needed=True)

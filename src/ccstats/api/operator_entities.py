@@ -18,7 +18,7 @@ from ccstats.api.bodies import mapping_body, preset_body
 from ccstats.api.dependencies import Body, ServiceDep
 from ccstats.api.envelope import ok
 from ccstats.api.metadata import change_project, change_queue, change_user
-from ccstats.api.operator import _SECURITY, Operator, _documented, _with_body
+from ccstats.api.operator import SECURITY, Operator, documented, with_body
 from ccstats.api.schemas import (
     BODY_FAILURES,
     CustomerPath,
@@ -45,56 +45,56 @@ def _mapping_out(mapping: NameMapping) -> dict[str, object]:
 
 
 @router.get("/projects", summary="A customer's projects",
-            responses=_documented(list[Project], 404), openapi_extra=_SECURITY)
+            responses=documented(list[Project], 404), openapi_extra=SECURITY)
 def projects(customer: CustomerPath, _: Operator, service: ServiceDep) -> Response:
     return ok([found.public() for found in service.projects(customer)])
 
 
 @router.put("/projects/{project_id}", summary="Change a customer's project: name or status",
-            responses=_documented(Project, 404, *BODY_FAILURES),
-            openapi_extra=_with_body(ProjectChange, _CHANGED))
+            responses=documented(Project, 404, *BODY_FAILURES),
+            openapi_extra=with_body(ProjectChange, _CHANGED))
 def update_project(customer: CustomerPath, project_id: EntityIdPath, _: Operator, body: Body,
                    service: ServiceDep) -> Response:
     return change_project(service, customer, project_id, body)
 
 
 @router.get("/queues", summary="A customer's queues",
-            responses=_documented(list[Queue], 404), openapi_extra=_SECURITY)
+            responses=documented(list[Queue], 404), openapi_extra=SECURITY)
 def queues(customer: CustomerPath, _: Operator, service: ServiceDep) -> Response:
     return ok([found.public() for found in service.queues(customer)])
 
 
 @router.put("/queues/{queue_id}", summary="Change a customer's queue: name or status",
-            responses=_documented(Queue, 404, *BODY_FAILURES),
-            openapi_extra=_with_body(ProjectChange, _CHANGED))
+            responses=documented(Queue, 404, *BODY_FAILURES),
+            openapi_extra=with_body(ProjectChange, _CHANGED))
 def update_queue(customer: CustomerPath, queue_id: EntityIdPath, _: Operator, body: Body,
                  service: ServiceDep) -> Response:
     return change_queue(service, customer, queue_id, body)
 
 
 @router.get("/users", summary="A customer's users",
-            responses=_documented(list[User], 404), openapi_extra=_SECURITY)
+            responses=documented(list[User], 404), openapi_extra=SECURITY)
 def users(customer: CustomerPath, _: Operator, service: ServiceDep) -> Response:
     return ok([found.public() for found in service.users(customer)])
 
 
 @router.put("/users/{user_id}", summary="Change a customer's user: name, kind or status",
-            responses=_documented(User, 404, *BODY_FAILURES),
-            openapi_extra=_with_body(UserChange, _CHANGED))
+            responses=documented(User, 404, *BODY_FAILURES),
+            openapi_extra=with_body(UserChange, _CHANGED))
 def update_user(customer: CustomerPath, user_id: EntityIdPath, _: Operator, body: Body,
                 service: ServiceDep) -> Response:
     return change_user(service, customer, user_id, body)
 
 
 @router.get("/presets", summary="A customer's column presets",
-            responses=_documented(list[Preset], 404), openapi_extra=_SECURITY)
+            responses=documented(list[Preset], 404), openapi_extra=SECURITY)
 def presets(customer: CustomerPath, _: Operator, service: ServiceDep) -> Response:
     return ok([found.public() for found in service.presets(customer)])
 
 
 @router.post("/presets", summary="Create a column preset of a customer",
-             responses=_documented(Preset, 404, *BODY_FAILURES),
-             openapi_extra=_with_body(NewPreset, "The preset's name and fields."))
+             responses=documented(Preset, 404, *BODY_FAILURES),
+             openapi_extra=with_body(NewPreset, "The preset's name and fields."))
 def create_preset(customer: CustomerPath, _: Operator, body: Body,
                   service: ServiceDep) -> Response:
     name, fields = preset_body(body)
@@ -103,7 +103,7 @@ def create_preset(customer: CustomerPath, _: Operator, body: Body,
 
 @router.get("/mappings", summary="A customer's names of an outside system mapped to its "
                                  "projects and users",
-            responses=_documented(list[NameMappingOut], 404), openapi_extra=_SECURITY)
+            responses=documented(list[NameMappingOut], 404), openapi_extra=SECURITY)
 def name_mappings(customer: CustomerPath, _: Operator, service: ServiceDep,
                   source: Annotated[str, Query(description="the outside system")] = "queue_log",
                   ) -> Response:
@@ -112,8 +112,8 @@ def name_mappings(customer: CustomerPath, _: Operator, service: ServiceDep,
 
 @router.put("/mappings", summary="Map a name of an outside system to a project or user "
                                  "(created, named title, unless it exists)",
-            responses=_documented(NameMappingOut, 404, *BODY_FAILURES),
-            openapi_extra=_with_body(NewNameMapping, "The mapping to insert or replace."))
+            responses=documented(NameMappingOut, 404, *BODY_FAILURES),
+            openapi_extra=with_body(NewNameMapping, "The mapping to insert or replace."))
 def save_name_mapping(customer: CustomerPath, _: Operator, body: Body,
                       service: ServiceDep) -> Response:
     mapping, title = mapping_body(body)

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from ccstats.api.dependencies import ServiceDep
 from ccstats.api.envelope import not_found, ok
-from ccstats.api.operator import _SECURITY, Operator, _documented
+from ccstats.api.operator import SECURITY, Operator, documented
 from ccstats.api.schemas import CustomerPath, EntityIdPath, ErasedUser
 from ccstats.digits import parse_digits
 from ccstats.store.erasure import Erasure
@@ -29,7 +29,7 @@ def erased_out(erased: Erasure) -> dict[str, object]:
 @router.delete("/users/{user_id}",
                summary="Erase a user: its events, its sums, its name and the names mapped "
                        "to it (for good)",
-               responses=_documented(ErasedUser, 404), openapi_extra=_SECURITY)
+               responses=documented(ErasedUser, 404), openapi_extra=SECURITY)
 def erase_user(customer: CustomerPath, user_id: EntityIdPath, _: Operator,
                service: ServiceDep) -> Response:
     ident = parse_digits(user_id, 16)

@@ -41,7 +41,7 @@ from ccstats.api.import_schemas import (
     UploadPath,
     binary_body,
 )
-from ccstats.api.operator import Operator, documented, with_body
+from ccstats.api.operator import SECURITY, Operator, documented, with_body
 from ccstats.api.schemas import BODY_FAILURES, CustomerPath
 from ccstats.api.upload_spool import Declared, TooManyUploads, Upload, Uploads
 from ccstats.digits import parse_digits
@@ -50,7 +50,6 @@ from ccstats.import_reports import ndjson_answer, queue_log_answer
 from ccstats.service import Service
 
 router = APIRouter(prefix="/v2/operator/customers/{customer}/imports", tags=["operator"])
-_SECURITY: dict[str, Any] = {"security": [{"operator": []}]}
 _FILES = ('files must be a list of 1 to 1000 objects such as {"name": "calls.ndjson", '
           '"bytes": 1048576}: each file\'s name (as the report names it) and size in bytes')
 
@@ -135,7 +134,7 @@ def _files(files: object, errors: list[ApiError]) -> tuple[tuple[str, int], ...]
 
 @router.put("/{upload}/parts/{part}", summary="Send the next part of an upload: raw bytes",
             responses=documented(PartStored, 404, *BODY_FAILURES),
-            openapi_extra={**_SECURITY, **binary_body(
+            openapi_extra={**SECURITY, **binary_body(
                 "The bytes that follow the previous parts, at most the server's "
                 "--max-body-bytes.")})
 def put_part(customer: CustomerPath, upload: UploadPath, part: PartPath, request: Request,
@@ -151,7 +150,7 @@ def put_part(customer: CustomerPath, upload: UploadPath, part: PartPath, request
 
 @router.post("/{upload}/commit",
              summary="Import the upload's files as one atomic batch; answers the report",
-             responses=documented(Imported, 404, 417), openapi_extra=_SECURITY)
+             responses=documented(Imported, 404, 417), openapi_extra=SECURITY)
 def commit(customer: CustomerPath, upload: UploadPath, request: Request, _: Operator,
            service: ServiceDep) -> Response:
     uploads = _uploads(request)
@@ -181,7 +180,7 @@ def _imported(service: Service, upload: Upload) -> dict[str, Any]:
 
 
 @router.delete("/{upload}", summary="Abandon an upload: its parts are deleted, nothing stored",
-               responses=documented(bool, 404), openapi_extra=_SECURITY)
+               responses=documented(bool, 404), openapi_extra=SECURITY)
 def abandon(customer: CustomerPath, upload: UploadPath, request: Request,
             _: Operator) -> Response:
     uploads = _uploads(request)

@@ -184,11 +184,7 @@ class Uploads:
             if len(self._open) >= self._max_open:
                 raise TooManyUploads
             folder = self._own_folder()
-            if shutil.disk_usage(folder).free < declared.size:
-                raise StoreUnavailable(
-                    "the server's disk has no room for the upload",
-                    f"{declared.size} bytes declared, {shutil.disk_usage(folder).free} free "
-                    f"in {folder}")
+            _check_room(declared.size, folder)
             upload_id = secrets.token_hex(16)
             upload = Upload(upload_id, declared, folder / upload_id, self._clock())
             self._open[upload_id] = upload
@@ -247,6 +243,18 @@ class Uploads:
             self._folder, self._held = folder, held
         return self._folder
 
+
+def _check_room(size: int, folder: Path) -> None:
+    """`InvalidRequest` naming ``files`` if `size` bytes exceed the whole disk of `folder`
+    (they could never be spooled), `StoreUnavailable` if they exceed its free space now."""
+    disk = shutil.disk_usage(folder)
+    if size > disk.total:
+        raise InvalidRequest([bad_arguments(
+            "files", f"the files declare {size} bytes in all, more than the server's disk "
+                     f"holds ({disk.total} bytes)")])
+    if size > disk.free:
+        raise StoreUnavailable("the server's disk has no room for the upload",
+                               f"{size} bytes declared, {disk.free} free in {folder}")
 
 def _unheld(folder: Path) -> bool:
     """Whether no running server holds `folder` (its lock file is free, or missing)."""

@@ -18,7 +18,7 @@ STORE_TESTS := tests/test_oracle.py tests/test_ingest.py tests/test_query_option
 CLICKHOUSE_SERVER := clickhouse://127.0.0.1:19000/
 CLICKHOUSE_CLUSTER := clickhouse://127.0.0.1:19101/?cluster=ccstats
 
-.PHONY: install browser deploy-tools wheel test test-wheel test-clickhouse test-clickhouse-server test-clickhouse-cluster mutants check run bench screenshots guide clean
+.PHONY: install browser deploy-tools wheel test test-duckdb test-wheel test-clickhouse test-clickhouse-server test-clickhouse-cluster mutants check run bench screenshots guide clean
 
 install: $(STAMP)
 
@@ -45,12 +45,17 @@ deploy-tools:
 wheel: install
 	$(BIN)/python -m build --no-isolation --outdir dist .
 
-# The wheel's test (under a minute alone, most of it pip filling a new venv) runs beside the
-# mutants, whose test runs leave the cores part of the time; each prints its output when done.
+# The embedded store's run and the ClickHouse server's and cluster's run side by side: each
+# waits on its servers most of the time, so together they keep both cores busy. Then the
+# wheel's test (under a minute alone, most of it pip filling a new venv) runs beside the
+# mutants. Each run prints its output when done.
 test: install browser deploy-tools
-	$(BIN)/python -m pytest
+	deploy/clickhouse/servers.sh $(MAKE) --no-print-directory -j3 --output-sync=target \
+		test-duckdb test-clickhouse-server test-clickhouse-cluster
 	$(MAKE) --no-print-directory -j2 --output-sync=target mutants test-wheel
-	deploy/clickhouse/servers.sh $(MAKE) --no-print-directory test-clickhouse
+
+test-duckdb: install
+	env -u CCSTATS_TEST_DB $(BIN)/python -m pytest
 
 # Builds the sdist and the wheel, installs the wheel into a clean venv and runs the demo from
 # there; slow, so the plain pytest run leaves it out (marker `wheel`).

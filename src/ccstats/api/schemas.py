@@ -333,10 +333,11 @@ class ErasedUser(BaseModel):
     mappings: Annotated[int, Field(ge=0, description="the names of an outside system "
                                                      "mapped to it, removed")]
     scrub: Annotated[Literal["done", "pending", "running"], Field(description=(
-        "done: no file of the store holds the erased rows; pending (DuckDB): the server "
-        "rewrites its file without them at its next start, and a backup taken meanwhile "
-        "is written without them; running (ClickHouse): its mutations that delete them "
-        "were still running"))]
+        "done: no file of the store holds the erased rows (DuckDB: the server rewrote its "
+        "file); pending (DuckDB): reads under way, or a disk without room for the copy, "
+        "kept the server from rewriting its file, which it does at its next start, and a "
+        "backup taken meanwhile is written without them; running (ClickHouse): its "
+        "mutations that delete them were still running"))]
 
 
 # path ids ----------------------------------------------------------------------------

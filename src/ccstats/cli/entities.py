@@ -116,8 +116,9 @@ def user_erase(user_id: int, customer: str, db: str, server: str | None) -> None
     """Erase user USER_ID for good: its events (queue calls it answered included), its sums,
     its name and the names mapped to it. Other users' statistics stay the same.
 
-    With --db the DuckDB file is rewritten at once, so that no free block keeps the
-    erased bytes; a server rewrites its file at its next start (docs/operations.md).
+    The DuckDB file is rewritten at once, so that no free block keeps the erased bytes:
+    by this command with --db, by the server with --server (at its next start if reads
+    under way kept it waiting; docs/operations.md).
     """
     with administration(db, server) as service:
         erased = service.erase_user(customer, user_id)
@@ -133,8 +134,10 @@ def user_erase(user_id: int, customer: str, db: str, server: str | None) -> None
 #: What the files hold after an erasure (`ccstats.store.erasure.Scrub`).
 _SCRUBBED = {
     Scrub.DONE: "no file of the database holds them any more",
-    Scrub.PENDING: "the server's database file keeps their bytes in free blocks until its "
-                   "next start rewrites it (a backup taken meanwhile is written without them)",
+    Scrub.PENDING: "the server could not rewrite its database file now (reads under way, or "
+                   "no room for a copy: see its log); the file keeps their bytes in free "
+                   "blocks until its next start rewrites it (a backup taken meanwhile is "
+                   "written without them)",
     Scrub.RUNNING: "ClickHouse is still running the mutations that delete them (see "
                    "system.mutations)",
 }

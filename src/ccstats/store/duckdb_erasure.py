@@ -9,10 +9,12 @@ DuckDB leaves the bytes of deleted rows in the file's free blocks (a checkpoint 
 not clear them), where a byte search of the file still finds them. `rewrite` makes a
 fresh file holding only the live rows (``COPY FROM DATABASE``, which keeps every
 table, its column compression and the sequences' values) and renames it over the old
-one. A file can only be rewritten while nothing has it open, so the store does it
-when it opens a marked file (`ccstats.store.duckdb_store.DuckDBStore`), before
-anything reads it: ``ccstats user erase --db`` opens the store again at once; a
-server does it at its next start. A backup of a marked file is opened the same way
+one. A file can only be rewritten while nothing has it open: the store does it right
+after the erasure, holding its write lock with every read kept out
+(`ccstats.store.reader_gate`), closing its connection and opening the new file; if
+the reads under way do not end within its patience, or the rewrite fails, the file
+stays marked and the store does it when it next opens the file, before anything reads
+it (a server: at its next start). A backup of a marked file is opened the same way
 before it is renamed into place (`ccstats.store.duckdb_backup.seal`), so it is
 written without the erased rows too.
 """

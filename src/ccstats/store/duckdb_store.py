@@ -85,6 +85,7 @@ from ccstats.store.duckdb_cache import Entities, StagedChanges, StoreCache
 from ccstats.store.erasure import Erasure, Scrub
 from ccstats.store.id_index import Hashes
 from ccstats.store.queue_call_rows import QUEUE_CALL_KEYS, merged_sql, queue_call_rows_sql
+from ccstats.store.reader_gate import ReaderGate
 from ccstats.store.selection import EventSelection
 from ccstats.store.temp_tables import TempTables
 
@@ -94,6 +95,10 @@ log = logging.getLogger(__name__)
 #: about every tenth 10,000-event batch pay a second-long checkpoint; a larger log
 #: is replayed on the next open after a crash, and checkpointed on a clean close.
 CHECKPOINT_THRESHOLD = "256MiB"
+
+#: Seconds an erasure waits for the reads under way to end before it leaves the file's
+#: rewrite to the next open (`DuckDBStore.erase_user`).
+READS_PATIENCE = 5.0
 
 #: Version of the layout below; a database written by an older version is migrated on open.
 SCHEMA_VERSION = 6
@@ -348,6 +353,7 @@ class DuckDBStore:
         self._path = str(path)
         self._db = self._connect()
         self._write_lock = threading.Lock()
+        self._readers = ReaderGate()  # kept out while the file is rewritten
         self._file: BinaryIO | None = None  # the database file, once backed up
         self._cache = StoreCache(self._stored_ids, self._stored_entities)
         # (One process writes the file: its own count of writes is every write.)
@@ -377,15 +383,43 @@ class DuckDBStore:
 
     def _scrub(self) -> None:
         """Rewrite the file without the bytes of erased rows (`ccstats.store.duckdb_erasure`).
-        Only while the store is being opened: nothing else reads it meanwhile (a read on
-        the closed connection would fail, or keep the old file open)."""
+        Only while nothing else uses the connection: when the store is being opened, or
+        holding the write lock with every read kept out (`_scrub_now`); a read on the
+        closed connection would fail, or keep the old file open."""
         self._db.execute("CHECKPOINT")
         self._db.close()
+        if self._file is not None:  # the old file's: a backup must copy the new one
+            self._file.close()
+            self._file = None
         try:
             duckdb_erasure.rewrite(Path(self._path))
         finally:
             self._db = self._connect()
             self._cache.forget()
+
+    def _scrub_now(self) -> Scrub:
+        """Rewrite the file at once if the reads under way end within `READS_PATIENCE`:
+        batches and reads that begin meanwhile wait for the rewrite. `Scrub.PENDING`
+        (the file stays marked, rewritten when next opened) if they do not end, or if
+        the rewrite cannot be made (no room for the copy)."""
+        with self._write_lock, self._readers.excluded(READS_PATIENCE) as alone:
+            if not alone:
+                log.warning("the rewrite of %s after an erasure waits for the next open: "
+                            "reads under way did not end", self._path)
+                return Scrub.PENDING
+            try:
+                self._scrub()
+            except StoreUnavailable as error:
+                log.warning("%s", error.detail)
+                return Scrub.PENDING
+        return Scrub.DONE
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own for a read (it sees the last committed state), counted so
+        that the file is not rewritten under it."""
+        with self._readers.reading(), self._db.cursor() as cursor:
+            yield cursor
 
     def migrate(self) -> None:
         """Bring an older database to `SCHEMA_VERSION`.
@@ -484,7 +518,7 @@ class DuckDBStore:
 
     def _stored_ids(self, customer_id: int) -> Hashes:
         """The hashes of the customer's stored event ids, ascending (for the cache)."""
-        with self._db.cursor() as cursor:
+        with self._cursor() as cursor:
             return id_hashes(cursor, f"events WHERE customer_id = {int(customer_id)}",
                              ordered=True)
 
@@ -499,7 +533,7 @@ class DuckDBStore:
 
     def _read(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
         """All rows of a read, on a cursor of its own (it sees the last committed state)."""
-        with self._db.cursor() as cursor:
+        with self._cursor() as cursor:
             return cursor.execute(sql, params or []).fetchall()
 
     # customers and keys -------------------------------------------------------------
@@ -547,7 +581,7 @@ class DuckDBStore:
         return True
 
     def keys(self, customer_id: int) -> list[ApiKey]:
-        with self._db.cursor() as cursor:
+        with self._cursor() as cursor:
             return _keys(cursor, customer_id)
 
     def revoke_key(self, customer_id: int, key_id: str) -> Revocation:
@@ -730,7 +764,7 @@ class DuckDBStore:
 
     def erase_user(self, customer_id: int, user_id: int) -> Erasure | None:
         """`ccstats.store.duckdb_erasure`: the rows go at once; the file is marked, and
-        rewritten without their bytes when next opened."""
+        rewritten without their bytes at once (`_scrub_now`), else when next opened."""
         c, u = int(customer_id), int(user_id)
         on_disk = self._path != ":memory:"
         with self._transaction() as tx, TempTables(tx.db) as temp:
@@ -741,7 +775,7 @@ class DuckDBStore:
             tx.changes.entities_of(c).users.discard(u)  # an event naming it registers it anew
         self._writes[c] += 1
         name, events, mappings = erased
-        return Erasure(u, name, events, mappings, Scrub.PENDING if on_disk else Scrub.DONE)
+        return Erasure(u, name, events, mappings, self._scrub_now() if on_disk else Scrub.DONE)
 
     def prune_before(self, customer_id: int, cutoff: Cutoff) -> int:
         """One transaction deletes the events and the rows (`ccstats.retention`): the
@@ -802,12 +836,12 @@ class DuckDBStore:
                 tx.db.execute(f"INSERT INTO queue_calls SELECT * FROM {merged}")
 
     def event_count(self, customer_id: int) -> int:
-        with self._db.cursor() as cursor:
+        with self._cursor() as cursor:
             return _scalar(cursor, "SELECT count(*) FROM events WHERE customer_id = ?",
                            [customer_id])
 
     def events(self, customer_id: int) -> Iterator[pa.Table]:
-        with self._db.cursor() as cursor:
+        with self._cursor() as cursor:
             reader = cursor.sql(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE customer_id = {int(customer_id)}"
             ).to_arrow_reader(batch_size=EVENTS_PER_BLOCK)
@@ -815,7 +849,7 @@ class DuckDBStore:
                 yield pa.Table.from_batches([batch])
 
     def live_events(self, customer_id: int, since: int) -> pa.Table:
-        with self._db.cursor() as cursor:
+        with self._cursor() as cursor:
             return cursor.sql(
                 f"""SELECT {EVENT_COLUMNS} FROM events
                     WHERE customer_id = {int(customer_id)} AND t_start >= {int(since)}
@@ -828,11 +862,11 @@ class DuckDBStore:
         return None
 
     def scalar(self, sql: str) -> int:
-        with self._db.cursor() as cursor:
+        with self._cursor() as cursor:
             return _scalar(cursor, sql)
 
     def cells(self, statement: Statement, rows_bound: int) -> Iterator[pa.RecordBatch]:
-        with self._db.cursor() as cursor:
+        with self._cursor() as cursor:
             if rows_bound <= SMALL_ANSWER_CELLS:
                 columns = cursor.execute(statement.unordered).fetchnumpy()
                 order = statement.sort_order(columns)

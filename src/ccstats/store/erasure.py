@@ -21,7 +21,8 @@ class Scrub(StrEnum):
     """No file of the store holds them (ClickHouse: the replaced parts are removed by the
     server after its ``old_parts_lifetime``)."""
     PENDING = "pending"
-    """DuckDB: the database file still holds them in its free blocks; it is rewritten
+    """DuckDB: the database file still holds them in its free blocks (reads under way did
+    not end in time, or the disk had no room for the rewrite); it is rewritten
     without them when the store is next opened (a server: at its next start), and a
     backup taken meanwhile is written without them."""
     RUNNING = "running"

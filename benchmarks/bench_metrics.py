@@ -41,6 +41,8 @@ METRICS: dict[str, str] = {
     "ops.backup.post_wait": "7b: a POST /v2/events batch while a backup runs against without",
     "ops.prune.time": "7c: `ccstats prune --server` of S's first 30 days against DuckDB DELETE",
     "ops.erase.time": "7c: `ccstats user erase --db` (file rewritten) against cp + fsync",
+    "ops.erase.query_wait": "7c: the longest statistics request during `user erase --server` "
+                            "against the same request alone",
     "answers.identical": "the baselines' answers byte for byte equal to ours",
     "answers.queues.identical": "5: the queue baselines' answers byte for byte equal to ours",
     "answers.realtime.identical": "6: the real-time baselines' answers equal to ours",

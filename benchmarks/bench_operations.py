@@ -22,7 +22,7 @@ an operator waits for them (Python's start included, about half a second).
   Target: within 2x. Then a batch of ``POST /v2/events`` sent just after a backup
   began against the same batch without a backup: the write lock is held for the
   checkpoint and the copy, so the batch waits; target: at most the backup's time more.
-* 7c (`bench_ops_removal`): on copies of the S store made by `--db`:
+* 7c (`bench_ops_removal`, `bench_ops_erasure`): on copies of the S store made by `--db`:
   `ccstats prune --server` with a retention that keeps S's last 60 of 90 days (the
   server's own time of the request, from its access log; the command's wall time
   beside it) against DuckDB's ``DELETE`` of the same events (ended before the
@@ -36,6 +36,10 @@ an operator waits for them (Python's start included, about half a second).
   writing the bytes once; target: no longer than `import --db` of S in this run
   (docs/operations.md says the rewrite takes about as long as copying the data
   into a new store). The events pruned and erased are counted against DuckDB's.
+  Then (`bench_ops_erasure`) `ccstats user erase ID --server` on a served copy, with
+  7a's month by user sent 2 s after the command began, while the server rewrites its
+  file (reads wait for the rewrite), against the same request alone; target: it
+  waits no longer than the erasure takes, and the file holds no byte of the name.
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ from bench_http import get
 from bench_metrics import OPS_IMPORT_VS_DB
 from bench_operator import Operator, operator, serve
 from bench_ops_backup import backups, post_during_backup
-from bench_ops_removal import erase, prune
+from bench_ops_erasure import erase, erase_through_server
+from bench_ops_removal import prune
 from bench_plan import Bench
 from bench_proc import CCSTATS, CUSTOMER, BenchmarkError, Server, Timing, run, run_json
 from bench_ranges import month_ranges, params
@@ -90,11 +95,15 @@ def operations(bench: Bench, main: Dataset, after: Dataset) -> None:
     with step(f"7c: erase an agent (file rewritten), {bench.plan.ops_runs} runs; cp"):
         checks["erased"] = erase(bench, db_store, raw_db,
                                  bench.results.data["operations"]["import"]["db_median_s"])
+    with step(f"7c: erase an agent through the server, a query meanwhile, "
+              f"{bench.plan.ops_runs} runs"):
+        checks["erased on the server"] = erase_through_server(
+            bench, op, db_store, bench.results.data["operations"]["answer"]["query"])
     remove_db(raw_db)
     remove_db(db_store)
     bench.results.data["operations"]["checks"] = checks
     bench.results.add(Row("answers.ops.identical",
-                          "7 import --server = --db; prune, erase counts = DuckDB's",
+                          "7 import --server = --db; prune, erase counts = DuckDB's; no name left",
                           ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in checks.items()),
                           "", "", "all equal", all(checks.values())))
 

@@ -1,5 +1,4 @@
-"""Metric 7c: a prune through the server against DuckDB's DELETE of the same events, and
-a user's erasure (the file rewritten) against `cp` + fsync of the file (see
+"""Metric 7c: a prune through the server against DuckDB's DELETE of the same events (see
 `bench_operations`)."""
 
 from __future__ import annotations
@@ -11,24 +10,20 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
-
 from bench_console import say
 from bench_data import TIMEZONE
 from bench_metrics import PRUNE_VS_DELETE
 from bench_operator import Operator, command, request_ms, serve
 from bench_plan import Bench
-from bench_proc import CCSTATS, CUSTOMER, BenchmarkError, run, run_json
+from bench_proc import CUSTOMER, BenchmarkError, run_json
 from bench_ranges import day
-from bench_results import MB, Row, faster, ms
-from bench_stores import copy_db, cp_synced, remove_db
+from bench_results import Row, faster, ms
+from bench_stores import copy_db, remove_db
 
 HERE = Path(__file__).resolve().parent
 OPS_BASELINES = HERE / "bench_ops_baselines.py"
 #: The days of S that the retention removes.
 PRUNED_DAYS = 30
-#: The agent erased: the demo's agents are users 1 .. agents.
-ERASED_USER = 1
 
 
 def prune(bench: Bench, op: Operator, db_store: Path, raw_db: Path) -> bool:
@@ -82,43 +77,3 @@ def prune(bench: Bench, op: Operator, db_store: Path, raw_db: Path) -> bool:
         "duckdb_delete_median_s": b,
     }
     return removed == deleted
-
-
-def erase(bench: Bench, db_store: Path, raw_db: Path, import_db_s: float) -> bool:
-    """`ccstats user erase --db` on fresh copies of the S store, and `cp` + fsync of its
-    file; True when as many events went as the normalised table holds of the user."""
-    store = bench.scratch / "ops-erase.duckdb"
-    said_re = re.compile(rf"erased user {ERASED_USER} \(.*\) of {CUSTOMER}: (\d+) events")
-    walls: list[float] = []
-    copies: list[float] = []
-    erased, size = 0, 0
-    for i in range(bench.plan.ops_runs):
-        copy_db(db_store, store)
-        timing, said = run([str(CCSTATS), "user", "erase", str(ERASED_USER), "--customer",
-                            CUSTOMER, "--db", str(store)], "ccstats user erase")
-        found = said_re.search(said)
-        if found is None or "no file of the database holds them any more" not in said:
-            raise BenchmarkError(f"ccstats user erase said {said.strip()[-300:]!r}")
-        erased, size = int(found[1]), store.stat().st_size
-        walls.append(timing.wall)
-        copies.append(cp_synced(db_store, bench.scratch / "ops-cp.duckdb").synced)
-        say(f"run {i + 1}/{bench.plan.ops_runs}: user erase {walls[-1]:.2f} s, "
-            f"cp + fsync {copies[-1]:.3f} s")
-    remove_db(store)
-    with duckdb.connect(str(raw_db), read_only=True) as con:
-        row = con.execute("SELECT count(*) FROM ev WHERE user_id = ?", [ERASED_USER]).fetchone()
-    expected = int(row[0]) if row else -1
-    o, b = statistics.median(walls), statistics.median(copies)
-    source = db_store.stat().st_size
-    bench.results.add(Row(
-        "ops.erase.time",
-        f"7c user erase --db: an agent ({erased:,} events), {source / MB:,.1f} MB rewritten",
-        f"{o:.2f} s", f"cp + fsync {ms(b)}", faster(o, b),
-        f"<= import --db of S ({import_db_s:.1f} s)", o <= import_db_s))
-    bench.results.data["operations"]["erase"] = {
-        "user": ERASED_USER, "erased": erased, "duckdb_events": expected,
-        "store_bytes": source, "rewritten_bytes": size, "command_s": walls,
-        "cp_fsync_s": copies, "command_median_s": o, "cp_fsync_median_s": b,
-        "import_db_median_s": import_db_s,
-    }
-    return erased == expected

@@ -20,9 +20,10 @@ logs; `rebuild` recomputes them from the events.
 
 Writes take a lock and run in one transaction (`DuckDBStore._transaction`), so a
 batch is stored whole or not at all; reads use their own cursor and see the last
-committed state. How a batch or a deletion changes the events and sums is told in
-`ccstats.store.duckdb_batch`; what the store keeps in memory, and when it forgets
-it, in `ccstats.store.duckdb_cache`. The file has
+committed state (each passes a `ccstats.store.reader_gate.ReaderGate`, which an
+erasure closes while it rewrites the file). How a batch or a deletion changes the
+events and sums is told in `ccstats.store.duckdb_batch`; what the store keeps in
+memory, and when it forgets it, in `ccstats.store.duckdb_cache`. The file has
 one writing process (DuckDB locks it), so a change that depends on what is stored
 (`create_customer`, `revoke_key`, `update_project`, a batch's `map_names`...)
 reads and writes in one transaction under that lock, which makes it atomic. Keys

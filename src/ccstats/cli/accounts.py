@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ccstats.cli.common import administration, customer_option, db_option, server_option
+from ccstats.cli.common import administration, customer_option, db_or_server_options
 from ccstats.digits import parse_digits
 from ccstats.retention import MAX_KEEP_DAYS
 from ccstats.service import UNCHANGED, Unchanged
@@ -20,8 +20,7 @@ def customer() -> None:
 @click.argument("name")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
 @click.option("--password", default=None, help="Use this API key instead of a generated one.")
-@db_option
-@server_option
+@db_or_server_options
 def customer_create(name: str, timezone: str, password: str | None, db: str,
                     server: str | None) -> None:
     """Create customer NAME with one API key holding the read, write and admin scopes."""
@@ -33,8 +32,7 @@ def customer_create(name: str, timezone: str, password: str | None, db: str,
 
 
 @customer.command("list")
-@db_option
-@server_option
+@db_or_server_options
 def customer_list(db: str, server: str | None) -> None:
     """List customers: name, time zone, allowed networks, rate limit and retention."""
     with administration(db, server) as service:
@@ -55,8 +53,7 @@ def customer_list(db: str, server: str | None) -> None:
               help="Keep N whole days before today of the customer's events and sums "
                    "(older ones go: ccstats prune, and the server's --prune-every); "
                    "'forever' keeps everything.")
-@db_option
-@server_option
+@db_or_server_options
 def customer_set(name: str, allow: str | None, rate_limit: str | None,
                  keep_days: str | None, db: str, server: str | None) -> None:
     """Change who may reach customer NAME's API (networks, rate limit) and how long its
@@ -113,8 +110,7 @@ def key() -> None:
 @customer_option
 @click.option("--scopes", default="read", show_default=True,
               help="Comma-separated scopes: read, write, admin.")
-@db_option
-@server_option
+@db_or_server_options
 def key_create(customer: str, scopes: str, db: str, server: str | None) -> None:
     """Create an API key; its secret is printed once and stored only as a hash."""
     with administration(db, server) as service:
@@ -125,8 +121,7 @@ def key_create(customer: str, scopes: str, db: str, server: str | None) -> None:
 
 @key.command("list")
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def key_list(customer: str, db: str, server: str | None) -> None:
     """List the customer's keys: id and scopes (secrets are never stored)."""
     with administration(db, server) as service:
@@ -137,8 +132,7 @@ def key_list(customer: str, db: str, server: str | None) -> None:
 @key.command("revoke")
 @click.argument("key_id")
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def key_revoke(key_id: str, customer: str, db: str, server: str | None) -> None:
     """Revoke key KEY_ID of the customer at once."""
     with administration(db, server) as service:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -20,6 +21,7 @@ from ccstats.options import DEFAULT_MAX_DAYS
 from ccstats.service import Service
 
 DEFAULT_DB = "ccstats.duckdb"
+Command = TypeVar("Command", bound=Callable[..., Any])
 #: Problems, warnings and progress: stdout holds only the commands' answers.
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -102,6 +104,12 @@ server_option = click.option(
     "--server", default=None, metavar="URL",
     help="Instead of --db: the running server at URL (started with --operator-key-file); "
          f"the operator key is read from env {OPERATOR_KEY_ENV}.")
+
+
+def db_or_server_options(command: Command) -> Command:
+    """--db, and --server in its place: where an administering command acts (see
+    `administration`)."""
+    return db_option(server_option(command))
 
 
 def progress_bar(counter: ProgressColumn) -> Progress:

@@ -10,9 +10,8 @@ import click
 from ccstats.cli.common import (
     administration,
     customer_option,
-    db_option,
+    db_or_server_options,
     open_service,
-    server_option,
 )
 from ccstats.model import Status, UserKind
 from ccstats.store.erasure import Scrub
@@ -27,8 +26,7 @@ def project() -> None:
 @click.argument("project_id", type=int)
 @click.argument("status", type=click.Choice([s.value for s in Status]))
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def project_set_status(project_id: int, status: str, customer: str, db: str,
                        server: str | None) -> None:
     """Make project PROJECT_ID active or inactive (inactive ones are not in the default query)."""
@@ -39,8 +37,7 @@ def project_set_status(project_id: int, status: str, customer: str, db: str,
 
 @project.command("list")
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def project_list(customer: str, db: str, server: str | None) -> None:
     """List the customer's projects."""
     with administration(db, server) as service:
@@ -57,8 +54,7 @@ def queue() -> None:
 @click.argument("queue_id", type=int)
 @click.argument("status", type=click.Choice([s.value for s in Status]))
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def queue_set_status(queue_id: int, status: str, customer: str, db: str,
                      server: str | None) -> None:
     """Make queue QUEUE_ID active or inactive."""
@@ -69,8 +65,7 @@ def queue_set_status(queue_id: int, status: str, customer: str, db: str,
 
 @queue.command("list")
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def queue_list(customer: str, db: str, server: str | None) -> None:
     """List the customer's queues."""
     with administration(db, server) as service:
@@ -87,8 +82,7 @@ def user() -> None:
 @click.argument("user_id", type=int)
 @click.argument("kind", type=click.Choice([k.value for k in UserKind]))
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def user_set_kind(user_id: int, kind: str, customer: str, db: str, server: str | None) -> None:
     """Make user USER_ID an agent or a system user (hidden by hide_system_users)."""
     with administration(db, server) as service:
@@ -98,8 +92,7 @@ def user_set_kind(user_id: int, kind: str, customer: str, db: str, server: str |
 
 @user.command("list")
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def user_list(customer: str, db: str, server: str | None) -> None:
     """List the customer's users."""
     with administration(db, server) as service:
@@ -110,8 +103,7 @@ def user_list(customer: str, db: str, server: str | None) -> None:
 @user.command("erase")
 @click.argument("user_id", type=int)
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def user_erase(user_id: int, customer: str, db: str, server: str | None) -> None:
     """Erase user USER_ID for good: its events (queue calls it answered included), its sums,
     its name and the names mapped to it. Other users' statistics stay the same.
@@ -152,8 +144,7 @@ def preset() -> None:
 @click.argument("name")
 @click.option("--fields", required=True, help="Comma-separated KPI names.")
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def preset_create(name: str, fields: str, customer: str, db: str, server: str | None) -> None:
     """Create a preset NAME; prints its id."""
     with administration(db, server) as service:
@@ -163,8 +154,7 @@ def preset_create(name: str, fields: str, customer: str, db: str, server: str | 
 
 @preset.command("list")
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def preset_list(customer: str, db: str, server: str | None) -> None:
     """List the customer's presets."""
     with administration(db, server) as service:
@@ -179,8 +169,7 @@ def mapping() -> None:
 
 @mapping.command("list")
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def mapping_list(customer: str, db: str, server: str | None) -> None:
     """List the mappings: kind, name in the log, id, and the project or user name."""
     from ccstats.importers.queue_log import names
@@ -196,8 +185,7 @@ def mapping_list(customer: str, db: str, server: str | None) -> None:
 @click.argument("name")
 @click.argument("target_id", metavar="ID", type=int)
 @customer_option
-@db_option
-@server_option
+@db_or_server_options
 def mapping_set(kind: str, name: str, target_id: int, customer: str, db: str,
                 server: str | None) -> None:
     """Map queue or member NAME (as the log writes it) to project or user ID.

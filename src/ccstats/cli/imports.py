@@ -15,11 +15,10 @@ from rich.progress import DownloadColumn
 from ccstats.cli.common import (
     administration,
     customer_option,
-    db_option,
+    db_or_server_options,
     err,
     open_service,
     progress_bar,
-    server_option,
 )
 from ccstats.service import ImportReport
 
@@ -41,8 +40,7 @@ if TYPE_CHECKING:
 @click.option("--follow", is_flag=True,
               help="queue_log: keep importing what is appended to FILE until Ctrl-C/SIGTERM, "
                    "storing what goes on (calls, pauses, waiting callers) as open events.")
-@db_option
-@server_option
+@db_or_server_options
 def import_(files: tuple[Path, ...], customer: str, input_format: str, skip_invalid: bool,
             rejects: Path | None, follow: bool, db: str, server: str | None) -> None:
     """Store the events of FILES as one atomic batch.

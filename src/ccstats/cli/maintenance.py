@@ -14,19 +14,18 @@ from ccstats.cli.common import (
     administration,
     customer_option,
     db_option,
+    db_or_server_options,
     err,
     failures,
     open_service,
     progress_bar,
-    server_option,
 )
 from ccstats.service import Service
 
 
 @click.command()
 @click.option("--customer", default=None, help="Only this customer (default: all).")
-@db_option
-@server_option
+@db_or_server_options
 def rebuild(customer: str | None, db: str, server: str | None) -> None:
     """Recompute every statistic from the stored raw events."""
     with administration(db, server) as service:
@@ -37,8 +36,7 @@ def rebuild(customer: str | None, db: str, server: str | None) -> None:
 @click.command()
 @click.option("--customer", default=None,
               help="Only this customer (default: every customer with --keep-days).")
-@db_option
-@server_option
+@db_or_server_options
 def prune(customer: str | None, db: str, server: str | None) -> None:
     """Remove the events and sums older than each customer's retention (customer set
     --keep-days): the answers for the days kept stay the same."""
@@ -56,8 +54,7 @@ def prune(customer: str | None, db: str, server: str | None) -> None:
 
 
 @click.command()
-@db_option
-@server_option
+@db_or_server_options
 def compact(db: str, server: str | None) -> None:
     """Merge the logs of replaced and deleted events' sums (answers stay the same)."""
     with administration(db, server) as service:
@@ -68,8 +65,7 @@ def compact(db: str, server: str | None) -> None:
 @click.command()
 @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace DESTINATION if it exists (with --db).")
-@db_option
-@server_option
+@db_or_server_options
 def backup(destination: Path, force: bool, db: str, server: str | None) -> None:
     """Write a consistent copy of the DuckDB database to the new file DESTINATION.
 

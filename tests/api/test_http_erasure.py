@@ -19,7 +19,7 @@ from api import operating
 from api.conftest import create_customers, start_server, stop
 from api.operating import write_key_file
 from backends import ON_CLICKHOUSE, drop_database, new_database
-from ccstats.store.duckdb_backup import wal_of
+from test_erasure_files import holds
 
 CUSTOMER, PASSWORD = "erase-http", "erase-http-pass"
 NAME = "Zebulon Quixote-Served"
@@ -55,11 +55,6 @@ def served(tmp_path: Path) -> Iterator[Served]:
     finally:
         server.stop()
         drop_database(server.db)
-
-
-def holds(path: Path, text: str) -> bool:
-    return any(found.exists() and text.encode() in found.read_bytes()
-               for found in (path, wal_of(path)))
 
 
 def fill(customer: httpx.Client) -> None:

@@ -15,11 +15,12 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 from backends import drop_database, new_database
@@ -225,9 +226,29 @@ def play(service: Service, scenario: Scenario) -> None:
             check(service, customer, query, apply_ops(ops))
 
 
+def _at_the_threshold(sla: int) -> Scenario:
+    """Calls answered and abandoned after `sla` - 1, `sla` and `sla` + 1 seconds, asked
+    at threshold `sla`: the boundary the random scenarios reach only now and then."""
+    day, first = date(2024, 6, 10), 1_718_010_000  # 09:00 UTC that day
+    events: list[Event] = []
+    for n, wait in enumerate((sla - 1, sla, sla + 1)):
+        start = first + n * 600
+        events += [{"id": f"answered-{wait}", "type": "queuecall", "queueId": 1,
+                    "projectId": 1, "start": start, "answer": start + wait,
+                    "end": start + wait + 60, "userId": 1},
+                   {"id": f"abandoned-{wait}", "type": "queuecall", "queueId": 1,
+                    "projectId": 1, "start": start + 300, "answer": None,
+                    "end": start + 300 + wait}]
+    frame = Frame({"from": "20240610", "to": "20240610", "dimensions": "queue,date",
+                   "manual_sla": str(sla)}, "UTC", 60, day, day, ["queue", "date"], "json")
+    query = InboundQuery(frame, None, None, sla, None, INBOUND_KPIS)
+    return Scenario("UTC", [Step(events, None, [query])])
+
+
 @settings(max_examples=max(settings().max_examples // 2, 10), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(scenario=scenarios())
+@example(scenario=_at_the_threshold(20))
 def test_inbound_statistics_and_kpis_match_oracle(inbound_service: Service,
                                                   scenario: Scenario) -> None:
     play(inbound_service, scenario)

@@ -236,16 +236,17 @@ class Broadcaster:
         if check_keys:
             self._keys_checked_at = now
         customers = {topic.customer for topic in self._topics}
+        judged = {stream for state in self._topics.values() for stream in state.streams}
         facts = await _blocking(self._facts, customers, check_keys)
         changed: list[tuple[Topic, _TopicState, int]] = []
         for topic, state in list(self._topics.items()):
             found = facts.get(topic.customer)
-            if found is None:
-                self._end_all(state.streams, Ending.REVOKED)
+            # (a stream opened while the facts were read may have a customer or key they
+            # do not show yet: the next tick judges it)
+            self._end_all([s for s in state.streams if s in judged and _revoked(s, found)],
+                          Ending.REVOKED)
+            if found is None or not state.streams:
                 continue
-            if found.key_ids is not None:
-                self._end_all([s for s in state.streams if s.key_id not in found.key_ids],
-                              Ending.REVOKED)
             if found.mark != state.mark:
                 changed.append((topic, state, found.mark))
             else:
@@ -282,6 +283,12 @@ class Broadcaster:
                 continue
             facts[customer] = _Facts(mark, keys)
         return facts
+
+
+def _revoked(stream: Stream, found: _Facts | None) -> bool:
+    """Whether `found`, the facts of `stream`'s customer (None: it is gone), say that its
+    key is gone."""
+    return found is None or (found.key_ids is not None and stream.key_id not in found.key_ids)
 
 
 async def _blocking(function: Callable[..., T], *args: object) -> T:

@@ -37,9 +37,10 @@ an operator waits for them (Python's start included, about half a second).
   (docs/operations.md says the rewrite takes about as long as copying the data
   into a new store). The events pruned and erased are counted against DuckDB's.
   Then (`bench_ops_erasure`) `ccstats user erase ID --server` on a served copy, with
-  7a's month by user sent 2 s after the command began, while the server rewrites its
-  file (reads wait for the rewrite), against the same request alone; target: it
-  waits no longer than the erasure takes, and the file holds no byte of the name.
+  7a's month by user sent one after another from the command's start to its end (the
+  one that comes while the server rewrites its file waits for the rewrite); the
+  longest of them against the same request alone; target: it waits no longer than the
+  erasure takes, and the file holds no byte of the name.
 """
 
 from __future__ import annotations
